@@ -189,13 +189,21 @@ mod tests {
         assert_eq!(n.row(0), &[0.6, 0.8]);
         assert_eq!(n.row(1), &[0.0, 1.0]);
         let z = Embeddings::from_rows(&[vec![1.0, 0.0], vec![0.0, 0.0]]).unwrap();
-        assert_eq!(z.l2_normalised(), Err(EmbeddingsError::ZeroVector { row: 1 }));
+        assert_eq!(
+            z.l2_normalised(),
+            Err(EmbeddingsError::ZeroVector { row: 1 })
+        );
     }
 
     #[test]
     fn counts_distinct_rows() {
-        let e = Embeddings::from_rows(&[vec![1.0, 0.0], vec![1.0, 0.0], vec![-0.0, 1.0], vec![0.0, 1.0]])
-            .unwrap();
+        let e = Embeddings::from_rows(&[
+            vec![1.0, 0.0],
+            vec![1.0, 0.0],
+            vec![-0.0, 1.0],
+            vec![0.0, 1.0],
+        ])
+        .unwrap();
         assert_eq!(e.distinct_rows(), 2);
     }
 }

@@ -13,7 +13,10 @@ pub fn dot(a: &[f32], b: &[f32]) -> f64 {
     let mut acc = [0.0f32; LANES];
     let (a_chunks, a_tail) = a.split_at(a.len() - a.len() % LANES);
     let (b_chunks, b_tail) = b.split_at(a_chunks.len());
-    for (x, y) in a_chunks.chunks_exact(LANES).zip(b_chunks.chunks_exact(LANES)) {
+    for (x, y) in a_chunks
+        .chunks_exact(LANES)
+        .zip(b_chunks.chunks_exact(LANES))
+    {
         for k in 0..LANES {
             acc[k] += x[k] * y[k];
         }
@@ -110,7 +113,11 @@ mod tests {
         for len in 0..40 {
             let a: Vec<f32> = (0..len).map(|i| (i as f32 * 0.37).sin()).collect();
             let b: Vec<f32> = (0..len).map(|i| (i as f32 * 0.11).cos()).collect();
-            let naive: f64 = a.iter().zip(&b).map(|(x, y)| (*x as f64) * (*y as f64)).sum();
+            let naive: f64 = a
+                .iter()
+                .zip(&b)
+                .map(|(x, y)| (*x as f64) * (*y as f64))
+                .sum();
             assert!((dot(&a, &b) - naive).abs() < 1e-5, "len {len}");
             let four = dot4([&a, &b, &a, &b], &b);
             assert!((four[0] - naive).abs() < 1e-5);
