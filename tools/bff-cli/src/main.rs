@@ -1,0 +1,225 @@
+//! `bff`: the Designer BFF math on JSON input, for people who bring their own embeddings and for
+//! cross-checking the pipeline. Every command reads a file (or `-` for standard input) and writes
+//! JSON to standard output; bad input gives a message on standard error and exit code 2.
+
+mod input;
+mod sample;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::{Context, Result};
+use bff_math::auto_k::{choose_k, AutoKParams, AutoKResult};
+use bff_math::dpp::{select, ClusterConstraint, DppParams, Selection};
+use clap::{Parser, Subcommand};
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
+use serde::Deserialize;
+
+use input::{read_json, EmbeddingsInput};
+
+#[derive(Parser)]
+#[command(name = "bff", version, about = "Designer BFF math: cluster, select and coverage on JSON input")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// k-means with K chosen by the silhouette. Input: `[[f32]]` or `{"embeddings": [[f32]]}`.
+    Cluster {
+        /// Input file, or `-` for standard input.
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        #[arg(long, default_value_t = 3)]
+        k_min: usize,
+        #[arg(long, default_value_t = 8)]
+        k_max: usize,
+        /// k-means++ restarts per K.
+        #[arg(long, default_value_t = 3)]
+        runs: usize,
+        #[arg(long, default_value_t = 100)]
+        max_iterations: usize,
+        #[arg(long, default_value_t = 1e-4)]
+        tolerance: f64,
+        /// Above this many points the silhouette is computed on a seeded sample of this size.
+        #[arg(long, default_value_t = 2000)]
+        silhouette_exact_limit: usize,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
+    /// DPP selection of a diverse, high-quality subset.
+    /// Input: `{"embeddings": [[f32]], "quality": [f64 in 0..1], "clusters"?: [usize]}`.
+    Select {
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        /// Number of designs to pick.
+        #[arg(long)]
+        picks: usize,
+        /// Quality/diversity trade-off in [0, 1).
+        #[arg(long, default_value_t = 0.7)]
+        theta: f64,
+        #[arg(long, default_value_t = 1e-9)]
+        epsilon: f64,
+        /// Drop candidates at least this cosine-similar to a pick; `off` disables it.
+        #[arg(long, default_value = "0.98")]
+        near_duplicate_cosine: String,
+        /// Take cluster labels from the output of `bff cluster` (cluster-aware selection).
+        #[arg(long)]
+        clusters_from: Option<PathBuf>,
+        /// Largest share of the picks one cluster may take (cluster-aware selection).
+        #[arg(long, default_value_t = 0.5)]
+        max_cluster_share: f64,
+    },
+    /// Coverage of attribute values by a set of designs, with ranked gaps and prompt boosts.
+    /// Input: `{"targets": [..], "images": [{"attributes": [{"category", "value"}]}], "set_size": n}`.
+    Coverage {
+        #[arg(default_value = "-")]
+        input: PathBuf,
+        /// Only count the images picked in this output of `bff select`.
+        #[arg(long)]
+        selection: Option<PathBuf>,
+    },
+    /// Writes a seeded synthetic sample (clustered unit vectors, quality scores, attributes, targets).
+    Sample {
+        #[arg(long, default_value_t = 60)]
+        n: usize,
+        #[arg(long, default_value_t = 512)]
+        dim: usize,
+        #[arg(long, default_value_t = 5)]
+        clusters: usize,
+        #[arg(long, default_value_t = 7)]
+        seed: u64,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli.command) {
+        Ok(json) => {
+            println!("{json}");
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("error: {error:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<String> {
+    let value = match command {
+        Command::Cluster {
+            input,
+            k_min,
+            k_max,
+            runs,
+            max_iterations,
+            tolerance,
+            silhouette_exact_limit,
+            seed,
+        } => {
+            let data = read_json::<EmbeddingsInput>(&input)?.into_embeddings()?;
+            let params = AutoKParams {
+                k_min,
+                k_max,
+                n_runs: runs,
+                max_iterations,
+                tolerance,
+                silhouette_exact_limit,
+            };
+            let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+            let result = choose_k(&data, &params, &mut rng).context("cannot cluster")?;
+            serde_json::to_value(result)?
+        }
+        Command::Select {
+            input,
+            picks,
+            theta,
+            epsilon,
+            near_duplicate_cosine,
+            clusters_from,
+            max_cluster_share,
+        } => {
+            let request: SelectInput = read_json(&input)?;
+            let data = EmbeddingsInput::Rows(request.embeddings).into_embeddings()?;
+            let labels = match clusters_from {
+                Some(path) => Some(read_json::<AutoKResult>(&path)?.model.labels),
+                None => request.clusters,
+            };
+            let threshold = match near_duplicate_cosine.as_str() {
+                "off" | "none" => None,
+                text => Some(text.parse::<f64>().with_context(|| {
+                    format!("--near-duplicate-cosine must be a number or `off`, got `{text}`")
+                })?),
+            };
+            let params = DppParams::new(picks)
+                .theta(theta)
+                .epsilon(epsilon)
+                .near_duplicate_cosine(threshold)
+                .clusters(labels.map(|labels| ClusterConstraint {
+                    labels,
+                    max_share: max_cluster_share,
+                }));
+            let selection = select(&data, &request.quality, &params).context("cannot select")?;
+            serde_json::to_value(selection)?
+        }
+        Command::Coverage { input, selection } => {
+            let request: CoverageInput = read_json(&input)?;
+            let mut images = request.images;
+            if let Some(path) = selection {
+                let selection: Selection = read_json(&path)?;
+                let mut picked = Vec::with_capacity(selection.picks.len());
+                for pick in &selection.picks {
+                    let image = images.get(pick.index).with_context(|| {
+                        format!(
+                            "the selection picks image {} but the input has {} images",
+                            pick.index,
+                            images.len()
+                        )
+                    })?;
+                    picked.push(image.clone());
+                }
+                images = picked;
+            }
+            let config = bff_math::coverage::CoverageConfig {
+                set_size: request.set_size,
+                ..Default::default()
+            };
+            let report = bff_math::coverage::analyse_coverage(&request.targets, &images, &config)
+                .context("cannot compute coverage")?;
+            serde_json::to_value(report)?
+        }
+        Command::Sample {
+            n,
+            dim,
+            clusters,
+            seed,
+        } => serde_json::to_value(sample::generate(n, dim, clusters, seed)?)?,
+    };
+    Ok(serde_json::to_string(&value)?)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SelectInput {
+    embeddings: Vec<Vec<f32>>,
+    quality: Vec<f64>,
+    #[serde(default)]
+    clusters: Option<Vec<usize>>,
+    /// Other fields of a `bff sample` file are accepted and ignored.
+    #[serde(default, rename = "attributes")]
+    _attributes: Option<serde_json::Value>,
+    #[serde(default, rename = "targets")]
+    _targets: Option<serde_json::Value>,
+    #[serde(default, rename = "set_size")]
+    _set_size: Option<serde_json::Value>,
+}
+
+#[derive(Deserialize)]
+struct CoverageInput {
+    targets: Vec<bff_math::coverage::CoverageTarget>,
+    images: Vec<bff_math::coverage::ObservedImage>,
+    set_size: usize,
+}
