@@ -83,10 +83,10 @@ pub fn pairwise_distances(data: &[f32], dim: usize) -> Vec<f32> {
         let block = [row(i), row(i + 1), row(i + 2), row(i + 3)];
         for j in i..n {
             let d = dot4(block, row(j));
-            for r in 0..4 {
+            for (r, &dot_ar) in d.iter().enumerate() {
                 let a = i + r;
                 if j > a {
-                    let dist = distance_from_dot(norms[a], norms[j], d[r]) as f32;
+                    let dist = distance_from_dot(norms[a], norms[j], dot_ar) as f32;
                     out[a * n + j] = dist;
                     out[j * n + a] = dist;
                 }

@@ -19,7 +19,11 @@ use serde::Deserialize;
 use input::{read_json, EmbeddingsInput};
 
 #[derive(Parser)]
-#[command(name = "bff", version, about = "Designer BFF math: cluster, select and coverage on JSON input")]
+#[command(
+    name = "bff",
+    version,
+    about = "Designer BFF math: cluster, select and coverage on JSON input"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -183,10 +187,7 @@ fn run(command: Command) -> Result<String> {
                 }
                 images = picked;
             }
-            let config = bff_math::coverage::CoverageConfig {
-                set_size: request.set_size,
-                ..Default::default()
-            };
+            let config = bff_math::coverage::CoverageConfig::new(request.set_size);
             let report = bff_math::coverage::analyse_coverage(&request.targets, &images, &config)
                 .context("cannot compute coverage")?;
             serde_json::to_value(report)?
@@ -201,22 +202,16 @@ fn run(command: Command) -> Result<String> {
     Ok(serde_json::to_string(&value)?)
 }
 
+/// Other fields (such as those of a `bff sample` file) are ignored.
 #[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
 struct SelectInput {
     embeddings: Vec<Vec<f32>>,
     quality: Vec<f64>,
     #[serde(default)]
     clusters: Option<Vec<usize>>,
-    /// Other fields of a `bff sample` file are accepted and ignored.
-    #[serde(default, rename = "attributes")]
-    _attributes: Option<serde_json::Value>,
-    #[serde(default, rename = "targets")]
-    _targets: Option<serde_json::Value>,
-    #[serde(default, rename = "set_size")]
-    _set_size: Option<serde_json::Value>,
 }
 
+/// Other fields of a `bff sample` file are ignored, so a sample can be fed as it is.
 #[derive(Deserialize)]
 struct CoverageInput {
     targets: Vec<bff_math::coverage::CoverageTarget>,

@@ -129,8 +129,8 @@ fn dots_with(centres: &[f32], dim: usize, x: &[f32], out: &mut [f64]) {
         out[c..c + 4].copy_from_slice(&d);
         c += 4;
     }
-    for c in c..k {
-        out[c] = dot(row(c), x);
+    for (c, slot) in out.iter_mut().enumerate().take(k).skip(c) {
+        *slot = dot(row(c), x);
     }
 }
 
