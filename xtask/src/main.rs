@@ -1,0 +1,73 @@
+//! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
+//!
+//! - `setup`: installs what the project needs when it is missing (rustup targets, npm packages from
+//!   the committed lock file, the Python reference environment for `bench` and `golden`).
+//! - `run`: the main job, end to end on a generated sample.
+//! - `test`: every check CI runs.
+//! - `bench`: performance figures against the named peers (not part of `test`).
+//! - `golden`: regenerates the reference data the tests compare with.
+
+mod bench;
+mod run;
+mod setup;
+mod shell;
+mod test;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+const USAGE: &str = "usage: cargo xtask <setup|run|test|bench [N ...]|golden>";
+
+fn main() -> ExitCode {
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let root = workspace_root();
+    let result = match args.first().map(String::as_str) {
+        Some("setup") => setup::all(&root).map(|_| ()),
+        Some("run") => run::main_job(&root),
+        Some("test") => test::all(&root),
+        Some("bench") => bench_command(&root, &args[1..]),
+        Some("golden") => golden(&root),
+        _ => {
+            eprintln!("{USAGE}");
+            return ExitCode::from(2);
+        }
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            eprintln!("xtask: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn workspace_root() -> PathBuf {
+    // CARGO_MANIFEST_DIR is <root>/xtask at build time.
+    let manifest = PathBuf::from(env!("CARGO_MANIFEST_DIR"));
+    manifest.parent().map(PathBuf::from).unwrap_or(manifest)
+}
+
+fn bench_command(root: &std::path::Path, args: &[String]) -> anyhow::Result<()> {
+    let sizes: Vec<usize> = if args.is_empty() {
+        vec![200, 1000, 5000]
+    } else {
+        args.iter()
+            .map(|a| a.parse().map_err(|_| anyhow::anyhow!("not a size: {a}")))
+            .collect::<anyhow::Result<_>>()?
+    };
+    setup::rust_targets()?;
+    let python = setup::python_env(root)?;
+    bench::run(root, &python, &sizes)
+}
+
+fn golden(root: &std::path::Path) -> anyhow::Result<()> {
+    let python = setup::python_env(root)?;
+    let out = root.join("tests/golden/reference.json");
+    let json = shell::output(
+        shell::cmd(&python, root).arg(root.join("tests/golden/make_golden.py")),
+        "make_golden.py",
+    )?;
+    std::fs::write(&out, json)?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
