@@ -9,17 +9,24 @@ use crate::{setup, shell};
 
 struct Check {
     name: &'static str,
-    run: Box<dyn Fn(&Path) -> Result<()>>,
+    run: Step,
 }
 
-fn cargo(root: &Path, args: &'static [&'static str]) -> Box<dyn Fn(&Path) -> Result<()>> {
-    let _ = root;
-    Box::new(move |root: &Path| {
-        shell::run(
-            shell::cmd("cargo", root).args(args),
-            &format!("cargo {}", args.join(" ")),
-        )
-    })
+enum Step {
+    Cargo(&'static [&'static str]),
+    Custom(fn(&Path) -> Result<()>),
+}
+
+impl Step {
+    fn run(&self, root: &Path) -> Result<()> {
+        match self {
+            Step::Cargo(args) => shell::run(
+                shell::cmd("cargo", root).args(*args),
+                &format!("cargo {}", args.join(" ")),
+            ),
+            Step::Custom(f) => f(root),
+        }
+    }
 }
 
 pub fn all(root: &Path) -> Result<()> {
@@ -27,66 +34,57 @@ pub fn all(root: &Path) -> Result<()> {
     let checks = vec![
         Check {
             name: "formatting (cargo fmt --check)",
-            run: cargo(root, &["fmt", "--all", "--check"]),
+            run: Step::Cargo(&["fmt", "--all", "--check"]),
         },
         Check {
             name: "lints (cargo clippy -D warnings)",
-            run: cargo(
-                root,
-                &[
-                    "clippy",
-                    "--workspace",
-                    "--all-targets",
-                    "--quiet",
-                    "--",
-                    "-D",
-                    "warnings",
-                ],
-            ),
+            run: Step::Cargo(&[
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--quiet",
+                "--",
+                "-D",
+                "warnings",
+            ]),
         },
         Check {
             name: "unit, property, golden and command-line tests",
-            run: cargo(root, &["test", "--workspace", "--quiet"]),
+            run: Step::Cargo(&["test", "--workspace", "--quiet"]),
         },
         Check {
             name: "math crate builds for wasm32-unknown-unknown (Workers)",
-            run: cargo(
-                root,
-                &[
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "bff-math",
-                    "--release",
-                    "--target",
-                    "wasm32-unknown-unknown",
-                ],
-            ),
+            run: Step::Cargo(&[
+                "build",
+                "--quiet",
+                "-p",
+                "bff-math",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]),
         },
         Check {
             name: "math crate builds for wasm32-wasip2 (Spin)",
-            run: cargo(
-                root,
-                &[
-                    "build",
-                    "--quiet",
-                    "-p",
-                    "bff-math",
-                    "--release",
-                    "--target",
-                    "wasm32-wasip2",
-                ],
-            ),
+            run: Step::Cargo(&[
+                "build",
+                "--quiet",
+                "-p",
+                "bff-math",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+            ]),
         },
         Check {
             name: "math compiled to wasm imports nothing from its host (no clock, entropy or I/O)",
-            run: Box::new(wasm_imports_nothing),
+            run: Step::Custom(wasm_imports_nothing),
         },
     ];
     let mut failed = Vec::new();
     for check in &checks {
         println!("\n== {}", check.name);
-        match (check.run)(root) {
+        match check.run.run(root) {
             Ok(()) => println!("ok: {}", check.name),
             Err(error) => {
                 println!("FAILED: {}: {error:#}", check.name);
