@@ -158,3 +158,104 @@ pub fn choose_k<R: Rng + ?Sized>(
         silhouette_sample_size: sample.map(|s| s.len()),
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256Plus;
+
+    fn rng() -> Xoshiro256Plus {
+        Xoshiro256Plus::seed_from_u64(3)
+    }
+
+    #[test]
+    fn range_errors() {
+        let data = Embeddings::from_rows(&[[0.0f32], [1.0], [2.0]]).unwrap();
+        let params = |k_min, k_max| AutoKParams {
+            k_min,
+            k_max,
+            ..AutoKParams::default()
+        };
+        assert_eq!(
+            choose_k(&data, &params(1, 3), &mut rng()),
+            Err(AutoKError::InvalidRange { k_min: 1, k_max: 3 })
+        );
+        assert_eq!(
+            choose_k(&data, &params(5, 4), &mut rng()),
+            Err(AutoKError::InvalidRange { k_min: 5, k_max: 4 })
+        );
+        let tiny_sample = AutoKParams {
+            silhouette_exact_limit: 2,
+            ..AutoKParams::default()
+        };
+        assert_eq!(
+            choose_k(&data, &tiny_sample, &mut rng()),
+            Err(AutoKError::InvalidSampleLimit { limit: 2 })
+        );
+        let bad_runs = AutoKParams {
+            n_runs: 0,
+            ..AutoKParams::default()
+        };
+        assert_eq!(
+            choose_k(&data, &bad_runs, &mut rng()),
+            Err(AutoKError::Params(KMeansParamsError::ZeroRuns))
+        );
+    }
+
+    #[test]
+    fn identical_points_and_too_few_points_are_typed_errors() {
+        let same = Embeddings::from_rows(&[[1.0f32, 2.0]; 10]).unwrap();
+        assert_eq!(
+            choose_k(&same, &AutoKParams::default(), &mut rng()),
+            Err(AutoKError::NotEnoughPoints {
+                n_points: 10,
+                distinct: 1
+            })
+        );
+        let two = Embeddings::from_rows(&[[0.0f32], [1.0]]).unwrap();
+        assert_eq!(
+            choose_k(&two, &AutoKParams::default(), &mut rng()),
+            Err(AutoKError::NotEnoughPoints {
+                n_points: 2,
+                distinct: 2
+            })
+        );
+    }
+
+    #[test]
+    fn range_is_clipped_to_what_the_points_allow() {
+        // Five points, two distinct positions each repeated: K can only be 2.
+        let data = Embeddings::from_rows(&[[0.0f32], [0.0], [0.0], [9.0], [9.0]]).unwrap();
+        let result = choose_k(&data, &AutoKParams::default(), &mut rng()).unwrap();
+        assert_eq!(result.k_range, (2, 2));
+        assert_eq!(result.best_k, 2);
+        assert_eq!(result.silhouette, 1.0);
+    }
+
+    #[test]
+    fn sampled_silhouette_above_the_limit() {
+        let data = Embeddings::from_flat(
+            (0..400)
+                .map(|i| {
+                    if i % 8 < 4 {
+                        (i % 8) as f32
+                    } else {
+                        50.0 + (i % 3) as f32
+                    }
+                })
+                .collect(),
+            2,
+        )
+        .unwrap();
+        let params = AutoKParams {
+            silhouette_exact_limit: 50,
+            k_min: 2,
+            ..AutoKParams::default()
+        };
+        let result = choose_k(&data, &params, &mut rng()).unwrap();
+        assert_eq!(result.silhouette_sample_size, Some(50));
+        assert_eq!(result.model.labels.len(), 200);
+        assert!((-1.0..=1.0).contains(&result.silhouette));
+    }
+}

@@ -64,7 +64,7 @@ enum Command {
         /// Quality/diversity trade-off in [0, 1).
         #[arg(long, default_value_t = 0.7)]
         theta: f64,
-        #[arg(long, default_value_t = 1e-9)]
+        #[arg(long, default_value_t = 1e-6)]
         epsilon: f64,
         /// Drop candidates at least this cosine-similar to a pick; `off` disables it.
         #[arg(long, default_value = "0.98")]

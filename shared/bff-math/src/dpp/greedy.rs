@@ -306,3 +306,158 @@ fn eligible_candidates(
         Some(base)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::dpp::ClusterConstraint;
+
+    /// Deterministic pseudo-random unit rows (a fixed linear congruential sequence).
+    fn rows(n: usize, dim: usize, mut state: u64) -> Embeddings {
+        let mut data = Vec::with_capacity(n * dim);
+        for _ in 0..n * dim {
+            state = state
+                .wrapping_mul(6364136223846793005)
+                .wrapping_add(1442695040888963407);
+            data.push(((state >> 40) as f32 / (1u64 << 24) as f32) - 0.5);
+        }
+        Embeddings::from_flat(data, dim).unwrap()
+    }
+
+    #[test]
+    fn stops_when_the_similarity_rank_is_used_up() {
+        // S = (1 + XXᵀ)/2 has rank at most dim + 1 = 9; the tenth pick would only add rounding noise.
+        let data = rows(30, 8, 1);
+        let selection = select(
+            &data,
+            &[0.5; 30],
+            &DppParams::new(15).near_duplicate_cosine(None),
+        )
+        .unwrap();
+        assert_eq!(selection.picks.len(), 9);
+        assert_eq!(selection.stop, StopReason::GainBelowEpsilon);
+    }
+
+    #[test]
+    fn theta_trades_quality_for_diversity() {
+        let data = rows(60, 16, 2);
+        let quality: Vec<f64> = (0..60).map(|i| i as f64 / 59.0).collect();
+        let mean_quality = |theta: f64| {
+            let s = select(&data, &quality, &DppParams::new(8).theta(theta)).unwrap();
+            (
+                s.picks.iter().map(|p| p.quality).sum::<f64>() / 8.0,
+                s.log_det_similarity,
+            )
+        };
+        let (q_diverse, div_diverse) = mean_quality(0.0);
+        let (q_quality, div_quality) = mean_quality(0.95);
+        assert!(q_quality > q_diverse, "{q_quality} > {q_diverse}");
+        assert!(div_diverse > div_quality, "{div_diverse} > {div_quality}");
+    }
+
+    #[test]
+    fn near_duplicates_are_suppressed() {
+        let mut flat = Vec::new();
+        for v in [
+            [1.0f32, 0.0, 0.0],
+            [0.999, 0.01, 0.0],
+            [0.0, 1.0, 0.0],
+            [0.0, 0.0, 1.0],
+        ] {
+            flat.extend_from_slice(&v);
+        }
+        let data = Embeddings::from_flat(flat, 3).unwrap();
+        let s = select(&data, &[1.0, 0.9, 0.5, 0.5], &DppParams::new(4)).unwrap();
+        let picks: Vec<usize> = s.picks.iter().map(|p| p.index).collect();
+        assert_eq!(picks.len(), 3);
+        assert!(!picks.contains(&1));
+        assert_eq!(s.suppressed.len(), 1);
+        assert_eq!(
+            (s.suppressed[0].index, s.suppressed[0].duplicate_of),
+            (1, 0)
+        );
+        assert_eq!(s.picks[0].reason, PickReason::Quality);
+    }
+
+    #[test]
+    fn cluster_cap_and_representation() {
+        let data = rows(40, 12, 3);
+        // Cluster 0 holds the ten best candidates; cluster 1 and 2 the rest.
+        let quality: Vec<f64> = (0..40).map(|i| if i < 10 { 1.0 } else { 0.2 }).collect();
+        let labels: Vec<usize> = (0..40)
+            .map(|i| if i < 10 { 0 } else { 1 + i % 2 })
+            .collect();
+        let params = DppParams::new(6)
+            .theta(0.95)
+            .clusters(Some(ClusterConstraint {
+                labels: labels.clone(),
+                max_share: 0.5,
+            }));
+        let s = select(&data, &quality, &params).unwrap();
+        let from = |c: usize| s.picks.iter().filter(|p| labels[p.index] == c).count();
+        assert_eq!(from(0), 3, "capped at half of 6");
+        assert!(from(1) >= 1 && from(2) >= 1, "every cluster represented");
+        assert!(!s.cluster_cap_relaxed);
+    }
+
+    #[test]
+    fn every_invalid_parameter_is_a_typed_error() {
+        let data = rows(3, 2, 4);
+        let q = [0.5; 3];
+        let err = |p: DppParams, q: &[f64]| select(&data, q, &p).unwrap_err();
+        assert_eq!(err(DppParams::new(0), &q), DppError::ZeroPicks);
+        assert_eq!(
+            err(DppParams::new(1).theta(1.0), &q),
+            DppError::InvalidTheta { theta: 1.0 }
+        );
+        assert_eq!(
+            err(DppParams::new(1).theta(-0.1), &q),
+            DppError::InvalidTheta { theta: -0.1 }
+        );
+        assert!(matches!(
+            err(DppParams::new(1).epsilon(f64::NAN), &q),
+            DppError::InvalidEpsilon { .. }
+        ));
+        assert_eq!(
+            err(DppParams::new(1).near_duplicate_cosine(Some(0.0)), &q),
+            DppError::InvalidDuplicateThreshold { threshold: 0.0 }
+        );
+        assert_eq!(
+            err(DppParams::new(1), &q[..2]),
+            DppError::QualityLength {
+                expected: 3,
+                found: 2
+            }
+        );
+        assert!(matches!(
+            err(DppParams::new(1), &[0.5, f64::NAN, 0.5]),
+            DppError::InvalidQuality { index: 1, .. }
+        ));
+        let labels = |labels: Vec<usize>, max_share| Some(ClusterConstraint { labels, max_share });
+        assert_eq!(
+            err(DppParams::new(1).clusters(labels(vec![0], 0.5)), &q),
+            DppError::ClusterLabelsLength {
+                expected: 3,
+                found: 1
+            }
+        );
+        assert_eq!(
+            err(DppParams::new(1).clusters(labels(vec![0, 0, 1], 0.0)), &q),
+            DppError::InvalidMaxShare { max_share: 0.0 }
+        );
+        let zero = Embeddings::from_flat(vec![0.0, 0.0, 1.0, 0.0], 2).unwrap();
+        assert_eq!(
+            select(&zero, &[0.5, 0.5], &DppParams::new(1)).unwrap_err(),
+            DppError::Embeddings(crate::EmbeddingsError::ZeroVector { row: 0 })
+        );
+    }
+
+    #[test]
+    fn extreme_theta_does_not_overflow() {
+        let data = rows(20, 4, 5);
+        let quality: Vec<f64> = (0..20).map(|i| i as f64 / 19.0).collect();
+        let s = select(&data, &quality, &DppParams::new(3).theta(0.9999)).unwrap();
+        assert_eq!(s.picks[0].index, 19);
+        assert!(s.log_det_kernel.is_finite());
+    }
+}

@@ -16,7 +16,7 @@ fn default_max_share() -> f64 {
     0.5
 }
 
-/// Parameters of a selection. `DppParams::new(n)` gives θ = 0.7, ε = 1e-9, near-duplicates at
+/// Parameters of a selection. `DppParams::new(n)` gives θ = 0.7, ε = 1e-6, near-duplicates at
 /// cosine ≥ 0.98, no cluster constraint.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -26,7 +26,9 @@ pub struct DppParams {
     /// Quality/diversity trade-off in [0, 1).
     #[serde(default = "default_theta")]
     pub theta: f64,
-    /// Stop when the best determinant ratio (marginal gain) falls below ε.
+    /// Stop when the best determinant ratio (marginal gain) falls below ε. The default 1e-6 sits above
+    /// the rounding floor of similarities computed from `f32` embeddings (about 1e-7), so the selection
+    /// stops once the similarity's rank is used up instead of picking on rounding noise.
     #[serde(default = "default_epsilon")]
     pub epsilon: f64,
     /// Candidates at least this cosine-similar to a pick are dropped as near-duplicates.
@@ -41,7 +43,7 @@ fn default_theta() -> f64 {
 }
 
 fn default_epsilon() -> f64 {
-    1e-9
+    1e-6
 }
 
 fn default_duplicate_threshold() -> Option<f64> {

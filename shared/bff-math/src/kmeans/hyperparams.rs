@@ -120,3 +120,111 @@ impl KMeansValidParams {
         algorithm::fit(self, data, rng)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+    use rand_xoshiro::Xoshiro256Plus;
+
+    #[test]
+    fn each_parameter_error() {
+        assert_eq!(
+            KMeansParams::new(0).check(),
+            Err(KMeansParamsError::ZeroClusters)
+        );
+        assert_eq!(
+            KMeansParams::new(2).n_runs(0).check(),
+            Err(KMeansParamsError::ZeroRuns)
+        );
+        assert_eq!(
+            KMeansParams::new(2).max_iterations(0).check(),
+            Err(KMeansParamsError::ZeroIterations)
+        );
+        assert!(matches!(
+            KMeansParams::new(2).tolerance(-1.0).check(),
+            Err(KMeansParamsError::InvalidTolerance { .. })
+        ));
+        assert!(matches!(
+            KMeansParams::new(2).tolerance(f64::NAN).check(),
+            Err(KMeansParamsError::InvalidTolerance { .. })
+        ));
+        assert_eq!(
+            KMeansParams::new(2)
+                .init(KMeansInit::Precomputed(vec![vec![0.0]]))
+                .check(),
+            Err(KMeansParamsError::InitialCentreCount {
+                expected: 2,
+                found: 1
+            })
+        );
+        assert_eq!(
+            KMeansParams::new(2)
+                .init(KMeansInit::Precomputed(vec![vec![0.0], vec![f32::NAN]]))
+                .check(),
+            Err(KMeansParamsError::InvalidInitialCentres)
+        );
+    }
+
+    #[test]
+    fn each_fit_error() {
+        let mut rng = Xoshiro256Plus::seed_from_u64(1);
+        let two = Embeddings::from_rows(&[[0.0f32], [1.0]]).unwrap();
+        assert_eq!(
+            KMeansParams::new(3).check().unwrap().fit(&two, &mut rng),
+            Err(KMeansFitError::TooFewPoints {
+                n_points: 2,
+                n_clusters: 3
+            })
+        );
+        let same = Embeddings::from_rows(&[[1.0f32], [1.0], [1.0]]).unwrap();
+        assert_eq!(
+            KMeansParams::new(2).check().unwrap().fit(&same, &mut rng),
+            Err(KMeansFitError::TooFewDistinctPoints {
+                distinct: 1,
+                n_clusters: 2
+            })
+        );
+        let wide = KMeansParams::new(1)
+            .init(KMeansInit::Precomputed(vec![vec![0.0, 0.0]]))
+            .check()
+            .unwrap();
+        assert_eq!(
+            wide.fit(&two, &mut rng),
+            Err(KMeansFitError::DimensionMismatch {
+                centres: 2,
+                data: 1
+            })
+        );
+    }
+
+    #[test]
+    fn zero_vectors_and_identical_points_cluster_fine_when_distinct_enough() {
+        let mut rng = Xoshiro256Plus::seed_from_u64(2);
+        let data =
+            Embeddings::from_rows(&[[0.0f32, 0.0], [0.0, 0.0], [5.0, 5.0], [5.0, 5.0]]).unwrap();
+        let model = KMeansParams::new(2)
+            .check()
+            .unwrap()
+            .fit(&data, &mut rng)
+            .unwrap();
+        assert_eq!(model.labels[0], model.labels[1]);
+        assert_eq!(model.labels[2], model.labels[3]);
+        assert_ne!(model.labels[0], model.labels[2]);
+        assert_eq!(model.inertia, 0.0);
+    }
+
+    #[test]
+    fn same_seed_same_model() {
+        let data =
+            Embeddings::from_flat((0..300).map(|i| ((i * 37) % 101) as f32).collect(), 3).unwrap();
+        let fit = |seed| {
+            KMeansParams::new(4)
+                .check()
+                .unwrap()
+                .fit(&data, &mut Xoshiro256Plus::seed_from_u64(seed))
+                .unwrap()
+        };
+        assert_eq!(fit(9), fit(9));
+    }
+}
