@@ -137,14 +137,25 @@ impl Embeddings {
         }
     }
 
-    /// Number of distinct rows (bitwise comparison; `-0.0` and `0.0` count as equal).
+    /// Number of distinct rows (`-0.0` and `0.0` count as equal).
+    ///
+    /// Sorts row indices lexicographically instead of hashing copies of the rows: no per-row
+    /// allocation, which matters in a Worker's 128 MB where wasm memory never shrinks.
     pub fn distinct_rows(&self) -> usize {
-        let mut seen = std::collections::HashSet::with_capacity(self.len());
-        for row in self.rows() {
-            let key: Vec<u32> = row.iter().map(|v| (v + 0.0).to_bits()).collect();
-            seen.insert(key);
-        }
-        seen.len()
+        let mut order: Vec<usize> = (0..self.len()).collect();
+        let compare = |a: &usize, b: &usize| {
+            self.row(*a)
+                .iter()
+                .zip(self.row(*b))
+                .map(|(x, y)| (x + 0.0).total_cmp(&(y + 0.0)))
+                .find(|o| o.is_ne())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        };
+        order.sort_unstable_by(compare);
+        1 + order
+            .windows(2)
+            .filter(|w| compare(&w[0], &w[1]).is_ne())
+            .count()
     }
 }
 

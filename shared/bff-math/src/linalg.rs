@@ -1,8 +1,8 @@
 //! Small dense kernels shared by the algorithms.
 //!
 //! Written by hand rather than through ndarray because the hot loops are tiny (dot products of rows)
-//! and must vectorise on wasm32 with `simd128`: eight independent accumulators let LLVM emit
-//! `f32x4` instructions on wasm and SSE/AVX on native without any `unsafe`.
+//! and must vectorise on wasm32: on wasm they use `simd128` intrinsics explicitly (V8 runs them as
+//! SSE), elsewhere eight independent accumulators that LLVM vectorises by itself. No `unsafe`.
 
 const LANES: usize = 8;
 
@@ -10,51 +10,126 @@ const LANES: usize = 8;
 #[inline]
 pub fn dot(a: &[f32], b: &[f32]) -> f64 {
     debug_assert_eq!(a.len(), b.len());
-    let mut acc = [0.0f32; LANES];
-    let (a_chunks, a_tail) = a.split_at(a.len() - a.len() % LANES);
-    let (b_chunks, b_tail) = b.split_at(a_chunks.len());
-    for (x, y) in a_chunks
-        .chunks_exact(LANES)
-        .zip(b_chunks.chunks_exact(LANES))
-    {
-        for k in 0..LANES {
-            acc[k] += x[k] * y[k];
-        }
-    }
-    let mut sum: f64 = acc.iter().map(|&v| v as f64).sum();
-    for (x, y) in a_tail.iter().zip(b_tail) {
-        sum += (*x as f64) * (*y as f64);
-    }
-    sum
+    simd::dot(a, b)
 }
 
 /// Dot products of four rows with one row, reading `b` once: the Gram and assignment loops use it
 /// to do four times the arithmetic per load.
 #[inline]
 pub fn dot4(a: [&[f32]; 4], b: &[f32]) -> [f64; 4] {
-    let n = b.len();
-    let full = n - n % LANES;
-    let mut acc = [[0.0f32; LANES]; 4];
-    let mut start = 0;
-    while start < full {
-        let y = &b[start..start + LANES];
-        for (r, row) in a.iter().enumerate() {
-            let x = &row[start..start + LANES];
-            for k in 0..LANES {
-                acc[r][k] += x[k] * y[k];
+    simd::dot4(a, b)
+}
+
+/// Sum of the eight lane accumulators in `f64` (lane order), then the tail in `f64`.
+#[inline]
+fn finish(lanes: [f32; LANES], a_tail: &[f32], b_tail: &[f32]) -> f64 {
+    let mut sum: f64 = lanes.iter().map(|&v| v as f64).sum();
+    for (x, y) in a_tail.iter().zip(b_tail) {
+        sum += (*x as f64) * (*y as f64);
+    }
+    sum
+}
+
+/// wasm simd128: lanes 0..4 and 4..8 in two `f32x4` accumulators, the same arithmetic in the same
+/// order as the portable code (hence bit-identical results), but in vector registers: LLVM does not
+/// vectorise the portable loops well for wasm (about 3 times slower).
+#[cfg(all(target_arch = "wasm32", target_feature = "simd128"))]
+mod simd {
+    use super::{finish, LANES};
+    use core::arch::wasm32::{f32x4, f32x4_add, f32x4_extract_lane, f32x4_mul, f32x4_splat, v128};
+
+    #[inline(always)]
+    fn load(x: &[f32]) -> v128 {
+        f32x4(x[0], x[1], x[2], x[3])
+    }
+
+    #[inline(always)]
+    fn lanes(lo: v128, hi: v128) -> [f32; LANES] {
+        [
+            f32x4_extract_lane::<0>(lo),
+            f32x4_extract_lane::<1>(lo),
+            f32x4_extract_lane::<2>(lo),
+            f32x4_extract_lane::<3>(lo),
+            f32x4_extract_lane::<0>(hi),
+            f32x4_extract_lane::<1>(hi),
+            f32x4_extract_lane::<2>(hi),
+            f32x4_extract_lane::<3>(hi),
+        ]
+    }
+
+    #[inline]
+    pub fn dot(a: &[f32], b: &[f32]) -> f64 {
+        let full = a.len().min(b.len()) / LANES * LANES;
+        let (mut lo, mut hi) = (f32x4_splat(0.0), f32x4_splat(0.0));
+        for (x, y) in a[..full]
+            .chunks_exact(LANES)
+            .zip(b[..full].chunks_exact(LANES))
+        {
+            lo = f32x4_add(lo, f32x4_mul(load(&x[..4]), load(&y[..4])));
+            hi = f32x4_add(hi, f32x4_mul(load(&x[4..]), load(&y[4..])));
+        }
+        finish(lanes(lo, hi), &a[full..], &b[full..])
+    }
+
+    #[inline]
+    pub fn dot4(a: [&[f32]; 4], b: &[f32]) -> [f64; 4] {
+        let n = b.len();
+        let full = n - n % LANES;
+        let rows = [&a[0][..full], &a[1][..full], &a[2][..full], &a[3][..full]];
+        let mut lo = [f32x4_splat(0.0); 4];
+        let mut hi = [f32x4_splat(0.0); 4];
+        for (c, y) in b[..full].chunks_exact(LANES).enumerate() {
+            let (y0, y1) = (load(&y[..4]), load(&y[4..]));
+            let start = c * LANES;
+            for r in 0..4 {
+                let x = &rows[r][start..start + LANES];
+                lo[r] = f32x4_add(lo[r], f32x4_mul(load(&x[..4]), y0));
+                hi[r] = f32x4_add(hi[r], f32x4_mul(load(&x[4..]), y1));
             }
         }
-        start += LANES;
+        std::array::from_fn(|r| finish(lanes(lo[r], hi[r]), &a[r][full..n], &b[full..]))
     }
-    let mut out = [0.0f64; 4];
-    for r in 0..4 {
-        let mut sum: f64 = acc[r].iter().map(|&v| v as f64).sum();
-        for j in full..n {
-            sum += (a[r][j] as f64) * (b[j] as f64);
+}
+
+/// Portable code: eight independent accumulators.
+#[cfg(not(all(target_arch = "wasm32", target_feature = "simd128")))]
+mod simd {
+    use super::{finish, LANES};
+
+    #[inline]
+    pub fn dot(a: &[f32], b: &[f32]) -> f64 {
+        let mut acc = [0.0f32; LANES];
+        let (a_chunks, a_tail) = a.split_at(a.len() - a.len() % LANES);
+        let (b_chunks, b_tail) = b.split_at(a_chunks.len());
+        for (x, y) in a_chunks
+            .chunks_exact(LANES)
+            .zip(b_chunks.chunks_exact(LANES))
+        {
+            for k in 0..LANES {
+                acc[k] += x[k] * y[k];
+            }
         }
-        out[r] = sum;
+        finish(acc, a_tail, b_tail)
     }
-    out
+
+    #[inline]
+    pub fn dot4(a: [&[f32]; 4], b: &[f32]) -> [f64; 4] {
+        let n = b.len();
+        let full = n - n % LANES;
+        let mut acc = [[0.0f32; LANES]; 4];
+        let mut start = 0;
+        while start < full {
+            let y = &b[start..start + LANES];
+            for (r, row) in a.iter().enumerate() {
+                let x = &row[start..start + LANES];
+                for k in 0..LANES {
+                    acc[r][k] += x[k] * y[k];
+                }
+            }
+            start += LANES;
+        }
+        std::array::from_fn(|r| finish(acc[r], &a[r][full..n], &b[full..]))
+    }
 }
 
 /// Squared L2 norm.
