@@ -80,6 +80,10 @@ pub fn all(root: &Path) -> Result<()> {
             name: "math compiled to wasm imports nothing from its host (no clock, entropy or I/O)",
             run: Step::Custom(wasm_imports_nothing),
         },
+        Check {
+            name: "math compiled to wasm (simd128, run in V8) gives the native results",
+            run: Step::Custom(wasm_matches_native),
+        },
     ];
     let mut failed = Vec::new();
     for check in &checks {
@@ -130,4 +134,85 @@ fn wasm_imports_nothing(root: &Path) -> Result<()> {
         Command::new("node").args(["-e", script]).arg(&module),
         "wasm import check",
     )
+}
+
+/// The wasm build takes other code paths (explicit simd128 kernels): run both builds on the same
+/// seeded data and require the same K, the same silhouettes and the same DPP picks.
+fn wasm_matches_native(root: &Path) -> Result<()> {
+    shell::run(
+        shell::cmd("cargo", root).args(["build", "--quiet", "--release", "-p", "bff-bench"]),
+        "cargo build bff-bench",
+    )?;
+    let dir = root.join("target/wasm-check");
+    let bench = root.join("target/release/bff-bench");
+    let (n, dim, seed) = ("600", "512", "11");
+    shell::output(
+        shell::cmd(&bench, root)
+            .args(["gen", "--n", n, "--dim", dim, "--seed", seed, "--out"])
+            .arg(&dir),
+        "bff-bench gen",
+    )?;
+    let points = dir.join("points.f32").display().to_string();
+    let quality = dir.join("quality.f32").display().to_string();
+    let data = [
+        "--points",
+        &points,
+        "--quality",
+        &quality,
+        "--n",
+        n,
+        "--dim",
+        dim,
+        "--seed",
+        seed,
+        "--repeat",
+        "1",
+        "--picks",
+        "24",
+        "--theta",
+        "0.7",
+    ];
+    let last_json_line = |bytes: Vec<u8>, what: &str| -> Result<serde_json::Value> {
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let line = text
+            .lines()
+            .rev()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or("");
+        serde_json::from_str(line).map_err(|e| anyhow::anyhow!("{what} printed no JSON ({e})"))
+    };
+    let native = last_json_line(
+        shell::output(
+            shell::cmd(&bench, root).arg("native").args(data),
+            "bff-bench native",
+        )?,
+        "bff-bench native",
+    )?;
+    let wasm_module = root.join("target/wasm32-unknown-unknown/release/bff_bench_wasm.wasm");
+    let wasm = last_json_line(
+        shell::output(
+            Command::new("node")
+                .arg(root.join("tools/bench/run_wasm.mjs"))
+                .arg("--wasm")
+                .arg(&wasm_module)
+                .args(data),
+            "run_wasm.mjs",
+        )?,
+        "run_wasm.mjs",
+    )?;
+    for key in ["best_k", "silhouettes", "dpp_picks"] {
+        if native[key] != wasm[key] {
+            bail!(
+                "{key} differs: native {} vs wasm {}",
+                native[key],
+                wasm[key]
+            );
+        }
+    }
+    println!(
+        "native and wasm agree: K = {}, {} picks",
+        native["best_k"],
+        native["dpp_picks"].as_array().map_or(0, Vec::len)
+    );
+    Ok(())
 }
