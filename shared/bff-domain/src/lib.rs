@@ -12,13 +12,14 @@
 //! unchanged for `wasm32-unknown-unknown` and `wasm32-wasip2`, and the same input always gives the
 //! same output.
 
+pub mod brief;
 pub mod taxonomy;
-#[allow(dead_code)] // the brief parser, next, tokenises briefs
 mod text;
 
 /// One attribute value, e.g. category `fabric`, value `linen`; the same type the coverage
 /// analysis of `bff-math` counts, so brief, plan and coverage name values identically.
 pub use bff_math::coverage::AttributeValue;
+pub use brief::{parse_brief, Brief, BriefError, BriefWarning, Extracted, Modifier};
 pub use taxonomy::{
     Category, Conflict, ConflictKind, Rule, Taxonomy, TaxonomyError, Value, ValueSet,
 };

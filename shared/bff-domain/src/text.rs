@@ -23,7 +23,9 @@ pub(crate) enum Gap {
     Slash,
     /// A comma.
     Comma,
-    /// Sentence or clause punctuation: `.` `!` `?` `;` `:` brackets, dashes, a line break.
+    /// A colon, which introduces a list: "avoid: polyester, acrylic".
+    Colon,
+    /// Sentence or clause punctuation: `.` `!` `?` `;` brackets, dashes, a line break.
     Break,
 }
 
@@ -111,8 +113,9 @@ fn separator(c: char) -> Gap {
         '-' | '_' | '\u{2010}' | '\u{2011}' => Gap::Joiner,
         '/' | '\\' | '|' => Gap::Slash,
         ',' => Gap::Comma,
-        '.' | '!' | '?' | ';' | ':' | '(' | ')' | '[' | ']' | '{' | '}' | '\u{2013}'
-        | '\u{2014}' | '\n' | '\r' | '\u{2022}' => Gap::Break,
+        ':' => Gap::Colon,
+        '.' | '!' | '?' | ';' | '(' | ')' | '[' | ']' | '{' | '}' | '\u{2013}' | '\u{2014}'
+        | '\n' | '\r' | '\u{2022}' => Gap::Break,
         _ => Gap::Space,
     }
 }

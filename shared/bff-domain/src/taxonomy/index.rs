@@ -152,6 +152,7 @@ impl TermIndex {
     }
 
     /// Every indexed key with what it names, in key order.
+    #[cfg(test)]
     pub(crate) fn iter(&self) -> impl Iterator<Item = (&[String], Term)> {
         self.terms.iter().map(|(k, &t)| (k.as_slice(), t))
     }

@@ -36,7 +36,6 @@
 //! requiring more values than the category allows.
 
 mod errors;
-#[allow(dead_code)]
 mod index;
 mod model;
 mod rules;
@@ -47,7 +46,6 @@ use std::sync::OnceLock;
 use serde::{Serialize, Serializer};
 
 use crate::AttributeValue;
-#[allow(dead_code)] // the brief parser, next, reads the index
 pub(crate) use index::{Term, TermIndex};
 
 pub use errors::{TaxonomyError, TermOwner};
@@ -160,7 +158,6 @@ impl Taxonomy {
         }
     }
 
-    #[allow(dead_code)]
     pub(crate) fn index(&self) -> &TermIndex {
         &self.index
     }
