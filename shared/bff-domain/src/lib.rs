@@ -6,6 +6,9 @@
 //!   `data/vlt-taxonomy.json`.
 //! - [`brief`]: reading a designer's free-text brief into requested and excluded attribute values,
 //!   a design count, unknown words and warnings.
+//! - [`prompt`]: planning over-generated design variants from a request and the user's learned
+//!   preferences and coverage boosts, with model-specific prompts, negative prompts and quality
+//!   parameters.
 //!
 //! Like `bff-math`, nothing here reads a clock, asks for entropy, or touches a network or a
 //! database, and maps are ordered (`BTreeMap`) so that no hash seed is ever drawn: the crate builds
@@ -13,6 +16,7 @@
 //! same output.
 
 pub mod brief;
+pub mod prompt;
 pub mod taxonomy;
 mod text;
 
