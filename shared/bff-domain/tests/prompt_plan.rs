@@ -382,3 +382,28 @@ fn a_parsed_brief_plans_end_to_end() {
     assert_eq!(p.variants.len(), 36);
     assert_eq!(p.taxonomy_version, taxonomy.version());
 }
+
+#[test]
+fn a_palette_narrows_the_colours_drawn() {
+    let taxonomy = Taxonomy::embedded();
+    let earthy = taxonomy
+        .rules()
+        .iter()
+        .find(|r| r.id() == "palette-earthy-colours")
+        .expect("the taxonomy maps palettes to colours");
+    let bff_domain::Rule::Implies { then, .. } = earthy else {
+        panic!("palette rules are implications");
+    };
+    let req = request(&[("garment_type", "dress"), ("palette", "earthy")], &[]);
+    for seed in 0..10 {
+        for v in plan(&req, 4, &Personalisation::default(), seed).variants {
+            for a in v
+                .attribute_values()
+                .iter()
+                .filter(|a| a.category == "colour")
+            {
+                assert!(then.contains(a), "{a:?} is not an earthy colour");
+            }
+        }
+    }
+}

@@ -85,6 +85,30 @@ enum Command {
         #[arg(long)]
         selection: Option<PathBuf>,
     },
+    /// Reads a designer's brief into requested and excluded attribute values, a count and warnings.
+    Brief {
+        /// The brief, in quotes.
+        text: String,
+    },
+    /// Plans over-generated design variants for a brief, with prompts for each model family.
+    Plan {
+        /// The brief, in quotes.
+        text: String,
+        /// Designs wanted (default: the brief's count, else 12).
+        #[arg(long)]
+        designs: Option<u32>,
+        /// Variants per design, between 2 and 3.
+        #[arg(long, default_value_t = 3.0)]
+        over_generation: f64,
+        /// Model families, comma-separated: stable_diffusion, dalle, sketch.
+        #[arg(long, default_value = "sketch,stable_diffusion,dalle")]
+        models: String,
+        /// Learned weights and boosts as JSON (`{"preferences": [..], "boosts": [..], "negatives": [..]}`).
+        #[arg(long)]
+        personalisation: Option<PathBuf>,
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+    },
     /// Writes a seeded synthetic sample (clustered unit vectors, quality scores, attributes, targets).
     Sample {
         #[arg(long, default_value_t = 60)]
@@ -191,6 +215,53 @@ fn run(command: Command) -> Result<String> {
             let report = bff_math::coverage::analyse_coverage(&request.targets, &images, &config)
                 .context("cannot compute coverage")?;
             serde_json::to_value(report)?
+        }
+        Command::Brief { text } => {
+            let brief = bff_domain::parse_brief(&text, bff_domain::Taxonomy::embedded())
+                .context("cannot read the brief")?;
+            serde_json::to_value(brief)?
+        }
+        Command::Plan {
+            text,
+            designs,
+            over_generation,
+            models,
+            personalisation,
+            seed,
+        } => {
+            use bff_domain::prompt::{plan_designs, DesignRequest, ModelFamily, PlanConfig};
+            let taxonomy = bff_domain::Taxonomy::embedded();
+            let brief =
+                bff_domain::parse_brief(&text, taxonomy).context("cannot read the brief")?;
+            let models = models
+                .split(',')
+                .map(|m| {
+                    serde_json::from_value::<ModelFamily>(serde_json::Value::String(
+                        m.trim().into(),
+                    ))
+                    .with_context(|| format!("unknown model family `{m}`"))
+                })
+                .collect::<Result<Vec<_>>>()?;
+            let personal = match personalisation {
+                Some(path) => read_json(&path)?,
+                None => Default::default(),
+            };
+            let config = PlanConfig {
+                over_generation,
+                models,
+                ..PlanConfig::default()
+            };
+            let designs = designs.or(brief.count).unwrap_or(12);
+            let plan = plan_designs(
+                &DesignRequest::from(&brief),
+                designs,
+                &config,
+                &personal,
+                taxonomy,
+                seed,
+            )
+            .context("cannot plan")?;
+            serde_json::json!({ "brief": brief, "plan": plan })
         }
         Command::Sample {
             n,

@@ -175,3 +175,33 @@ fn bad_input_gives_a_message_and_exit_code_2() {
         );
     }
 }
+
+#[test]
+fn brief_and_plan_commands() {
+    let brief = json(&bff(
+        &["brief", "linen midi dress, no florals, 6 looks"],
+        "",
+    ));
+    assert_eq!(brief["count"], 6);
+    assert_eq!(brief["exclusions"][0]["attribute"]["value"], "floral");
+    let out = json(&bff(
+        &[
+            "plan",
+            "linen midi dress, no florals",
+            "--designs",
+            "4",
+            "--seed",
+            "3",
+        ],
+        "",
+    ));
+    let variants = out["plan"]["variants"].as_array().unwrap();
+    assert_eq!(variants.len(), 12);
+    assert_eq!(variants[0]["prompts"].as_array().unwrap().len(), 3);
+    let bad = bff(&["plan", "linen dress", "--models", "midjourney"], "");
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&bad.stderr).contains("unknown model family `midjourney`"));
+    let empty = bff(&["brief", "   "], "");
+    assert_eq!(empty.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&empty.stderr).contains("empty"));
+}

@@ -439,19 +439,25 @@ impl Sampler<'_> {
         rng: &mut Xoshiro256PlusPlus,
     ) -> bool {
         let chosen: Vec<AttributeValue> = planned.iter().map(PlannedAttribute::attribute).collect();
-        let candidates: Vec<(AttributeValue, f64)> = self
+        // A chosen value that implies values of this category (an earthy palette implies earthy
+        // colours) narrows the draw to them, unless nothing compatible is left there.
+        let implied: Vec<&crate::ValueSet> = self
             .taxonomy
-            .allowed(&chosen, category)
-            .into_iter()
-            .map(|v| AttributeValue::new(category, &v.id))
-            .filter(|a| !self.excluded.contains(a))
-            .filter(|a| within.is_none_or(|set| set.contains(a)))
-            .map(|a| {
-                let w = self.weight(&a);
-                (a, w)
+            .rules()
+            .iter()
+            .filter_map(|rule| match rule {
+                Rule::Implies { when, then, .. }
+                    if then.category == category && chosen.iter().any(|c| when.contains(c)) =>
+                {
+                    Some(then)
+                }
+                _ => None,
             })
-            .filter(|(_, w)| *w > 0.0)
             .collect();
+        let mut candidates = self.candidates(&chosen, category, within, &implied);
+        if candidates.is_empty() && !implied.is_empty() {
+            candidates = self.candidates(&chosen, category, within, &[]);
+        }
         let total: f64 = candidates.iter().map(|(_, w)| w).sum();
         if candidates.is_empty() || total <= 0.0 {
             return false;
@@ -468,6 +474,29 @@ impl Sampler<'_> {
         let (attribute, weight) = &candidates[pick];
         planned.push(self.planned(attribute, source, weight / total));
         true
+    }
+
+    /// Values of `category` that may join `chosen`, with their sampling weights.
+    fn candidates(
+        &self,
+        chosen: &[AttributeValue],
+        category: &str,
+        within: Option<&crate::ValueSet>,
+        implied: &[&crate::ValueSet],
+    ) -> Vec<(AttributeValue, f64)> {
+        self.taxonomy
+            .allowed(chosen, category)
+            .into_iter()
+            .map(|v| AttributeValue::new(category, &v.id))
+            .filter(|a| !self.excluded.contains(a))
+            .filter(|a| within.is_none_or(|set| set.contains(a)))
+            .filter(|a| implied.iter().all(|set| set.contains(a)))
+            .map(|a| {
+                let w = self.weight(&a);
+                (a, w)
+            })
+            .filter(|(_, w)| *w > 0.0)
+            .collect()
     }
 
     fn weight(&self, a: &AttributeValue) -> f64 {

@@ -188,11 +188,12 @@ fn stable_diffusion(
     for n in &personal.negatives {
         add(n.clone(), &mut negative);
     }
-    for conflict in implied_negatives(attributes, taxonomy) {
-        add(conflict, &mut negative);
-    }
     for d in DEFAULT_NEGATIVES {
         add(d.to_string(), &mut negative);
+    }
+    // Last, so that they only take what room the budget leaves.
+    for conflict in implied_negatives(attributes, taxonomy) {
+        add(conflict, &mut negative);
     }
     let (negative, negative_length, _) =
         within_budget(negative.into_iter().map(|n| (n.clone(), n)).collect());
@@ -222,7 +223,7 @@ fn stable_diffusion(
 }
 
 /// Values the chosen ones rule out that an image model tends to draw anyway (sleeves on a
-/// strapless dress): listed values of `excludes` rules, at most three per rule.
+/// strapless dress): listed values of `excludes` rules, at most two per rule.
 fn implied_negatives(attributes: &[PlannedAttribute], taxonomy: &Taxonomy) -> Vec<String> {
     let chosen: Vec<AttributeValue> = attributes.iter().map(PlannedAttribute::attribute).collect();
     let mut out = Vec::new();
@@ -235,7 +236,7 @@ fn implied_negatives(attributes: &[PlannedAttribute], taxonomy: &Taxonomy) -> Ve
         }
         for set in excludes {
             if let Some(values) = &set.values {
-                for v in values.iter().take(3) {
+                for v in values.iter().take(2) {
                     out.push(phrase(taxonomy, &AttributeValue::new(&set.category, v)));
                 }
             }

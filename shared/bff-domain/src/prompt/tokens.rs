@@ -25,7 +25,7 @@ pub fn estimate_clip_tokens(text: &str) -> usize {
             word += 1;
         } else {
             flush(&mut word, &mut tokens);
-            if c.is_ascii_digit() || !(c.is_whitespace()) {
+            if !c.is_whitespace() {
                 // Digits and punctuation are a token each in CLIP's pre-tokenizer.
                 tokens += 1;
             }
@@ -43,7 +43,8 @@ mod tests {
     fn counts_words_punctuation_and_long_words() {
         assert_eq!(estimate_clip_tokens(""), 0);
         assert_eq!(estimate_clip_tokens("linen midi dress"), 3);
-        assert_eq!(estimate_clip_tokens("v-neck, 3/4"), 6);
+        // v, -, neck, ",", 3, /, 4
+        assert_eq!(estimate_clip_tokens("v-neck, 3/4"), 7);
         // "embroidered" has 11 letters: counted as 3 tokens.
         assert_eq!(estimate_clip_tokens("embroidered"), 3);
     }
