@@ -14,6 +14,7 @@ use bff_math::Embeddings;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
+mod embed;
 pub mod ffi;
 
 /// Result of the automatic-K workload.
