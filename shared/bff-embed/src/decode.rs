@@ -59,10 +59,7 @@ pub(crate) fn decode(bytes: &[u8]) -> Result<Decoded, EmbedError> {
     };
     let fail = |e: ImageError| decode_error(e, format);
     if format == Format::Jpeg {
-        jpeg_is_complete(bytes).map_err(|message| EmbedError::Corrupt {
-            format: format.name().to_owned(),
-            message,
-        })?;
+        jpeg_is_complete(bytes).map_err(|message| EmbedError::Corrupt { format, message })?;
     }
 
     let mut limits = Limits::default();
@@ -135,7 +132,7 @@ fn decode_error(error: ImageError, format: Format) -> EmbedError {
     match error {
         ImageError::Limits(e) => too_large(e.to_string()),
         other => EmbedError::Corrupt {
-            format: format.name().to_owned(),
+            format,
             message: other.to_string(),
         },
     }

@@ -2,6 +2,8 @@
 
 use serde::Serialize;
 
+use crate::Format;
+
 /// Every way [`embed_image`](crate::embed_image) can refuse its input.
 ///
 /// Serialised with a `kind` tag so that an HTTP layer can return it as JSON.
@@ -17,8 +19,8 @@ pub enum EmbedError {
     #[error("unsupported image format ({}): expected PNG, JPEG or WebP", detected.as_deref().unwrap_or("unknown"))]
     UnsupportedFormat { detected: Option<String> },
     /// The decoder's own message says what was wrong (bad checksum, unexpected end of data, ...).
-    #[error("corrupt or truncated {format} image: {message}")]
-    Corrupt { format: String, message: String },
+    #[error("corrupt or truncated {} image: {message}", format.name())]
+    Corrupt { format: Format, message: String },
     /// The header announces more pixels than an edge function should decode (a decompression bomb
     /// is a few kilobytes that claim gigapixels).
     #[error("image too large ({detail}): at most {max_side}×{max_side} pixels and {max_decoded_bytes} decoded bytes")]

@@ -13,10 +13,9 @@
 //!
 //! The backdrop colour is the per-channel median of the border pixels. Pixels within a distance of
 //! it (0.09 in RGB, raised by the border's own noise) that are connected to the border are
-//! background; the rest, with enclosed holes filled and gaps of up to about five working pixels
-//! sealed, is the garment. Without a distinct object (fewer than 0.2 % of the pixels), the whole
-//! frame is described. Blocks marked "interior" use the garment eroded by 3 pixels, so that its
-//! outline does not read as pattern.
+//! background; the rest, with enclosed holes filled and gaps of up to four working pixels sealed,
+//! is the garment (pale stripes or dots inside it included). Without a distinct object (fewer than
+//! 0.2 % of the pixels), the whole frame is described.
 //!
 //! # Vector layout
 //!
@@ -28,16 +27,21 @@
 //!
 //! | offset | len | block | weight | content |
 //! |---:|---:|---|---:|---|
-//! | 0 | 120 | `colour_histogram` | 0.22 | garment pixels, soft-binned: 12 hues × 3 saturations × 3 values (index `(hue·3 + sat)·3 + value`) at 0..108, then 12 grey levels at 108..120; pixels of chroma 0.04–0.14 are shared between the two; Hellinger |
+//! | 0 | 120 | `colour_histogram` | 0.22 | garment pixels: 12 hues × 3 saturations × 3 values at 0..108 (index `(hue·3 + sat)·3 + value`, hue 0 = red), then 12 grey levels (luma) at 108..120; a pixel of chroma below 0.08 is grey, above 0.2 chromatic, shared in between; smooth cubic B-spline kernels (hue ≈ ±22°); Hellinger |
 //! | 120 | 96 | `colour_layout` | 0.10 | bounding box of the garment as 6 rows × 4 columns, row-major; per cell the sums of red, green, blue and darkness (1 − max) over its garment pixels divided by the cell area; L2 |
 //! | 216 | 108 | `edge_grid` | 0.12 | HOG-like: bounding box as 4 rows × 3 columns (bilinear), 9 unsigned orientation bins of 20° each, weighted by luminance gradient magnitude (noise floor 0.03, clipped at 0.5); Hellinger |
-//! | 324 | 20 | `local_patterns` | 0.08 | interior, local ternary patterns at radius 2 (tolerance 0.04): 10 uniform rotation-invariant codes of the brighter neighbours, then 10 of the darker ones; Hellinger |
-//! | 344 | 16 | `interior_orientation` | 0.08 | interior, 15 orientation bins of 12° weighted by how much a pixel is an edge, then a flat bin; Hellinger |
-//! | 360 | 8 | `edge_strength` | 0.05 | interior, gradient magnitude above the noise floor on a log scale, 8 bins; Hellinger |
-//! | 368 | 24 | `stripe_spectra` | 0.07 | interior, power spectrum of the mean luminance per row (368..380) and per column (380..392): 11 log-spaced bands from 1 to 128 cycles per garment height or width as shares of the interior's luminance variance, then the unexplained share; each half Hellinger, block L2 |
-//! | 392 | 72 | `silhouette_rows` | 0.12 | 24 row bands of the bounding box, per band (coverage, span, gap) of the garment as shares of the box width, coverage and span centred as 2x − 1, gap as min(2x, 1), divided by √72 (norm ≤ 1, not raised) |
+//! | 324 | 20 | `local_patterns` | 0.08 | interior, local ternary patterns at radius 2 (tolerance 0.04): 10 uniform rotation-invariant codes of the brighter neighbours, then 10 of the darker ones; flat neighbourhoods at mass 0.1; Hellinger |
+//! | 344 | 16 | `interior_orientation` | 0.08 | interior, 15 orientation bins of 12° weighted by how much a pixel is an edge, then a flat bin (the rest, at mass 0.1); Hellinger |
+//! | 360 | 8 | `edge_strength` | 0.05 | interior, gradient magnitude above the noise floor on a log scale, 8 bins (flat pixels in the first at mass 0.1); Hellinger |
+//! | 368 | 24 | `stripe_spectra` | 0.07 | interior, power spectrum of the mean luminance per row (368..380) and per column (380..392): 11 log-spaced bands from 1 to 128 cycles per garment height or width as shares of the interior's luminance variance, then the unexplained share at mass 0.25; each half Hellinger, block L2 |
+//! | 392 | 72 | `silhouette_rows` | 0.12 | 24 row bands of the bounding box, per band (coverage, span, gap) of the garment as shares of the box width, coverage and span as 2x − 1, gap as min(2x, 1), divided by √72 (norm ≤ 1, not raised) |
 //! | 464 | 16 | `silhouette_columns` | 0.06 | 16 column bands, share of the box height covered, 2x − 1, divided by 4 (norm ≤ 1, not raised) |
 //! | 480 | 32 | `proportions` | 0.10 | soft histograms: log2 aspect (box height / width) over [−1.5, 2.5] in 8 bins, then 6 bins each over [0, 1] for box height / image height, box width / image width, solidity (garment share of the box), centroid height in the box (mapped from [¼, ¾]); Hellinger |
+//!
+//! "Interior" is the garment eroded by 3 pixels, so that its outline does not read as pattern;
+//! "flat" means no neighbour or gradient above the noise tolerance. Flat areas are counted at a
+//! reduced mass because every fabric is mostly flat between its motifs: at full mass they would
+//! make every pattern look alike, while a solid fabric still reads as all flat.
 //!
 //! # Limits
 //!

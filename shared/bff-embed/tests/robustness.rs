@@ -3,7 +3,7 @@
 
 mod common;
 
-use bff_embed::{embed_image, EmbedError, DIM, MAX_INPUT_BYTES};
+use bff_embed::{embed_image, EmbedError, Format, DIM, MAX_INPUT_BYTES};
 use common::{jpeg, png, render, webp, Garment, Pattern, Shape};
 use rand::{Rng, SeedableRng};
 use rand_xoshiro::Xoshiro256PlusPlus;
@@ -205,7 +205,7 @@ fn truncated_images_are_errors() {
             .collect();
         for &cut in &cuts {
             match embed_image(&bytes[..cut]) {
-                Err(EmbedError::Corrupt { format, .. }) => assert_eq!(format, name),
+                Err(EmbedError::Corrupt { format, .. }) => assert_eq!(format.name(), name),
                 // Too short to carry the signature.
                 Err(EmbedError::UnsupportedFormat { .. }) => assert!(cut < 16, "{name} {cut}"),
                 other => panic!("{name} cut at {cut} of {}: {other:?}", bytes.len()),
@@ -237,10 +237,15 @@ fn errors_serialise_with_a_kind_tag() {
     assert_eq!(json["kind"], "unsupported_format");
     let json = serde_json::to_value(EmbedError::Empty).expect("serialisable");
     assert_eq!(json["kind"], "empty");
-    let message = EmbedError::Corrupt {
-        format: "png".into(),
+    let error = EmbedError::Corrupt {
+        format: Format::Png,
         message: "unexpected end of file".into(),
-    }
-    .to_string();
-    assert!(message.contains("unexpected end of file"));
+    };
+    assert_eq!(
+        error.to_string(),
+        "corrupt or truncated png image: unexpected end of file"
+    );
+    let json = serde_json::to_value(&error).expect("serialisable");
+    assert_eq!(json["kind"], "corrupt");
+    assert_eq!(json["format"], "png");
 }

@@ -7,7 +7,7 @@
 use std::io::Cursor;
 
 use image::codecs::jpeg::JpegEncoder;
-use image::codecs::png::PngEncoder;
+use image::codecs::png::{CompressionType, FilterType, PngEncoder};
 use image::codecs::webp::WebPEncoder;
 use image::{ExtendedColorType, ImageEncoder, Rgb, RgbImage};
 use rand::{Rng, SeedableRng};
@@ -81,23 +81,54 @@ fn proportions(shape: Shape) -> (f32, f32) {
     }
 }
 
+/// How much the seeded variants of a garment differ, and the sheet they are drawn on.
+#[derive(Debug, Clone, Copy)]
+pub struct Style {
+    /// Largest relative change of size; placement moves by up to half of it (share of the canvas).
+    pub size_jitter: f32,
+    /// Largest change of each colour channel.
+    pub colour_jitter: f32,
+    pub sheet: [f32; 3],
+    /// Largest per-pixel noise added to the sheet (paper grain).
+    pub sheet_noise: f32,
+}
+
+pub const PLAIN: Style = Style {
+    size_jitter: 0.08,
+    colour_jitter: 10.0,
+    sheet: [250.0, 249.0, 246.0],
+    sheet_noise: 0.0,
+};
+
 /// Renders `garment` on a `width` × `height` sheet; `seed` varies placement (±4 % of the canvas),
 /// size (±8 %), colour (±10 per channel), pattern scale (±12 %) and phase.
 pub fn render(garment: Garment, width: u32, height: u32, seed: u64) -> RgbImage {
+    render_with(garment, width, height, seed, &PLAIN)
+}
+
+pub fn render_with(
+    garment: Garment,
+    width: u32,
+    height: u32,
+    seed: u64,
+    style: &Style,
+) -> RgbImage {
     let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
     let (fw, fh) = (width as f32, height as f32);
     let (aspect, share) = proportions(garment.shape);
-    let size = rng.random_range(0.92..1.08f32);
+    let j = style.size_jitter;
+    let size = rng.random_range(1.0 - j..1.0 + j);
     let mut gw = share * fw * size;
     let mut gh = gw * aspect;
     if gh > 0.9 * fh {
         gw *= 0.9 * fh / gh;
         gh = 0.9 * fh;
     }
-    let cx = fw / 2.0 + rng.random_range(-0.04..0.04f32) * fw;
-    let top = (fh - gh) / 2.0 + rng.random_range(-0.04..0.04f32) * fh;
+    let cx = fw / 2.0 + rng.random_range(-j / 2.0..j / 2.0) * fw;
+    let top = ((fh - gh) / 2.0 + rng.random_range(-j / 2.0..j / 2.0) * fh).max(0.0);
+    let cj = style.colour_jitter;
     let jitter = |c: u8, r: &mut Xoshiro256PlusPlus| {
-        (f32::from(c) + r.random_range(-10.0..10.0f32)).clamp(0.0, 255.0)
+        (f32::from(c) + r.random_range(-cj..=cj)).clamp(0.0, 255.0)
     };
     let base = [
         jitter(garment.colour[0], &mut rng),
@@ -110,17 +141,36 @@ pub fn render(garment: Garment, width: u32, height: u32, seed: u64) -> RgbImage 
         rng.random_range(0.0..40.0f32) * unit,
         rng.random_range(0.0..40.0f32) * unit,
     );
-    let flowers: Vec<(f32, f32)> = (0..220)
-        .map(|_| (rng.random_range(0.0..fw), rng.random_range(0.0..fh)))
+    // Flowers on a jittered grid, each drawn only into the cells it can reach.
+    let petal = 14.0 * period;
+    let cell = 3.0 * petal;
+    let (cols, rows) = (
+        (fw / cell).ceil() as usize + 1,
+        (fh / cell).ceil() as usize + 1,
+    );
+    let flowers: Vec<(f32, f32)> = (0..cols * rows)
+        .map(|i| {
+            let (c, r) = ((i % cols) as f32, (i / cols) as f32);
+            (
+                (c + rng.random_range(0.15..0.85f32)) * cell,
+                (r + rng.random_range(0.15..0.85f32)) * cell,
+            )
+        })
         .collect();
-    let sheet = [250.0, 249.0, 246.0];
+    let grain = style.sheet_noise;
+    let mut noise = Xoshiro256PlusPlus::seed_from_u64(seed ^ 0x5eed);
     let stroke = 2.5 * unit;
     let is_in = |x: f32, y: f32| inside(garment.shape, (x - cx) / (gw / 2.0), (y - top) / gh);
 
     RgbImage::from_fn(width, height, |x, y| {
         let (x, y) = (x as f32 + 0.5, y as f32 + 0.5);
         if !is_in(x, y) {
-            return Rgb(sheet.map(|c| c as u8));
+            let n = if grain > 0.0 {
+                noise.random_range(-grain..=grain)
+            } else {
+                0.0
+            };
+            return Rgb(style.sheet.map(|c| (c + n).clamp(0.0, 255.0) as u8));
         }
         let outline = !is_in(x - stroke, y)
             || !is_in(x + stroke, y)
@@ -166,34 +216,40 @@ pub fn render(garment: Garment, width: u32, height: u32, seed: u64) -> RgbImage 
                 }
             }
             Pattern::Floral => {
-                let mut c = base;
-                for &(fx, fy) in &flowers {
+                let (c, r) = ((x / cell) as usize, (y / cell) as usize);
+                // A petal is shorter than a cell: only the 3 × 3 cells around can reach here.
+                let near = (0..9).filter_map(|k: usize| {
+                    let (c, r) = ((c + k % 3).checked_sub(1)?, (r + k / 3).checked_sub(1)?);
+                    (c < cols && r < rows).then(|| flowers[r * cols + c])
+                });
+                let mut colour = base;
+                for (fx, fy) in near {
                     let (dx, dy) = (x - fx, y - fy);
                     let r2 = dx * dx + dy * dy;
-                    let petal = 14.0 * period;
                     if r2 < (4.0 * period).powi(2) {
-                        c = [240.0, 200.0, 40.0];
+                        colour = [240.0, 200.0, 40.0];
                         break;
                     }
                     if r2 < petal * petal {
                         // Five petals: the angle's fifth harmonic.
                         let angle = dy.atan2(dx);
-                        if (5.0 * angle).cos() > 0.0 - 0.4 * (r2.sqrt() / petal) {
-                            c = [250.0, 250.0, 250.0];
+                        if (5.0 * angle).cos() > -0.4 * (r2.sqrt() / petal) {
+                            colour = [250.0, 250.0, 250.0];
                             break;
                         }
                     }
                 }
-                c
+                colour
             }
         };
         Rgb(c.map(|v| v as u8))
     })
 }
 
+/// Fast compression: the tests run unoptimised, and the bytes decode to the same pixels.
 pub fn png(image: &RgbImage) -> Vec<u8> {
     let mut out = Vec::new();
-    PngEncoder::new(&mut out)
+    PngEncoder::new_with_quality(&mut out, CompressionType::Fast, FilterType::NoFilter)
         .write_image(
             image.as_raw(),
             image.width(),
