@@ -103,7 +103,7 @@ pub(crate) fn trousers(fig: &mut Figure, d: &Design, f: &Frame) {
         bottom_y: f.hem_y,
         profile: vec![p(f.waist, wy), p(f.hip, f.hip_y), legs.hem.start()],
     });
-    let body = fig.fabric(right.symmetric_path());
+    let body = fig.body(right.symmetric_path());
     fig.trim(&leg_hems(&legs), body);
     if d.texture == Texture::Sheer {
         lining(

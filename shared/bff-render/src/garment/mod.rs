@@ -412,7 +412,7 @@ fn bodice(fig: &mut Figure, d: &Design, f: &Frame) {
             sleeve::draw(fig, kind, anchor, true, ease, finish);
         }
     }
-    let body = fig.fabric(whole.closed_path());
+    let body = fig.body(whole.closed_path());
 
     // Trims of a solid garment along the hem and neckline.
     if let Some(l) = &legs {
@@ -503,7 +503,7 @@ fn skirt(fig: &mut Figure, d: &Design, f: &Frame) {
         bottom_y: corner_pt.y,
         profile,
     });
-    let body = fig.fabric(right.symmetric_path());
+    let body = fig.body(right.symmetric_path());
     let mut hem_edge = h.clone();
     hem_edge.extend(&h.mirrored().reversed());
     fig.trim(&hem_edge, body);
