@@ -459,7 +459,7 @@ fn bodice(fig: &mut Figure, d: &Design, f: &Frame) {
     details::waist(fig, d, f, body, waist_seam);
 
     if d.silhouette == Silhouette::Wrap {
-        details::wrap(fig, &top, f, hem_corner.unwrap_or(p(f.hip, f.hem_y)), body);
+        details::wrap(fig, &top, f, hem_corner, body);
     }
     if matches!(
         class,
