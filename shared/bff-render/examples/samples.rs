@@ -128,7 +128,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             ],
         ),
         (
-            "sweater-cable",
+            "turtleneck-sweater-knit",
             &[
                 ("garment_type", "sweater"),
                 ("colour", "mustard"),

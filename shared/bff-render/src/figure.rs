@@ -80,6 +80,8 @@ pub(crate) struct Figure {
     pub parts: Vec<Part>,
     /// The pleat fan of the main body, for the `pleated` texture.
     pub fan: Option<Fan>,
+    /// Index of the main body piece (the one pleats fall on).
+    pub body: Option<usize>,
     trims: Trims,
 }
 
@@ -93,6 +95,7 @@ impl Figure {
         Self {
             parts: Vec::new(),
             fan: None,
+            body: None,
             trims,
         }
     }
@@ -102,6 +105,12 @@ impl Figure {
         let path = path?;
         self.parts.push(Part::Fabric { path });
         Some(self.parts.len() - 1)
+    }
+
+    /// Adds the main body piece.
+    pub(crate) fn body(&mut self, path: Option<Path>) -> Option<usize> {
+        self.body = self.fabric(path);
+        self.body
     }
 
     pub(crate) fn fill(&mut self, path: Option<Path>, ink: Ink, alpha: f32, clip: Option<usize>) {

@@ -7,10 +7,10 @@ use tiny_skia::{
 
 use crate::design::Design;
 use crate::figure::{Figure, Ink, Part, OUTLINE};
-use crate::geom::{REF_HEIGHT, REF_WIDTH};
+use crate::geom::{p, P, REF_HEIGHT, REF_WIDTH};
 use crate::palette::{Rgb, PAPER};
 use crate::pattern::{self, Mark};
-use crate::texture;
+use crate::texture::{self, Overlay};
 use crate::vocabulary::{Pattern, Texture};
 use crate::RenderError;
 
@@ -93,20 +93,168 @@ fn placement(fig: &Figure, width: u32, height: u32) -> Transform {
     Transform::from_row(s, 0.0, 0.0, s, w * 0.5 - s * cx, h * 0.5 - s * cy)
 }
 
-fn draw_marks(pixmap: &mut Pixmap, marks: &[Mark], ts: Transform, mask: &Mask, fade: f32) {
+fn draw_mark(pixmap: &mut Pixmap, m: &Mark, ts: Transform, alpha: f32) {
+    let paint = paint_of(m.colour, m.alpha * alpha);
+    match m.stroke {
+        Some(width) => {
+            let stroke = Stroke {
+                width,
+                ..Stroke::default()
+            };
+            pixmap.stroke_path(&m.path, &paint, &stroke, ts, None)
+        }
+        None => pixmap.fill_path(&m.path, &paint, FillRule::Winding, ts, None),
+    }
+}
+
+/// Pixel rectangle `(x0, y0, x1, y1)` (exclusive ends) of canvas-space bounds, clamped.
+fn pixel_box(r: Rect, width: u32, height: u32) -> (usize, usize, usize, usize) {
+    let clamp = |v: f32, hi: u32| (v.max(0.0) as usize).min(hi as usize);
+    (
+        clamp(r.left().floor() - 1.0, width),
+        clamp(r.top().floor() - 1.0, height),
+        clamp(r.right().ceil() + 1.0, width),
+        clamp(r.bottom().ceil() + 1.0, height),
+    )
+}
+
+/// A canvas-sized transparent layer and the pixel box its marks can touch.
+struct Layer {
+    pixmap: Pixmap,
+    used: (usize, usize, usize, usize),
+}
+
+/// Rasterises pattern or texture marks once onto a transparent canvas-sized layer, which each
+/// fabric piece then shows through its own outline (so the marks are drawn once, not per piece).
+fn layer(
+    marks: &[Mark],
+    width: u32,
+    height: u32,
+    ts: Transform,
+    fade: f32,
+) -> Result<Option<Layer>, RenderError> {
+    let mut pixmap = Pixmap::new(width, height).ok_or(RenderError::Canvas { width, height })?;
+    let mut used: Option<Rect> = None;
     for m in marks {
-        let paint = paint_of(m.colour, m.alpha * fade);
-        match m.stroke {
-            Some(width) => {
-                pixmap.stroke_path(&m.path, &paint, &stroke_of(width, false), ts, Some(mask))
+        draw_mark(&mut pixmap, m, ts, fade);
+        let pad = m.stroke.unwrap_or(0.0);
+        let b = m.path.bounds();
+        let r = Rect::from_ltrb(
+            b.left() - pad,
+            b.top() - pad,
+            b.right() + pad,
+            b.bottom() + pad,
+        );
+        used = match (used, r) {
+            (None, r) => r,
+            (Some(u), Some(r)) => Rect::from_ltrb(
+                u.left().min(r.left()),
+                u.top().min(r.top()),
+                u.right().max(r.right()),
+                u.bottom().max(r.bottom()),
+            ),
+            (u, None) => u,
+        };
+    }
+    Ok(used.map(|u| Layer {
+        pixmap,
+        used: pixel_box(ts_rect(u, ts), width, height),
+    }))
+}
+
+/// A texture tile rendered at the canvas scale (rounded to whole pixels, its marks wrapped round
+/// the edges so that the repeat is seamless) and repeated over `area` of a canvas-sized layer
+/// from the canvas position of the reference origin.
+fn tiled_layer(
+    tile_size: (f32, f32),
+    marks: &[Mark],
+    width: u32,
+    height: u32,
+    ts: Transform,
+    area: Rect,
+) -> Result<Option<Layer>, RenderError> {
+    let (tw, th) = tile_size;
+    if marks.is_empty() || tw <= 0.0 || th <= 0.0 {
+        return Ok(None);
+    }
+    let pw = (tw * ts.sx).round().max(1.0) as u32;
+    let ph = (th * ts.sy).round().max(1.0) as u32;
+    let mut tile = Pixmap::new(pw, ph).ok_or(RenderError::Canvas {
+        width: pw,
+        height: ph,
+    })?;
+    let (kx, ky) = (pw as f32 / tw, ph as f32 / th);
+    for dy in [-th, 0.0, th] {
+        for dx in [-tw, 0.0, tw] {
+            let at = Transform::from_row(kx, 0.0, 0.0, ky, dx * kx, dy * ky);
+            for m in marks {
+                draw_mark(&mut tile, m, at, 1.0);
             }
-            None => pixmap.fill_path(&m.path, &paint, FillRule::Winding, ts, Some(mask)),
+        }
+    }
+    let mut out = Pixmap::new(width, height).ok_or(RenderError::Canvas { width, height })?;
+    let (x0, y0, x1, y1) = pixel_box(area, width, height);
+    let (pw, ph) = (pw as i64, ph as i64);
+    let (ox, oy) = (ts.tx.round() as i64, ts.ty.round() as i64);
+    let src = tile.data();
+    let stride = width as usize * 4;
+    let dst = out.data_mut();
+    for y in y0..y1 {
+        let ty = (y as i64 - oy).rem_euclid(ph) as usize;
+        let row = &src[ty * pw as usize * 4..][..pw as usize * 4];
+        for x in x0..x1 {
+            let tx = (x as i64 - ox).rem_euclid(pw) as usize;
+            let d = y * stride + x * 4;
+            dst[d..d + 4].copy_from_slice(&row[tx * 4..tx * 4 + 4]);
+        }
+    }
+    Ok(Some(Layer {
+        pixmap: out,
+        used: (x0, y0, x1, y1),
+    }))
+}
+
+/// `a × b / 255`, rounded, for 8-bit channels.
+fn mul255(a: u32, b: u32) -> u32 {
+    let t = a * b + 128;
+    (t + (t >> 8)) >> 8
+}
+
+/// Composites a premultiplied layer over `dst` where `mask` covers (anti-aliased coverage),
+/// within the pixel box of the piece.
+fn blend(dst: &mut Pixmap, layer: &Layer, mask: &Mask, area: (usize, usize, usize, usize)) {
+    let width = dst.width() as usize;
+    let (lx0, ly0, lx1, ly1) = layer.used;
+    let (x0, y0) = (area.0.max(lx0), area.1.max(ly0));
+    let (x1, y1) = (area.2.min(lx1), area.3.min(ly1));
+    if x0 >= x1 || y0 >= y1 {
+        return;
+    }
+    let coverage = mask.data();
+    let src = layer.pixmap.data();
+    let out = dst.data_mut();
+    for y in y0..y1 {
+        let (a, b) = (y * width + x0, y * width + x1);
+        let pixels = coverage[a..b]
+            .iter()
+            .zip(src[a * 4..b * 4].chunks_exact(4))
+            .zip(out[a * 4..b * 4].chunks_exact_mut(4));
+        for ((&m, s), d) in pixels {
+            if m == 0 || s[3] == 0 {
+                continue;
+            }
+            let m = u32::from(m);
+            let keep = 255 - mul255(u32::from(s[3]), m);
+            for (dc, &sc) in d.iter_mut().zip(s) {
+                let v = mul255(u32::from(sc), m) + mul255(u32::from(*dc), keep);
+                *dc = v.min(255) as u8;
+            }
         }
     }
 }
 
-/// A diagonal metallic sheen over `area`.
-fn sheen(pixmap: &mut Pixmap, area: Rect, ts: Transform, mask: &Mask) {
+/// A diagonal metallic sheen across `area` (canvas coordinates) inside `path`.
+fn sheen(pixmap: &mut Pixmap, path: &Path, area: Rect) {
     let stops = vec![
         GradientStop::new(0.0, Color::from_rgba8(255, 255, 255, 0)),
         GradientStop::new(0.3, Color::from_rgba8(255, 255, 255, 110)),
@@ -129,13 +277,23 @@ fn sheen(pixmap: &mut Pixmap, area: Rect, ts: Transform, mask: &Mask) {
         anti_alias: true,
         ..Paint::default()
     };
-    let rect = PathBuilder::from_rect(area);
-    pixmap.fill_path(&rect, &paint, FillRule::Winding, ts, Some(mask));
+    pixmap.fill_path(path, &paint, FillRule::Winding, Transform::identity(), None);
 }
 
-fn mask_of(path: &Path, width: u32, height: u32, ts: Transform) -> Result<Mask, RenderError> {
+/// Canvas-space bounds of a reference-frame rectangle (scale and translation only).
+fn ts_rect(r: Rect, ts: Transform) -> Rect {
+    Rect::from_ltrb(
+        r.left() * ts.sx + ts.tx,
+        r.top() * ts.sy + ts.ty,
+        r.right() * ts.sx + ts.tx,
+        r.bottom() * ts.sy + ts.ty,
+    )
+    .unwrap_or(r)
+}
+
+fn mask_of(path: &Path, width: u32, height: u32) -> Result<Mask, RenderError> {
     let mut mask = Mask::new(width, height).ok_or(RenderError::Canvas { width, height })?;
-    mask.fill_path(path, FillRule::Winding, true, ts);
+    mask.fill_path(path, FillRule::Winding, true, Transform::identity());
     Ok(mask)
 }
 
@@ -153,20 +311,78 @@ pub(crate) fn paint(
 
     // A soft shadow under all the fabric lifts the flat off the paper.
     let mut shadow = PathBuilder::new();
+    let mut fabric_area: Option<Rect> = None;
     for part in &fig.parts {
         if let Part::Fabric { path } = part {
             shadow.push_path(path);
+            let b = path.bounds();
+            fabric_area = match fabric_area {
+                None => Some(b),
+                Some(a) => Rect::from_ltrb(
+                    a.left().min(b.left()),
+                    a.top().min(b.top()),
+                    a.right().max(b.right()),
+                    a.bottom().max(b.bottom()),
+                ),
+            };
         }
     }
-    if let Some(path) = shadow.finish() {
+    let all_fabric = shadow.finish();
+    if let Some(path) = &all_fabric {
         pixmap.fill_path(
-            &path,
+            path,
             &paint_of(Rgb(70, 58, 46), 0.1),
             FillRule::Winding,
             ts.pre_translate(4.0, 5.0),
             None,
         );
     }
+
+    let sheer = d.texture == Texture::Sheer;
+    let main = d.colours.main;
+    let (print, weave) = match fabric_area {
+        Some(area) => {
+            let print = if d.pattern == Pattern::Solid {
+                None
+            } else {
+                // Where the fabric is, to skip motifs that would fall on the paper.
+                let mut fabric =
+                    Mask::new(width, height).ok_or(RenderError::Canvas { width, height })?;
+                if let Some(path) = &all_fabric {
+                    fabric.fill_path(path, FillRule::Winding, false, ts);
+                }
+                let covered = |q: P| {
+                    let (x, y) = (q.x * ts.sx + ts.tx, q.y * ts.sy + ts.ty);
+                    x >= 0.0
+                        && y >= 0.0
+                        && (x as u32) < width
+                        && (y as u32) < height
+                        && fabric.data()[y as usize * width as usize + x as usize] > 0
+                };
+                let near = |at: P, r: f32| {
+                    [p(0.0, 0.0), p(r, 0.0), p(-r, 0.0), p(0.0, r), p(0.0, -r)]
+                        .iter()
+                        .any(|&o| covered(at + o))
+                };
+                let marks = pattern::marks(d.pattern, &d.colours, area, seed, &near);
+                layer(&marks, width, height, ts, if sheer { 0.6 } else { 1.0 })?
+            };
+            let weave = match texture::overlay(d.texture, main, area, fig.fan.as_ref(), seed) {
+                Overlay::None => None,
+                Overlay::Marks(marks) => layer(&marks, width, height, ts, 1.0)?,
+                Overlay::Tile {
+                    width: tw,
+                    height: th,
+                    marks,
+                } => {
+                    let canvas_area = ts_rect(area, ts);
+                    tiled_layer((tw, th), &marks, width, height, ts, canvas_area)?
+                }
+            };
+            (print, weave)
+        }
+        None => (None, None),
+    };
 
     // Masks of the pieces that later parts are clipped to.
     let mut kept: Vec<Option<Mask>> = (0..fig.parts.len()).map(|_| None).collect();
@@ -179,35 +395,38 @@ pub(crate) fn paint(
         }
     }
 
-    let sheer = d.texture == Texture::Sheer;
-    let fade = if sheer { 0.6 } else { 1.0 };
-    let main = d.colours.main;
     for (i, part) in fig.parts.iter().enumerate() {
         match part {
             Part::Fabric { path } => {
-                let mask = mask_of(path, width, height, ts)?;
-                let area = path.bounds();
+                let Some(path) = path.clone().transform(ts) else {
+                    continue;
+                };
                 pixmap.fill_path(
-                    path,
+                    &path,
                     &paint_of(main, if sheer { 0.45 } else { 1.0 }),
                     FillRule::Winding,
-                    ts,
+                    Transform::identity(),
                     None,
                 );
-                if d.pattern != Pattern::Solid {
-                    let marks = pattern::marks(d.pattern, &d.colours, area, seed);
-                    draw_marks(&mut pixmap, &marks, ts, &mask, fade);
+                let mask = mask_of(&path, width, height)?;
+                let pixels = pixel_box(path.bounds(), width, height);
+                if let Some(print) = &print {
+                    blend(&mut pixmap, print, &mask, pixels);
                 }
-                let marks = texture::marks(d.texture, main, area, fig.fan.as_ref(), seed);
-                draw_marks(&mut pixmap, &marks, ts, &mask, 1.0);
+                // Pleats fall from the waist of the body, not across sleeves and collars.
+                if let Some(weave) = &weave {
+                    if d.texture != Texture::Pleated || fig.body == Some(i) {
+                        blend(&mut pixmap, weave, &mask, pixels);
+                    }
+                }
                 if d.colours.metallic {
-                    sheen(&mut pixmap, area, ts, &mask);
+                    sheen(&mut pixmap, &path, path.bounds());
                 }
                 pixmap.stroke_path(
-                    path,
+                    &path,
                     &paint_of(main.outline(), 1.0),
-                    &stroke_of(OUTLINE, false),
-                    ts,
+                    &stroke_of(OUTLINE * ts.sx, false),
+                    Transform::identity(),
                     None,
                 );
                 if needed[i] {

@@ -48,9 +48,15 @@ pub(crate) fn cells(lo: f32, hi: f32, step: f32, phase: f32) -> std::ops::RangeI
     first..=last
 }
 
-/// Collects shapes of one colour into one path.
+/// Shapes per path: rasterising sorts a path's edges, so many moderate paths are cheaper than
+/// one huge one.
+const SHAPES_PER_PATH: usize = 200;
+
+/// Collects shapes of one colour into a few paths.
 pub(crate) struct Brush {
     pb: PathBuilder,
+    shapes: usize,
+    done: Vec<Path>,
     colour: Rgb,
     alpha: f32,
     stroke: Option<f32>,
@@ -60,9 +66,23 @@ impl Brush {
     pub(crate) fn fill(colour: Rgb, alpha: f32) -> Self {
         Self {
             pb: PathBuilder::new(),
+            shapes: 0,
+            done: Vec::new(),
             colour,
             alpha,
             stroke: None,
+        }
+    }
+
+    /// Counts a shape, starting a new path when the current one is full.
+    fn count(&mut self) {
+        self.shapes += 1;
+        if self.shapes >= SHAPES_PER_PATH {
+            let full = std::mem::take(&mut self.pb);
+            if let Some(path) = full.finish() {
+                self.done.push(path);
+            }
+            self.shapes = 0;
         }
     }
 
@@ -76,21 +96,25 @@ impl Brush {
     pub(crate) fn rect(&mut self, x: f32, y: f32, w: f32, h: f32) {
         if let Some(r) = Rect::from_xywh(x, y, w, h) {
             self.pb.push_rect(r);
+            self.count();
         }
     }
 
     pub(crate) fn circle(&mut self, at: P, r: f32) {
         self.pb.push_circle(at.x, at.y, r);
+        self.count();
     }
 
     pub(crate) fn seg(&mut self, a: P, b: P) {
         self.pb.move_to(a.x, a.y);
         self.pb.line_to(b.x, b.y);
+        self.count();
     }
 
     pub(crate) fn path(&mut self, path: Option<Path>) {
         if let Some(path) = path {
             self.pb.push_path(&path);
+            self.count();
         }
     }
 
@@ -103,8 +127,11 @@ impl Brush {
         self.path(path);
     }
 
-    pub(crate) fn finish(self, out: &mut Vec<Mark>) {
+    pub(crate) fn finish(mut self, out: &mut Vec<Mark>) {
         if let Some(path) = self.pb.finish() {
+            self.done.push(path);
+        }
+        for path in self.done {
             out.push(Mark {
                 path,
                 colour: self.colour,
@@ -142,8 +169,12 @@ fn blob(at: P, radii: &[f32], turn: f32) -> Run {
     run
 }
 
+/// Whether a motif at a point, with a radius, would touch any fabric; motifs that would not are
+/// skipped (their cells draw their own random numbers, so skipping changes no other motif).
+pub(crate) type Near<'a> = &'a dyn Fn(P, f32) -> bool;
+
 /// The marks of `pattern` over `area` (reference frame); empty for a solid.
-pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec<Mark> {
+pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64, near: Near) -> Vec<Mark> {
     let mut out = Vec::new();
     let motif = c.motif();
     let accent = c.accent();
@@ -285,6 +316,9 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
                 };
                 for i in cells(l, r, step, ph + shift) {
                     let x = ph + shift + i as f32 * step;
+                    if !near(p(x, y), 6.0) {
+                        continue;
+                    }
                     let brush = if (i + j).rem_euclid(2) == 0 {
                         &mut a
                     } else {
@@ -296,7 +330,7 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
             a.finish(&mut out);
             z.finish(&mut out);
         }
-        Pattern::Floral => floral(&mut out, c, area, seed),
+        Pattern::Floral => floral(&mut out, c, area, seed, near),
         Pattern::Abstract => {
             let step = 78.0;
             let mut a = Brush::fill(motif, 0.9);
@@ -309,6 +343,9 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
                         i as f32 * step + rng.random_range(8.0..step - 8.0),
                         j as f32 * step + rng.random_range(8.0..step - 8.0),
                     );
+                    if !near(at, 70.0) {
+                        continue;
+                    }
                     let radii: Vec<f32> = (0..6).map(|_| rng.random_range(9.0..24.0)).collect();
                     let brush = if rng.random::<bool>() { &mut a } else { &mut z };
                     brush.run(&blob(at, &radii, rng.random_range(0.0..3.0)), true);
@@ -336,6 +373,9 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
                 let shift = if j.rem_euclid(2) == 1 { sx * 0.5 } else { 0.0 };
                 for i in cells(l, r, sx, ph + shift) {
                     let x = ph + shift + i as f32 * sx;
+                    if !near(p(x, y), 20.0) {
+                        continue;
+                    }
                     let mut d = Run::new(p(x, y - 11.0));
                     d.line(p(x + 9.0, y))
                         .line(p(x, y + 11.0))
@@ -355,7 +395,7 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
             let dark = c.second.unwrap_or_else(|| c.main.darker(0.62));
             let centre = c.third.unwrap_or_else(|| c.main.mix(dark, 0.35));
             let step = 38.0;
-            let mut rings = Brush::stroke(dark, 1.0, 3.6);
+            let mut rings = Brush::fill(dark, 1.0);
             let mut spots = Brush::fill(dark, 1.0);
             let mut middles = Brush::fill(centre, 0.9);
             for j in cells(t, b, step, 0.0) {
@@ -365,6 +405,9 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
                         i as f32 * step + rng.random_range(6.0..step - 6.0),
                         j as f32 * step + rng.random_range(6.0..step - 6.0),
                     );
+                    if !near(at, step) {
+                        continue;
+                    }
                     let radius = rng.random_range(8.0..12.0);
                     let radii: Vec<f32> = (0..5)
                         .map(|_| radius * rng.random_range(0.55..0.8))
@@ -372,16 +415,26 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
                     middles.run(&blob(at, &radii, rng.random_range(0.0..3.0)), true);
                     let arcs = rng.random_range(3..5);
                     let start = rng.random_range(0.0..std::f32::consts::TAU);
+                    // Each broken ring is filled bands (an outer and an inner arc), cheaper to
+                    // rasterise than stroked arcs.
                     for k in 0..arcs {
                         let a0 = start + k as f32 * std::f32::consts::TAU / arcs as f32;
                         let a1 = a0 + std::f32::consts::TAU / arcs as f32 * 0.62;
-                        let mut arc = Run::new(at + p(a0.cos(), a0.sin()) * radius);
-                        for s in 1..=4 {
+                        let radii: Vec<f32> = (0..=4)
+                            .map(|_| radius * rng.random_range(0.92..1.1))
+                            .collect();
+                        let point = |s: usize, r: f32| {
                             let a = a0 + (a1 - a0) * s as f32 / 4.0;
-                            let rr = radius * rng.random_range(0.92..1.1);
-                            arc.line(at + p(a.cos(), a.sin()) * rr);
+                            at + p(a.cos(), a.sin()) * r
+                        };
+                        let mut band = Run::new(point(0, radii[0] + 1.9));
+                        for (s, r) in radii.iter().enumerate().skip(1) {
+                            band.line(point(s, r + 1.9));
                         }
-                        rings.run(&arc, false);
+                        for (s, r) in radii.iter().enumerate().rev() {
+                            band.line(point(s, r - 1.9));
+                        }
+                        rings.run(&band, true);
                     }
                     let spot = at + p(step * 0.5, rng.random_range(-step * 0.4..step * 0.4));
                     spots.circle(spot, rng.random_range(1.5..3.0));
@@ -391,28 +444,28 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
             rings.finish(&mut out);
             spots.finish(&mut out);
         }
-        Pattern::Paisley => paisley(&mut out, c, area, seed),
+        Pattern::Paisley => paisley(&mut out, c, area, seed, near),
         Pattern::TieDye => {
             let mut rng = cell_rng(seed, 10, 0, 0);
             let centre = p(
                 (l + r) * 0.5 + rng.random_range(-40.0..40.0),
                 t + h * 0.42 + rng.random_range(-40.0..40.0),
             );
-            let reach = (w.max(h) * 0.9).max(60.0);
-            let rings = (reach / 13.0) as usize + 2;
+            // Rings out to the farthest corner of the area.
+            let reach = [p(l, t), p(r, t), p(l, b), p(r, b)]
+                .iter()
+                .fold(60.0f32, |m, &q| m.max((q - centre).len()));
+            let period = 15.0;
+            let rings = (reach / period) as usize + 2;
             let turn = rng.random_range(0.0..3.0);
             let mut a = Brush::stroke(motif, 0.5, 8.0);
             let mut z = Brush::stroke(accent, 0.45, 6.0);
             for k in 0..rings {
-                let radius = 10.0 + k as f32 * 13.0;
+                let radius = 10.0 + k as f32 * period;
                 let radii: Vec<f32> = (0..18)
                     .map(|i| {
-                        radius
-                            * (1.0
-                                + 0.09
-                                    * (5.0 * i as f32 / 18.0 * std::f32::consts::TAU
-                                        + k as f32 * 0.7)
-                                        .sin())
+                        let wave = 5.0 * i as f32 / 18.0 * std::f32::consts::TAU + k as f32 * 0.7;
+                        radius * (1.0 + 0.09 * wave.sin())
                     })
                     .collect();
                 let brush = if k % 2 == 0 { &mut a } else { &mut z };
@@ -431,7 +484,7 @@ pub(crate) fn marks(pattern: Pattern, c: &Colours, area: Rect, seed: u64) -> Vec
     out
 }
 
-fn floral(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64) {
+fn floral(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64, near: Near) {
     let step = 50.0;
     let petal_colour = c.motif();
     let centre_colour = c
@@ -448,6 +501,9 @@ fn floral(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64) {
                 i as f32 * step + rng.random_range(8.0..step - 8.0),
                 j as f32 * step + rng.random_range(8.0..step - 8.0),
             );
+            if !near(at, 26.0) {
+                continue;
+            }
             let size = rng.random_range(8.0..13.0);
             let turn = rng.random_range(0.0..std::f32::consts::TAU);
             for k in 0..2 {
@@ -471,7 +527,7 @@ fn floral(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64) {
     centres.finish(out);
 }
 
-fn paisley(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64) {
+fn paisley(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64, near: Near) {
     let step = 60.0;
     let mut bodies = Brush::fill(c.motif(), 1.0);
     let mut inner = Brush::fill(c.accent(), 1.0);
@@ -497,6 +553,9 @@ fn paisley(out: &mut Vec<Mark>, c: &Colours, area: Rect, seed: u64) {
                 shift + i as f32 * step + rng.random_range(-6.0..6.0),
                 j as f32 * step + rng.random_range(-6.0..6.0),
             );
+            if !near(at, 32.0) {
+                continue;
+            }
             let size = rng.random_range(10.0..14.0);
             let turn =
                 rng.random_range(-0.6..0.6) + if (i + j).rem_euclid(2) == 0 { 0.0 } else { 3.1 };
@@ -526,7 +585,7 @@ mod tests {
         };
         let area = Rect::from_ltrb(-100.0, 100.0, 100.0, 400.0).unwrap();
         for pattern in Pattern::ALL {
-            let marks = marks(*pattern, &colours, area, 1);
+            let marks = marks(*pattern, &colours, area, 1, &|_, _| true);
             assert_eq!(marks.is_empty(), *pattern == Pattern::Solid, "{pattern:?}");
         }
     }

@@ -4,6 +4,7 @@
 //! [`ffi`] module wraps them in plain C-ABI exports (no wasm-bindgen) so that a JavaScript host can
 //! load the `.wasm` with `WebAssembly.instantiate` and no imports, copy raw `f32` buffers into its
 //! linear memory and call them. Both harnesses therefore time exactly the same code.
+//! The [`render`] module adds the sketch renderer (`bff-render`) as a workload, with its own exports.
 
 use bff_math::auto_k::{choose_k, AutoKParams};
 use bff_math::dpp::{select, DppParams};
@@ -16,6 +17,7 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 
 mod embed;
 pub mod ffi;
+pub mod render;
 
 /// Result of the automatic-K workload.
 #[derive(Debug, Clone, PartialEq)]

@@ -103,7 +103,7 @@ pub(crate) fn trousers(fig: &mut Figure, d: &Design, f: &Frame) {
         bottom_y: f.hem_y,
         profile: vec![p(f.waist, wy), p(f.hip, f.hip_y), legs.hem.start()],
     });
-    let body = fig.fabric(right.symmetric_path());
+    let body = fig.body(right.symmetric_path());
     fig.trim(&leg_hems(&legs), body);
     if d.texture == Texture::Sheer {
         lining(
@@ -347,8 +347,15 @@ pub(crate) fn lining(fig: &mut Figure, top: f32, bottom: f32, body: Option<usize
     fig.stroke(edge.open_path(), Ink::Seam, SEAM, false, 0.7, body);
 }
 
-/// The crossover of a wrap: the overlapping front edge and the tie at the side.
-pub(crate) fn wrap(fig: &mut Figure, t: &Top, f: &Frame, hem_corner: P, body: Option<usize>) {
+/// The crossover of a wrap: the overlapping front edge (down to the hem of a skirt, none on
+/// legs) and the tie at the side.
+pub(crate) fn wrap(
+    fig: &mut Figure,
+    t: &Top,
+    f: &Frame,
+    hem_corner: Option<P>,
+    body: Option<usize>,
+) {
     let (wy, ww) = (f.waist_y, f.waist);
     let mut edge = Run::new(p(0.0, t.neck_bottom));
     edge.cubic(
@@ -357,7 +364,7 @@ pub(crate) fn wrap(fig: &mut Figure, t: &Top, f: &Frame, hem_corner: P, body: Op
         p(-ww + 1.0, wy),
     );
     fig.line(edge.open_path(), Ink::Outline, OUTLINE * 0.8, body);
-    if hem_corner.y > wy + 40.0 {
+    if let Some(hem_corner) = hem_corner.filter(|c| c.y > wy + 40.0) {
         let mut skirt = Run::new(p(-ww * 0.8, wy));
         skirt.cubic(
             p(-ww * 0.7, wy + 80.0),
@@ -548,7 +555,7 @@ fn outerwear(fig: &mut Figure, d: &Design, f: &Frame, t: &Top, body: Option<usiz
     } else {
         f.hip_y - 8.0
     };
-    if hem_y > pocket_y + 30.0 {
+    if hem_y > pocket_y + 24.0 {
         for sign in [1.0f32, -1.0] {
             let flap = polygon(&[
                 p(sign * 26.0, pocket_y),

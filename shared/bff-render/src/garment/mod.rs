@@ -412,7 +412,7 @@ fn bodice(fig: &mut Figure, d: &Design, f: &Frame) {
             sleeve::draw(fig, kind, anchor, true, ease, finish);
         }
     }
-    let body = fig.fabric(whole.closed_path());
+    let body = fig.body(whole.closed_path());
 
     // Trims of a solid garment along the hem and neckline.
     if let Some(l) = &legs {
@@ -459,7 +459,7 @@ fn bodice(fig: &mut Figure, d: &Design, f: &Frame) {
     details::waist(fig, d, f, body, waist_seam);
 
     if d.silhouette == Silhouette::Wrap {
-        details::wrap(fig, &top, f, hem_corner.unwrap_or(p(f.hip, f.hem_y)), body);
+        details::wrap(fig, &top, f, hem_corner, body);
     }
     if matches!(
         class,
@@ -503,7 +503,7 @@ fn skirt(fig: &mut Figure, d: &Design, f: &Frame) {
         bottom_y: corner_pt.y,
         profile,
     });
-    let body = fig.fabric(right.symmetric_path());
+    let body = fig.body(right.symmetric_path());
     let mut hem_edge = h.clone();
     hem_edge.extend(&h.mirrored().reversed());
     fig.trim(&hem_edge, body);

@@ -166,7 +166,7 @@ fn shoulders(neck: Run, f: &Frame, sleeve: Option<Sleeve>) -> (Run, Anchor) {
     let mut seam = Run::new(s);
     if cut_in {
         // A scooped armhole.
-        seam.cubic(s + p(-4.0, 28.0), a + p(-12.0, -10.0), a);
+        seam.cubic(s + p(-6.0, 30.0), a + p(-4.0, -18.0), a);
     } else {
         seam.cubic(p(s.x - 4.0, s.y + 40.0), p(a.x + 5.0, a.y - 24.0), a);
     }
