@@ -330,7 +330,7 @@ struct Picks {
 impl Picks {
     /// Records the attribute if it is the first usable value of its category.
     fn offer(&mut self, index: usize, a: &AttributeValue) -> bool {
-        let v = a.value.as_str();
+        let v = crate::vocabulary::drawable_id(&a.category, &a.value);
         match a.category.as_str() {
             "garment_type" => Garment::parse(v).is_some_and(|x| first(&mut self.garment, index, x)),
             "silhouette" => {

@@ -45,7 +45,7 @@ mod vocabulary;
 use bff_math::coverage::AttributeValue;
 use serde::{Deserialize, Serialize};
 
-pub use vocabulary::{MAX_COLOURS, VOCABULARY};
+pub use vocabulary::{drawable_id, APPROXIMATIONS, MAX_COLOURS, VOCABULARY};
 
 /// Name and version of the renderer, recorded with every picture it makes.
 pub const RENDERER: &str = "bff-sketch-renderer/1";

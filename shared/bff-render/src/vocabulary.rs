@@ -252,6 +252,91 @@ pub const VOCABULARY: [(&str, &[&str]); 10] = [
 /// (or to the trims of a solid garment).
 pub const MAX_COLOURS: usize = 3;
 
+/// Taxonomy values the renderer draws as the nearest shape, print or colour it knows, as
+/// `(category, taxonomy id, drawn as)`. They are reported as drawn: the sketch shows an
+/// approximation of them (a leopard print as an animal print, cobalt as blue). Values with no
+/// visible counterpart (glossy, matte, stretchy) are left out and reported as not drawn.
+pub const APPROXIMATIONS: &[(&str, &str, &str)] = &[
+    ("garment_type", "playsuit", "jumpsuit"),
+    ("garment_type", "culottes", "trousers"),
+    ("garment_type", "leggings", "trousers"),
+    ("garment_type", "crop-top", "top"),
+    ("garment_type", "tank-top", "top"),
+    ("garment_type", "camisole", "top"),
+    ("garment_type", "hoodie", "sweater"),
+    ("garment_type", "trench-coat", "coat"),
+    ("garment_type", "waistcoat", "jacket"),
+    ("garment_type", "cape", "coat"),
+    ("garment_type", "corset", "top"),
+    ("garment_type", "bodysuit", "top"),
+    ("garment_type", "kimono", "jacket"),
+    ("garment_type", "co-ord", "top"),
+    ("garment_type", "suit", "blazer"),
+    ("garment_type", "shirt-dress", "dress"),
+    ("garment_type", "sundress", "dress"),
+    ("silhouette", "column", "sheath"),
+    ("silhouette", "cocoon", "shift"),
+    ("silhouette", "tiered", "a-line"),
+    ("silhouette", "flared", "wide-leg"),
+    ("silhouette", "bootcut", "straight"),
+    ("silhouette", "pencil", "sheath"),
+    ("silhouette", "bubble", "fit-and-flare"),
+    ("silhouette", "bias-cut", "slip"),
+    ("silhouette", "drop-waist", "shift"),
+    ("length", "tea-length", "midi"),
+    ("length", "longline", "hip"),
+    ("length", "high-low", "maxi"),
+    ("neckline", "mandarin-collar", "high-neck"),
+    ("neckline", "peter-pan-collar", "collared"),
+    ("neckline", "plunging", "v-neck"),
+    ("sleeve", "balloon", "puff"),
+    ("sleeve", "cold-shoulder", "short"),
+    ("sleeve", "dolman", "bell"),
+    ("sleeve", "lantern", "bishop"),
+    ("sleeve", "leg-of-mutton", "puff"),
+    ("sleeve", "kimono-sleeve", "bell"),
+    ("waist", "mid-rise", "natural"),
+    ("waist", "paperbag", "cinched"),
+    ("waist", "corseted", "cinched"),
+    ("waist", "yoke", "low"),
+    ("pattern", "botanical", "floral"),
+    ("pattern", "leopard", "animal-print"),
+    ("pattern", "zebra", "animal-print"),
+    ("pattern", "snakeskin", "animal-print"),
+    ("pattern", "camouflage", "abstract"),
+    ("pattern", "colour-block", "geometric"),
+    ("pattern", "ombre", "tie-dye"),
+    ("pattern", "toile", "floral"),
+    ("pattern", "herringbone", "houndstooth"),
+    ("pattern", "argyle", "checks"),
+    ("pattern", "chevron", "geometric"),
+    ("pattern", "graphic", "abstract"),
+    ("pattern", "batik", "paisley"),
+    ("pattern", "marble", "tie-dye"),
+    ("colour", "cobalt", "blue"),
+    ("colour", "khaki", "beige"),
+    ("colour", "mint", "sage"),
+    ("colour", "forest-green", "green"),
+    ("colour", "lime", "yellow"),
+    ("colour", "coral", "orange"),
+    ("colour", "peach", "blush"),
+    ("colour", "hot-pink", "pink"),
+    ("colour", "mauve", "lavender"),
+    ("texture", "draped", "ruched"),
+    ("texture", "smocked", "ruched"),
+    ("texture", "fluffy", "brushed"),
+    ("texture", "distressed", "crinkled"),
+    ("texture", "flowy", "pleated"),
+];
+
+/// The id the renderer draws for a taxonomy value: itself, or its approximation.
+pub fn drawable_id<'a>(category: &str, value: &'a str) -> &'a str {
+    APPROXIMATIONS
+        .iter()
+        .find(|(c, id, _)| *c == category && *id == value)
+        .map_or(value, |(_, _, drawn)| drawn)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -142,7 +142,7 @@ fn attributes_the_renderer_does_not_draw_are_reported() {
             ("garment_type", "trousers"),
             ("garment_type", "dress"),
             ("neckline", "v-neck"),
-            ("colour", "mauve"),
+            ("colour", "multicolour"),
             ("colour", "red"),
             ("era", "1970s"),
             ("", ""),
@@ -159,7 +159,7 @@ fn attributes_the_renderer_does_not_draw_are_reported() {
             ("fabric", "linen"),
             ("garment_type", "dress"),
             ("neckline", "v-neck"),
-            ("colour", "mauve"),
+            ("colour", "multicolour"),
             ("era", "1970s"),
             ("", ""),
         ])
