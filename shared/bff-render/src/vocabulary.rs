@@ -281,8 +281,6 @@ pub const APPROXIMATIONS: &[(&str, &str, &str)] = &[
     ("silhouette", "bootcut", "straight"),
     ("silhouette", "pencil", "sheath"),
     ("silhouette", "bubble", "fit-and-flare"),
-    ("silhouette", "bias-cut", "slip"),
-    ("silhouette", "drop-waist", "shift"),
     ("length", "tea-length", "midi"),
     ("length", "longline", "hip"),
     ("length", "high-low", "maxi"),
