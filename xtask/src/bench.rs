@@ -101,9 +101,13 @@ pub fn run(root: &Path, python: &Path, sizes: &[usize]) -> Result<()> {
         profiles
             .push(json!({ "n": n, "native": outcome_json(&native), "wasm": outcome_json(&wasm) }));
     }
+    let media = media(root, &node, &wasm);
+    report.push('\n');
+    report.push_str(&media_table(&media));
     print!("{report}");
 
     let results = json!({
+        "media": outcome_json(&media),
         "settings": {
             "dim": DIM, "seed": SEED, "repeat": REPEAT, "sizes": sizes,
             "auto_k": { "k_min": K_MIN, "k_max": K_MAX, "n_init": N_INIT, "max_iter": MAX_ITER,
@@ -764,6 +768,43 @@ fn profile_table(n: usize, native: &Outcome, wasm: &Outcome) -> String {
             );
         }
     }
+    out
+}
+
+/// The sketch renderer and the descriptor embedder at 512 x 768 in V8 (`run_wasm_media.mjs`).
+fn media(root: &Path, node: &OsString, wasm: &Path) -> Outcome {
+    eprintln!("bench: media: sketch renderer and descriptor embedder in node");
+    json_line(
+        "run_wasm_media.mjs",
+        Command::new(node)
+            .arg(root.join("tools/bench/run_wasm_media.mjs"))
+            .arg("--wasm")
+            .arg(wasm),
+    )
+}
+
+/// Per-image times of the media workloads against their targets.
+fn media_table(media: &Outcome) -> String {
+    let value = match media {
+        Ok(v) => v,
+        Err(e) => return format!("media: {e}\n"),
+    };
+    let ms = |key: &str| value[key].as_f64().map(|s| s * 1000.0);
+    let row = |name: &str, key: &str, target_ms: f64| match ms(key) {
+        Some(t) => format!(
+            "  {name:<44} {t:>7.1} ms  target < {target_ms} ms  {}\n",
+            if t < target_ms { "PASS" } else { "MISS" }
+        ),
+        None => format!("  {name:<44} not measured\n"),
+    };
+    let mut out =
+        String::from("media, one 512 x 768 image, wasm in node (slowest of the sample designs)\n");
+    out.push_str(&row("sketch render (PNG)", "render_worst_seconds", 50.0));
+    out.push_str(&row(
+        "descriptor embed (PNG decode + 512-d vector)",
+        "embed_worst_seconds",
+        30.0,
+    ));
     out
 }
 
