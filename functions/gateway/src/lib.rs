@@ -92,14 +92,17 @@ struct One {
 }
 
 async fn health_check(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let d1_check: Check = match d1::database(&ctx.env, bindings::DB) {
-        Ok(db) => match d1::first::<One>(&db, "SELECT 1 AS one", &[]).await {
-            Ok(Some(One { one: 1 })) => Ok(()),
-            Ok(other) => Err(format!("SELECT 1 gave {:?}", other.map(|o| o.one)).into()),
-            Err(e) => Err(e),
-        },
-        Err(e) => Err(e),
+    let d1_check: Check = async {
+        let db = d1::database(&ctx.env, bindings::DB)?;
+        match d1::first::<One>(&db, "SELECT 1 AS one", &[]).await? {
+            Some(One { one: 1 }) => Ok(()),
+            other => Err(worker::Error::RustError(format!(
+                "SELECT 1 gave {:?}",
+                other.map(|o| o.one)
+            ))),
+        }
     }
+    .await
     .into();
     let queue_check: Check = queue::producer(&ctx.env, bindings::PING_QUEUE).into();
     let r2_check: Check = r2::bucket(&ctx.env, bindings::BLOBS).into();
