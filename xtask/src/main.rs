@@ -1,22 +1,26 @@
 //! Project automation, run as `cargo xtask <command>` (alias in `.cargo/config.toml`).
 //!
 //! - `setup`: installs what the project needs when it is missing (rustup targets, npm packages from
-//!   the committed lock file, the Python reference environment for `bench` and `golden`).
+//!   the committed lock file, `worker-build` and `wasm-bindgen`, the Python reference environment
+//!   for `bench` and `golden`).
 //! - `run`: the main job, end to end on a generated sample.
 //! - `test`: every check CI runs.
 //! - `bench`: performance figures against the named peers (not part of `test`).
 //! - `golden`: regenerates the reference data the tests compare with.
+//! - `edge-proof`: builds the Workers and runs them under `wrangler dev`, offline, end to end.
 
 mod bench;
+mod edge_proof;
 mod run;
 mod setup;
 mod shell;
 mod test;
+mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|run|test|bench [N ...]|golden>";
+const USAGE: &str = "usage: cargo xtask <setup|run|test|bench [N ...]|golden|edge-proof>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -27,6 +31,7 @@ fn main() -> ExitCode {
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),
         Some("golden") => golden(&root),
+        Some("edge-proof") => edge_proof::run(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

@@ -12,10 +12,12 @@ pub const WASM_TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "wasm32-wasip2"];
 /// Python packages of the reference implementations, pinned.
 const PYTHON_REQUIREMENTS: &str = "tools/bench/requirements.txt";
 
-/// Everything: rust targets, npm packages (when the project has a lock file).
+/// Everything: rust targets, npm packages (when the project has a lock file), the Workers build
+/// tools (when the workspace has Workers).
 pub fn all(root: &Path) -> Result<()> {
     rust_targets()?;
     npm_packages(root)?;
+    cargo_tools(root)?;
     Ok(())
 }
 
@@ -96,4 +98,114 @@ pub fn python_env(root: &Path) -> Result<PathBuf> {
     )?;
     std::fs::write(&stamp, wanted)?;
     Ok(python)
+}
+
+/// The command-line tools that build Workers, at the versions `Cargo.lock` asks for:
+/// `worker-build` equal to the `worker` crate (its 0.8.x line must match), `wasm-bindgen`
+/// (package `wasm-bindgen-cli`) equal to the `wasm-bindgen` crate (the CLI refuses any other).
+/// Installed with `cargo install` into cargo's bin folder when missing or at another version.
+///
+/// `wasm-bindgen-cli` is installed without `--locked`: its own lock file names a crate version
+/// the registry no longer serves.
+pub fn cargo_tools(root: &Path) -> Result<()> {
+    let lock =
+        std::fs::read_to_string(root.join("Cargo.lock")).context("cannot read Cargo.lock")?;
+    let Some(worker) = locked_version(&lock, "worker") else {
+        return Ok(()); // no Workers in the workspace
+    };
+    let bindgen = locked_version(&lock, "wasm-bindgen")
+        .context("Cargo.lock has `worker` but no `wasm-bindgen`")?;
+    cargo_install("worker-build", "worker-build", &worker, true)?;
+    cargo_install("wasm-bindgen", "wasm-bindgen-cli", &bindgen, false)?;
+    Ok(())
+}
+
+/// The folder `cargo install` puts binaries in: `$CARGO_INSTALL_ROOT/bin`, `$CARGO_HOME/bin` or
+/// `~/.cargo/bin`.
+pub fn cargo_bin_dir() -> PathBuf {
+    if let Some(root) = std::env::var_os("CARGO_INSTALL_ROOT") {
+        return PathBuf::from(root).join("bin");
+    }
+    if let Some(home) = std::env::var_os("CARGO_HOME") {
+        return PathBuf::from(home).join("bin");
+    }
+    let home = std::env::var_os("HOME").unwrap_or_default();
+    PathBuf::from(home).join(".cargo/bin")
+}
+
+/// The version of `package` in a `Cargo.lock` (the first one, when several are locked).
+pub fn locked_version(lock: &str, package: &str) -> Option<String> {
+    let wanted = format!("name = \"{package}\"");
+    let mut lines = lock.lines();
+    while let Some(line) = lines.next() {
+        if line.trim() == wanted {
+            let version = lines.next()?.trim().strip_prefix("version = \"")?;
+            return Some(version.trim_end_matches('"').to_string());
+        }
+    }
+    None
+}
+
+/// The version a tool prints for `--version` (its last word: `0.8.7`, `wasm-bindgen 0.2.130`).
+fn installed_version(binary: &Path) -> Option<String> {
+    let out = std::process::Command::new(binary)
+        .arg("--version")
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    if !out.status.success() {
+        return None;
+    }
+    String::from_utf8_lossy(&out.stdout)
+        .split_whitespace()
+        .last()
+        .map(str::to_string)
+}
+
+fn cargo_install(binary: &str, package: &str, version: &str, locked: bool) -> Result<()> {
+    let path = cargo_bin_dir().join(binary);
+    let found = installed_version(&path);
+    if found.as_deref() == Some(version) {
+        return Ok(());
+    }
+    println!(
+        "setup: installing {package} {version} ({}; a few minutes, once)",
+        found.map_or("missing".to_string(), |v| format!("found {v}"))
+    );
+    let mut command = std::process::Command::new("cargo");
+    command.args(["install", package, "--version", &format!("={version}")]);
+    if locked {
+        command.arg("--locked");
+    }
+    shell::run(&mut command, &format!("cargo install {package}"))?;
+    match installed_version(&path) {
+        Some(v) if v == version => Ok(()),
+        other => bail!(
+            "{} reports version {other:?} after installing {package} {version}",
+            path.display()
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::locked_version;
+
+    #[test]
+    fn reads_versions_from_a_lock_file() {
+        let lock =
+            "[[package]]\nname = \"wasm-bindgen\"\nversion = \"0.2.130\"\nsource = \"x\"\n\n\
+                    [[package]]\nname = \"wasm-bindgen-futures\"\nversion = \"0.4.80\"\n\n\
+                    [[package]]\nname = \"worker\"\nversion = \"0.8.7\"\n";
+        assert_eq!(locked_version(lock, "worker").as_deref(), Some("0.8.7"));
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen").as_deref(),
+            Some("0.2.130")
+        );
+        assert_eq!(
+            locked_version(lock, "wasm-bindgen-futures").as_deref(),
+            Some("0.4.80")
+        );
+        assert_eq!(locked_version(lock, "tokio"), None);
+    }
 }

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::{setup, shell};
+use crate::{edge_proof, setup, shell};
 
 struct Check {
     name: &'static str,
@@ -109,12 +109,36 @@ pub fn all(root: &Path) -> Result<()> {
             ]),
         },
         Check {
+            name: "Workers crates lint clean for wasm32-unknown-unknown (the target they run on)",
+            run: Step::Cargo(&[
+                "clippy",
+                "--quiet",
+                "-p",
+                "bff-cloudflare",
+                "-p",
+                "bff-gateway",
+                "-p",
+                "bff-pong",
+                "--target",
+                "wasm32-unknown-unknown",
+                "--",
+                "-D",
+                "warnings",
+            ]),
+        },
+        Check {
             name: "math compiled to wasm imports nothing from its host (no clock, entropy or I/O)",
             run: Step::Custom(wasm_imports_nothing),
         },
         Check {
             name: "math compiled to wasm (simd128, run in V8) gives the native results",
             run: Step::Custom(wasm_matches_native),
+        },
+        Check {
+            name:
+                "Workers end to end under wrangler dev: D1, R2, queue, retries and dead letters, \
+                   cron (edge-proof)",
+            run: Step::Custom(edge_proof::run),
         },
     ];
     let mut failed = Vec::new();

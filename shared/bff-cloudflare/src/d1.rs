@@ -1,0 +1,110 @@
+//! D1 (SQLite) with typed parameters: [`execute`], [`first`], [`all`] and the atomic [`batch`].
+//!
+//! Statements use anonymous (`?`) or numbered (`?1`) parameters; D1 does not support named ones.
+
+use serde::de::DeserializeOwned;
+use worker::wasm_bindgen::JsValue;
+use worker::{D1Database, D1PreparedStatement, Env, Result};
+
+/// A statement parameter. Integers travel as JavaScript numbers: exact up to 2^53.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Param<'a> {
+    Null,
+    Text(&'a str),
+    Int(i64),
+    Real(f64),
+}
+
+impl Param<'_> {
+    fn to_js(self) -> JsValue {
+        match self {
+            Param::Null => JsValue::NULL,
+            Param::Text(s) => JsValue::from_str(s),
+            // D1 has no BigInt binding; numbers are f64 on the JavaScript side.
+            Param::Int(i) => JsValue::from_f64(i as f64),
+            Param::Real(x) => JsValue::from_f64(x),
+        }
+    }
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(s: &'a str) -> Self {
+        Param::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(s: &'a String) -> Self {
+        Param::Text(s)
+    }
+}
+
+impl From<i64> for Param<'_> {
+    fn from(i: i64) -> Self {
+        Param::Int(i)
+    }
+}
+
+impl From<f64> for Param<'_> {
+    fn from(x: f64) -> Self {
+        Param::Real(x)
+    }
+}
+
+impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Param::Null, Into::into)
+    }
+}
+
+/// The database bound as `binding` (normally [`crate::bindings::DB`]).
+pub fn database(env: &Env, binding: &str) -> Result<D1Database> {
+    env.d1(binding)
+}
+
+/// Prepares `sql` and binds `params` in order.
+pub fn statement(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result<D1PreparedStatement> {
+    let values: Vec<JsValue> = params.iter().map(|p| p.to_js()).collect();
+    db.prepare(sql).bind(&values)
+}
+
+/// Runs a statement that returns no rows; returns how many rows it changed.
+pub async fn execute(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result<usize> {
+    let result = statement(db, sql, params)?.run().await?;
+    changes(&result)
+}
+
+/// The first row as `T` (a struct whose fields are the column names), or `None` when there is none.
+pub async fn first<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<Option<T>> {
+    statement(db, sql, params)?.first::<T>(None).await
+}
+
+/// All rows as `T`.
+pub async fn all<T: DeserializeOwned>(
+    db: &D1Database,
+    sql: &str,
+    params: &[Param<'_>],
+) -> Result<Vec<T>> {
+    let result = statement(db, sql, params)?.all().await?;
+    if let Some(error) = result.error() {
+        return Err(worker::Error::RustError(format!("D1: {error}")));
+    }
+    result.results::<T>()
+}
+
+/// Runs the statements in one transaction (all or none); returns the rows each one changed.
+pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<usize>> {
+    let results = db.batch(statements).await?;
+    results.iter().map(changes).collect()
+}
+
+fn changes(result: &worker::D1Result) -> Result<usize> {
+    if let Some(error) = result.error() {
+        return Err(worker::Error::RustError(format!("D1: {error}")));
+    }
+    Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+}

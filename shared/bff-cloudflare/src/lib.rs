@@ -1,0 +1,52 @@
+//! The one crate that talks to Cloudflare's bindings (D1, Queues, R2) through the `worker` crate.
+//!
+//! Stage functions keep their entry points (`#[event(fetch|queue|scheduled)]`, which expand to
+//! `::worker::…` paths) and call these helpers for everything else, so that the binding code,
+//! its error handling and the names of the bindings live in one place.
+//!
+//! - [`d1`]: run a statement, read the first row or all rows, with typed parameters.
+//! - [`queue`]: send a typed message.
+//! - [`r2`]: put and get whole objects.
+//! - [`http`]: JSON responses and JSON errors.
+//! - [`bindings`]: the binding names the `wrangler.toml` files declare.
+//! - [`ping`]: the message and storage layout of the gateway → pong proof (pure, tested natively).
+//!
+//! Everything except [`ping`] calls into JavaScript: it compiles for the host (so the workspace
+//! builds, lints and tests everywhere) but only runs inside workerd.
+
+pub mod d1;
+pub mod http;
+pub mod ping;
+pub mod queue;
+pub mod r2;
+
+pub use worker;
+
+/// Binding names, as declared in the `wrangler.toml` files.
+pub mod bindings {
+    /// The shared D1 database (`[[d1_databases]] binding`).
+    pub const DB: &str = "DB";
+    /// The R2 bucket for images and other blobs (`[[r2_buckets]] binding`).
+    pub const BLOBS: &str = "BLOBS";
+    /// Producer binding of the `bff-ping` queue (`[[queues.producers]] binding`).
+    pub const PING_QUEUE: &str = "PING_QUEUE";
+}
+
+/// The current time as an RFC 3339 / ISO 8601 string in UTC (`2025-09-01T03:00:00.000Z`).
+pub fn now_iso() -> String {
+    String::from(worker::js_sys::Date::new_0().to_iso_string())
+}
+
+/// A random RFC 4122 version 4 UUID from the runtime's `crypto.randomUUID()`.
+pub fn random_uuid() -> worker::Result<String> {
+    use worker::js_sys::{Function, Reflect};
+    use worker::wasm_bindgen::{JsCast, JsValue};
+    let crypto = Reflect::get(&worker::js_sys::global(), &JsValue::from_str("crypto"))?;
+    let random_uuid: Function = Reflect::get(&crypto, &JsValue::from_str("randomUUID"))?
+        .dyn_into()
+        .map_err(|_| worker::Error::RustError("crypto.randomUUID is not a function".into()))?;
+    random_uuid
+        .call0(&crypto)?
+        .as_string()
+        .ok_or_else(|| worker::Error::RustError("crypto.randomUUID returned no string".into()))
+}

@@ -1,0 +1,529 @@
+//! Cloudflare Workers, locally and offline: build every function with `worker-build` from tools
+//! already on the machine, and run them together under `wrangler dev` (workerd).
+//!
+//! Building: `worker-build` would download `wasm-bindgen`, `esbuild` and `wasm-opt`; the
+//! `WASM_BINDGEN_BIN`, `ESBUILD_BIN` and `WASM_OPT_BIN` variables point it at the ones `cargo
+//! xtask setup` installed (cargo's bin folder, `node_modules`). It compiles with the cargo
+//! profile [`PROFILE`] (size over speed) and writes `functions/<name>/build/index.js` and
+//! `index_bg.wasm`, which the `wrangler.toml` files name as `main`. There is no `[build]`
+//! section: wrangler runs it in the shell's folder, not the config's.
+//!
+//! Running: [`Dev::start`] applies the D1 migrations locally, starts one `wrangler dev` for all
+//! configs (the first one is served; they share D1, R2 and queues through the same ids and
+//! `--persist-to`), waits until it answers and stops the whole process group when dropped.
+
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::{setup, shell};
+
+/// The cargo profile the Workers are compiled with (workspace `Cargo.toml`).
+pub const PROFILE: &str = "release-worker";
+
+/// How long `wrangler dev` may take to answer its first request.
+const READY_TIMEOUT: Duration = Duration::from_secs(90);
+
+/// One built Worker: its module sizes in bytes.
+#[derive(Debug, Clone)]
+pub struct Built {
+    pub name: String,
+    pub wasm_raw: u64,
+    pub wasm_gzip: u64,
+    pub js_raw: u64,
+    pub seconds: f64,
+}
+
+/// Builds `functions/<name>` for every name with `worker-build --profile release-worker`, prints
+/// each module's raw and gzipped size and returns them.
+pub fn build_all(root: &Path, crates: &[&str]) -> Result<Vec<Built>> {
+    let tools = Tools::find(root)?;
+    let mut built = Vec::with_capacity(crates.len());
+    for name in crates {
+        let dir = root.join("functions").join(name);
+        if !dir.join("Cargo.toml").exists() {
+            bail!("no crate at {}", dir.display());
+        }
+        println!("workers: building {name}");
+        let start = Instant::now();
+        shell::run(
+            shell::cmd(&tools.worker_build, &dir)
+                .args(["--profile", PROFILE])
+                .env("WASM_BINDGEN_BIN", &tools.wasm_bindgen)
+                .env("ESBUILD_BIN", &tools.esbuild)
+                .env("WASM_OPT_BIN", &tools.wasm_opt),
+            &format!("worker-build {name}"),
+        )?;
+        let seconds = start.elapsed().as_secs_f64();
+        let out = dir.join("build");
+        let wasm = std::fs::read(out.join("index_bg.wasm"))
+            .with_context(|| format!("worker-build {name} wrote no build/index_bg.wasm"))?;
+        let js_raw = std::fs::metadata(out.join("index.js"))
+            .with_context(|| format!("worker-build {name} wrote no build/index.js"))?
+            .len();
+        built.push(Built {
+            name: name.to_string(),
+            wasm_raw: wasm.len() as u64,
+            wasm_gzip: gzip_len(&wasm)?,
+            js_raw,
+            seconds,
+        });
+    }
+    println!("workers: module sizes (profile {PROFILE})");
+    for b in &built {
+        println!(
+            "  {:<10} wasm {:>7.1} KiB raw, {:>6.1} KiB gzip; js {:>5.1} KiB; built in {:.1} s",
+            b.name,
+            b.wasm_raw as f64 / 1024.0,
+            b.wasm_gzip as f64 / 1024.0,
+            b.js_raw as f64 / 1024.0,
+            b.seconds
+        );
+    }
+    Ok(built)
+}
+
+fn gzip_len(bytes: &[u8]) -> Result<u64> {
+    let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    encoder.write_all(bytes)?;
+    Ok(encoder.finish()?.len() as u64)
+}
+
+/// The binaries the build and the local runtime use, all installed by `cargo xtask setup`.
+struct Tools {
+    worker_build: PathBuf,
+    wasm_bindgen: PathBuf,
+    esbuild: PathBuf,
+    wasm_opt: PathBuf,
+}
+
+impl Tools {
+    fn find(root: &Path) -> Result<Tools> {
+        let bin = setup::cargo_bin_dir();
+        let tools = Tools {
+            worker_build: bin.join("worker-build"),
+            wasm_bindgen: bin.join("wasm-bindgen"),
+            esbuild: root.join(format!(
+                "node_modules/@esbuild/{}/bin/esbuild",
+                esbuild_platform()?
+            )),
+            wasm_opt: root.join("node_modules/.bin/wasm-opt"),
+        };
+        for path in [
+            &tools.worker_build,
+            &tools.wasm_bindgen,
+            &tools.esbuild,
+            &tools.wasm_opt,
+        ] {
+            if !path.exists() {
+                bail!("{} is missing: run `cargo xtask setup`", path.display());
+            }
+        }
+        Ok(tools)
+    }
+}
+
+/// The name of esbuild's platform package for this machine.
+fn esbuild_platform() -> Result<&'static str> {
+    Ok(match (std::env::consts::OS, std::env::consts::ARCH) {
+        ("linux", "x86_64") => "linux-x64",
+        ("linux", "aarch64") => "linux-arm64",
+        ("macos", "x86_64") => "darwin-x64",
+        ("macos", "aarch64") => "darwin-arm64",
+        (os, arch) => bail!("no esbuild platform package known for {os}/{arch}"),
+    })
+}
+
+fn wrangler(root: &Path) -> Result<PathBuf> {
+    let path = root.join("node_modules/.bin/wrangler");
+    if !path.exists() {
+        bail!("{} is missing: run `cargo xtask setup`", path.display());
+    }
+    Ok(path)
+}
+
+/// A running `wrangler dev`; dropping it stops wrangler, workerd and every other process it
+/// started (they share a process group).
+pub struct Dev {
+    child: Child,
+    base_url: String,
+    log: PathBuf,
+}
+
+impl Dev {
+    /// Applies the D1 migrations of the config that has `migrations_dir` to the local state in
+    /// `state_dir`, then starts `wrangler dev` for all `configs` (the first is the one served) on
+    /// 127.0.0.1:`port` (a free port when `None`) with `--persist-to state_dir --test-scheduled`,
+    /// logging to `state_dir/wrangler-dev.log`, and returns once `GET /` answers.
+    pub fn start(
+        root: &Path,
+        configs: &[PathBuf],
+        port: Option<u16>,
+        state_dir: &Path,
+    ) -> Result<Dev> {
+        if configs.is_empty() {
+            bail!("wrangler dev needs at least one config");
+        }
+        let wrangler = wrangler(root)?;
+        std::fs::create_dir_all(state_dir)?;
+        let state_dir = state_dir
+            .canonicalize()
+            .with_context(|| format!("cannot resolve {}", state_dir.display()))?;
+        let configs: Vec<PathBuf> = configs
+            .iter()
+            .map(|c| {
+                c.canonicalize()
+                    .with_context(|| format!("no wrangler config at {}", c.display()))
+            })
+            .collect::<Result<_>>()?;
+
+        for config in &configs {
+            for binding in migrated_databases(config)? {
+                apply_migrations(&wrangler, config, &binding, &state_dir)?;
+            }
+        }
+
+        let port = match port {
+            Some(p) => p,
+            None => free_port()?,
+        };
+        let inspector_port = free_port()?;
+        let log = state_dir.join("wrangler-dev.log");
+        let log_file = std::fs::File::create(&log)
+            .with_context(|| format!("cannot create {}", log.display()))?;
+        let mut command = Command::new(&wrangler);
+        command.current_dir(root).arg("dev");
+        for config in &configs {
+            command.arg("-c").arg(config);
+        }
+        command
+            .args(["--ip", "127.0.0.1", "--port", &port.to_string()])
+            .args(["--inspector-port", &inspector_port.to_string()])
+            .arg("--persist-to")
+            .arg(&state_dir)
+            .args(["--test-scheduled", "--show-interactive-dev-session=false"])
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("NO_COLOR", "1")
+            .env("FORCE_COLOR", "0")
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().context("cannot start wrangler dev")?;
+        let mut dev = Dev {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        dev.wait_ready()?;
+        Ok(dev)
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// Where wrangler's output goes.
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    /// The last `lines` lines of wrangler's output.
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    /// `method` `path` against the running Worker.
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Result<HttpResponse> {
+        http_request(&self.base_url, method, path, body)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "wrangler dev exited ({status}) before answering; its log ({}):\n{}",
+                    self.log.display(),
+                    self.log_tail(40)
+                );
+            }
+            if self.request("GET", "/", None).is_ok() {
+                return Ok(());
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "wrangler dev did not answer within {} s; its log ({}):\n{}",
+                    READY_TIMEOUT.as_secs(),
+                    self.log.display(),
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for Dev {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        #[cfg(unix)]
+        {
+            // The child leads its own process group (process_group(0) above): signal the group so
+            // that workerd and the other helpers go too.
+            let group = format!("-{}", self.child.id());
+            let signal = |sig: &str| {
+                let _ = Command::new("kill")
+                    .args([sig, "--", &group])
+                    .stderr(Stdio::null())
+                    .status();
+            };
+            signal("-TERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    // wrangler is gone; make sure nothing it started stays behind.
+                    signal("-KILL");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            signal("-KILL");
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Bindings of the `[[d1_databases]]` in `config` that have a `migrations_dir`.
+fn migrated_databases(config: &Path) -> Result<Vec<String>> {
+    let text = std::fs::read_to_string(config)?;
+    let value: toml::Table =
+        toml::from_str(&text).with_context(|| format!("cannot parse {}", config.display()))?;
+    Ok(value
+        .get("d1_databases")
+        .and_then(toml::Value::as_array)
+        .into_iter()
+        .flatten()
+        .filter(|db| db.get("migrations_dir").is_some())
+        .filter_map(|db| db.get("binding")?.as_str().map(str::to_string))
+        .collect())
+}
+
+fn apply_migrations(wrangler: &Path, config: &Path, binding: &str, state: &Path) -> Result<()> {
+    let folder = config.parent().unwrap_or(Path::new("."));
+    let start = Instant::now();
+    let out = Command::new(wrangler)
+        .current_dir(folder)
+        .args(["d1", "migrations", "apply", binding, "--local", "-c"])
+        .arg(config)
+        .arg("--persist-to")
+        .arg(state)
+        .env("WRANGLER_SEND_METRICS", "false")
+        .env("NO_COLOR", "1")
+        .env("FORCE_COLOR", "0")
+        .env("CI", "true")
+        .stdin(Stdio::null())
+        .output()
+        .context("cannot start wrangler d1 migrations apply")?;
+    if !out.status.success() {
+        bail!(
+            "wrangler d1 migrations apply {binding} failed ({}):\n{}{}",
+            out.status,
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+    println!(
+        "workers: D1 migrations applied to {binding} ({}) in {:.1} s",
+        config.display(),
+        start.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+/// A port nothing listens on right now.
+pub fn free_port() -> Result<u16> {
+    Ok(TcpListener::bind("127.0.0.1:0")?.local_addr()?.port())
+}
+
+/// Status and body of an HTTP response.
+#[derive(Debug, Clone)]
+pub struct HttpResponse {
+    pub status: u16,
+    pub body: String,
+}
+
+impl HttpResponse {
+    /// The body as JSON.
+    pub fn json(&self) -> Result<serde_json::Value> {
+        serde_json::from_str(&self.body)
+            .with_context(|| format!("response {} is not JSON: {}", self.status, self.body))
+    }
+}
+
+/// A plain HTTP/1.1 request (`Connection: close`) to `base` (`http://host:port`).
+pub fn http_request(
+    base: &str,
+    method: &str,
+    path: &str,
+    body: Option<&str>,
+) -> Result<HttpResponse> {
+    let host = base
+        .strip_prefix("http://")
+        .context("only http:// is supported")?;
+    let mut stream = TcpStream::connect(host)?;
+    stream.set_read_timeout(Some(Duration::from_secs(30)))?;
+    let body = body.unwrap_or("");
+    let mut request =
+        format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: */*\r\n");
+    if !body.is_empty() || method != "GET" {
+        request.push_str(&format!(
+            "Content-Type: text/plain\r\nContent-Length: {}\r\n",
+            body.len()
+        ));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes())?;
+    read_response(&mut stream)
+}
+
+/// Reads one response: the head, then the body by `Content-Length`, by chunks, or to the end of
+/// the stream. Does not wait for the server to close a connection it keeps alive.
+fn read_response(stream: &mut impl Read) -> Result<HttpResponse> {
+    let mut raw = Vec::new();
+    let mut buf = [0u8; 8192];
+    loop {
+        let n = stream.read(&mut buf)?;
+        if n > 0 {
+            raw.extend_from_slice(&buf[..n]);
+        }
+        if let Some(response) = parse_response(&raw, n == 0)? {
+            return Ok(response);
+        }
+        if n == 0 {
+            bail!("connection closed before a complete HTTP response");
+        }
+    }
+}
+
+/// The response in `raw` once it is complete (`None` while more bytes are needed); `eof` says the
+/// stream has ended, which completes a body that has neither a length nor chunks.
+fn parse_response(raw: &[u8], eof: bool) -> Result<Option<HttpResponse>> {
+    let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
+        return Ok(None);
+    };
+    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let payload = &raw[split + 4..];
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .context("no HTTP status line")?;
+    let mut length = None;
+    let mut chunked = false;
+    for line in lines {
+        if let Some(v) = line.strip_prefix("content-length:") {
+            length = Some(v.trim().parse::<usize>().context("bad Content-Length")?);
+        } else if line.starts_with("transfer-encoding:") && line.contains("chunked") {
+            chunked = true;
+        }
+    }
+    let body = if chunked {
+        match dechunk(payload)? {
+            Some(body) => body,
+            None => return Ok(None),
+        }
+    } else if let Some(length) = length {
+        if payload.len() < length {
+            return Ok(None);
+        }
+        payload[..length].to_vec()
+    } else if status == 204 || status == 304 || (100..200).contains(&status) {
+        Vec::new()
+    } else if eof {
+        payload.to_vec()
+    } else {
+        return Ok(None);
+    };
+    Ok(Some(HttpResponse {
+        status,
+        body: String::from_utf8_lossy(&body).into_owned(),
+    }))
+}
+
+/// The decoded chunked body, or `None` while it is incomplete.
+fn dechunk(mut data: &[u8]) -> Result<Option<Vec<u8>>> {
+    let mut out = Vec::new();
+    loop {
+        let Some(end) = data.windows(2).position(|w| w == b"\r\n") else {
+            return Ok(None);
+        };
+        let size_text = String::from_utf8_lossy(&data[..end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .context("bad chunk size")?;
+        data = &data[end + 2..];
+        if size == 0 {
+            return Ok(Some(out));
+        }
+        if data.len() < size + 2 {
+            return Ok(None);
+        }
+        out.extend_from_slice(&data[..size]);
+        data = &data[size + 2..];
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_plain_and_chunked_responses() {
+        let plain = b"HTTP/1.1 202 Accepted\r\nContent-Length: 2\r\n\r\n{}";
+        let r = parse_response(plain, false).unwrap().unwrap();
+        assert_eq!((r.status, r.body.as_str()), (202, "{}"));
+        assert!(parse_response(&plain[..plain.len() - 1], false)
+            .unwrap()
+            .is_none());
+        let chunked = b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n4\r\n{\"a\"\r\n3;x=1\r\n:1}\r\n0\r\n\r\n";
+        let r = parse_response(chunked, false).unwrap().unwrap();
+        assert_eq!((r.status, r.body.as_str()), (200, "{\"a\":1}"));
+        assert!(parse_response(&chunked[..30], false).unwrap().is_none());
+        let unframed = b"HTTP/1.1 200 OK\r\n\r\nhello";
+        assert!(parse_response(unframed, false).unwrap().is_none());
+        let r = parse_response(unframed, true).unwrap().unwrap();
+        assert_eq!(r.body, "hello");
+        // Read from a stream that stays open after the response (keep-alive).
+        let mut stream = &plain[..];
+        assert_eq!(read_response(&mut stream).unwrap().status, 202);
+    }
+
+    #[test]
+    fn finds_databases_with_migrations() {
+        let dir = std::env::temp_dir().join(format!("xtask-wrangler-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let config = dir.join("wrangler.toml");
+        std::fs::write(
+            &config,
+            "name = \"x\"\n[[d1_databases]]\nbinding = \"DB\"\ndatabase_name = \"a\"\n\
+             migrations_dir = \"migrations\"\n[[d1_databases]]\nbinding = \"OTHER\"\n\
+             database_name = \"b\"\n",
+        )
+        .unwrap();
+        assert_eq!(migrated_databases(&config).unwrap(), vec!["DB".to_string()]);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
