@@ -8,9 +8,14 @@ use bff_render::VOCABULARY;
 fn every_drawable_id_is_a_taxonomy_value() {
     let taxonomy = Taxonomy::embedded();
     for (category, ids) in VOCABULARY {
-        let known = taxonomy.category(category).unwrap_or_else(|| panic!("{category} is a taxonomy category"));
+        let known = taxonomy
+            .category(category)
+            .unwrap_or_else(|| panic!("{category} is a taxonomy category"));
         for id in ids {
-            assert!(known.value(id).is_some(), "{category}/{id} is not in the taxonomy");
+            assert!(
+                known.value(id).is_some(),
+                "{category}/{id} is not in the taxonomy"
+            );
         }
     }
 }
@@ -34,5 +39,8 @@ fn renderable_taxonomy_values_are_drawn() {
     }
     let drawn = total - missing.len();
     println!("drawn {drawn} of {total} renderable values; not drawn: {missing:?}");
-    assert!(drawn * 10 >= total * 7, "only {drawn} of {total} drawn; missing {missing:?}");
+    assert!(
+        drawn * 10 >= total * 7,
+        "only {drawn} of {total} drawn; missing {missing:?}"
+    );
 }
