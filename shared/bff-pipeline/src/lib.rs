@@ -9,6 +9,15 @@
 //! - [`api`]: the HTTP request and response bodies, validated once at the edge.
 //! - [`ports`]: the traits through which stages reach storage, queues, image providers and
 //!   embedders, and the plain-data rows they read and write.
+//! - [`stages`]: one handler per stage, each idempotent under duplicate delivery, and the fan-in
+//!   that starts clustering once every image is embedded or failed.
+//! - [`queries`]: the read side of the HTTP API (job status, clusters, diversity, coverage, image
+//!   bytes).
+//! - [`offline`]: the offline provider (sketch renderer) and embedder (descriptor) behind the
+//!   same ports as real services.
+//! - [`quality`]: the quality score (prompt adherence) and what counts as renderable.
+//! - [`ids`], [`time`]: deterministic ids, keys and seeds; timestamps passed in by callers.
+//! - `fakes` (feature `fakes`): in-memory implementations of every port for tests.
 //!
 //! Like `bff-math` and `bff-domain`, nothing here reads a clock (callers pass `now`), asks for
 //! entropy (seeds come from ids) or does I/O (that goes through the ports), and maps are ordered:
@@ -16,12 +25,19 @@
 //! messages over the same stored rows always give the same rows.
 
 pub mod api;
+#[cfg(any(test, feature = "fakes"))]
+pub mod fakes;
 pub mod ids;
 pub mod messages;
+pub mod offline;
 pub mod ports;
+pub mod quality;
+pub mod queries;
+pub mod stages;
 pub mod time;
 
 pub use ids::JobKey;
+pub use stages::{StageError, StageOutcome};
 pub use time::Timestamp;
 
 /// Dimension of every stored embedding.
