@@ -87,9 +87,10 @@ pub enum StageOutcome {
     JobFinished { status: JobStatus },
 }
 
-/// Why a handler could not finish.
+/// Why a handler could not finish. Serialises as `{"kind": "retryable" | "permanent", "error": {...}}`
+/// (adjacently tagged: the inner errors have tags of their own).
 #[derive(Debug, Clone, PartialEq, thiserror::Error, Serialize)]
-#[serde(tag = "kind", rename_all = "snake_case")]
+#[serde(tag = "kind", content = "error", rename_all = "snake_case")]
 pub enum StageError {
     /// Try the message again later.
     #[error("retryable: {0}")]
