@@ -1,0 +1,427 @@
+//! Queue messages: the one place their schemas live.
+//!
+//! Stages are chained by queues, one queue per consuming stage, each carrying one message type.
+//! A message names work, never carries it: ids only (the job, its user, a variant or an image),
+//! so that it stays small, a redelivery finds the rows its first delivery wrote, and nothing a
+//! later stage needs can go stale in a queue.
+//!
+//! # Versioning
+//!
+//! Every body has `"v": 1` ([`MESSAGE_VERSION`]). A consumer refuses any other version with
+//! [`MessageError::UnsupportedVersion`] (a permanent error: the message goes to its dead-letter
+//! queue instead of being misread). Fields are never added to or removed from a version: a schema
+//! change is a new version, and consumers are deployed reading both before producers send it.
+//! Unknown fields are refused for the same reason (a misrouted message fails loudly).
+//!
+//! # Queues
+//!
+//! | message | queue | dead-letter queue | consumer |
+//! |---|---|---|---|
+//! | [`GenerateImage`] | [`GENERATE_QUEUE`] | [`GENERATE_DLQ`] | `stages::generate` |
+//! | [`EmbedImage`] | [`EMBED_QUEUE`] | [`EMBED_DLQ`] | `stages::embed` |
+//! | [`ClusterJob`] | [`CLUSTER_QUEUE`] | [`CLUSTER_DLQ`] | `stages::cluster` |
+//! | [`SelectDesigns`] | [`SELECT_QUEUE`] | [`SELECT_DLQ`] | `stages::select` |
+//! | [`MeasureCoverage`] | [`COVERAGE_QUEUE`] | [`COVERAGE_DLQ`] | `stages::coverage` |
+
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+
+use crate::ids::{validate_id, IdError, JobKey};
+
+/// The version every message of this build carries and accepts.
+pub const MESSAGE_VERSION: u32 = 1;
+
+pub const GENERATE_QUEUE: &str = "bff-generate";
+pub const EMBED_QUEUE: &str = "bff-embed";
+pub const CLUSTER_QUEUE: &str = "bff-cluster";
+pub const SELECT_QUEUE: &str = "bff-select";
+pub const COVERAGE_QUEUE: &str = "bff-coverage";
+
+/// Where a message goes after its last failed attempt; its consumer calls
+/// [`stages::give_up`](crate::stages::give_up) so that the job completes (partially) or fails
+/// instead of waiting forever.
+pub const GENERATE_DLQ: &str = "bff-generate-dlq";
+pub const EMBED_DLQ: &str = "bff-embed-dlq";
+pub const CLUSTER_DLQ: &str = "bff-cluster-dlq";
+pub const SELECT_DLQ: &str = "bff-select-dlq";
+pub const COVERAGE_DLQ: &str = "bff-coverage-dlq";
+
+/// Why a message body was refused. Always permanent: retrying the same bytes cannot help.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum MessageError {
+    #[error("message version {found} is not supported (this build reads v{supported})")]
+    UnsupportedVersion { found: String, supported: u32 },
+    #[error("message has no version field \"v\"")]
+    MissingVersion,
+    #[error("malformed {queue} message: {detail}")]
+    Malformed { queue: &'static str, detail: String },
+    #[error("invalid message: {0}")]
+    InvalidId(#[from] IdError),
+    #[error("no message type is consumed from queue {queue:?}")]
+    UnknownQueue { queue: String },
+}
+
+/// What every message type shares.
+pub trait QueueMessage: Serialize + DeserializeOwned + Clone + Into<Message> {
+    /// The queue the message is sent to.
+    const QUEUE: &'static str;
+    /// The queue it lands in after its last failed attempt.
+    const DEAD_LETTER_QUEUE: &'static str;
+
+    /// The job (and user) the message is about.
+    fn key(&self) -> JobKey;
+
+    /// Reads a body: version first (so that a future version is reported as such, not as
+    /// malformed), then the fields, then the ids.
+    fn from_value(value: serde_json::Value) -> Result<Self, MessageError> {
+        match value.get("v") {
+            None => return Err(MessageError::MissingVersion),
+            Some(v) if v.as_u64() != Some(u64::from(MESSAGE_VERSION)) => {
+                return Err(MessageError::UnsupportedVersion {
+                    found: v.to_string(),
+                    supported: MESSAGE_VERSION,
+                })
+            }
+            Some(_) => {}
+        }
+        let message: Self = serde_json::from_value(value).map_err(|e| MessageError::Malformed {
+            queue: Self::QUEUE,
+            detail: e.to_string(),
+        })?;
+        let key = message.key();
+        validate_id("user_id", &key.user_id)?;
+        validate_id("job_id", &key.job_id)?;
+        Ok(message)
+    }
+
+    /// Reads a JSON body.
+    fn decode(json: &str) -> Result<Self, MessageError> {
+        let value = serde_json::from_str(json).map_err(|e| MessageError::Malformed {
+            queue: Self::QUEUE,
+            detail: e.to_string(),
+        })?;
+        Self::from_value(value)
+    }
+
+    /// The JSON body.
+    fn encode(&self) -> String {
+        // Plain structs of strings and integers always serialise.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+macro_rules! job_message {
+    ($(#[$meta:meta])* $name:ident, $queue:ident, $dlq:ident) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct $name {
+            /// Always [`MESSAGE_VERSION`].
+            pub v: u32,
+            pub job_id: String,
+            pub user_id: String,
+        }
+
+        impl $name {
+            pub fn new(key: &JobKey) -> Self {
+                Self {
+                    v: MESSAGE_VERSION,
+                    job_id: key.job_id.clone(),
+                    user_id: key.user_id.clone(),
+                }
+            }
+        }
+
+        impl QueueMessage for $name {
+            const QUEUE: &'static str = $queue;
+            const DEAD_LETTER_QUEUE: &'static str = $dlq;
+
+            fn key(&self) -> JobKey {
+                JobKey::new(&self.user_id, &self.job_id)
+            }
+        }
+
+        impl From<$name> for Message {
+            fn from(m: $name) -> Self {
+                Message::$name(m)
+            }
+        }
+    };
+}
+
+/// Generate the image of one planned variant. Sent by `prompt::submit`, one per variant.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GenerateImage {
+    /// Always [`MESSAGE_VERSION`].
+    pub v: u32,
+    pub job_id: String,
+    pub user_id: String,
+    /// Index of the variant in the job's plan.
+    pub variant: u32,
+}
+
+impl GenerateImage {
+    pub fn new(key: &JobKey, variant: u32) -> Self {
+        Self {
+            v: MESSAGE_VERSION,
+            job_id: key.job_id.clone(),
+            user_id: key.user_id.clone(),
+            variant,
+        }
+    }
+}
+
+impl QueueMessage for GenerateImage {
+    const QUEUE: &'static str = GENERATE_QUEUE;
+    const DEAD_LETTER_QUEUE: &'static str = GENERATE_DLQ;
+
+    fn key(&self) -> JobKey {
+        JobKey::new(&self.user_id, &self.job_id)
+    }
+}
+
+impl From<GenerateImage> for Message {
+    fn from(m: GenerateImage) -> Self {
+        Message::GenerateImage(m)
+    }
+}
+
+/// Embed one stored image. Sent by `generate::handle` once the image is stored.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbedImage {
+    /// Always [`MESSAGE_VERSION`].
+    pub v: u32,
+    pub job_id: String,
+    pub user_id: String,
+    pub image_id: String,
+}
+
+impl EmbedImage {
+    pub fn new(key: &JobKey, image_id: impl Into<String>) -> Self {
+        Self {
+            v: MESSAGE_VERSION,
+            job_id: key.job_id.clone(),
+            user_id: key.user_id.clone(),
+            image_id: image_id.into(),
+        }
+    }
+}
+
+impl QueueMessage for EmbedImage {
+    const QUEUE: &'static str = EMBED_QUEUE;
+    const DEAD_LETTER_QUEUE: &'static str = EMBED_DLQ;
+
+    fn key(&self) -> JobKey {
+        JobKey::new(&self.user_id, &self.job_id)
+    }
+}
+
+impl From<EmbedImage> for Message {
+    fn from(m: EmbedImage) -> Self {
+        Message::EmbedImage(m)
+    }
+}
+
+job_message!(
+    /// Cluster a job's embeddings into styles. Sent once every variant is embedded or failed
+    /// (the fan-in).
+    ClusterJob,
+    CLUSTER_QUEUE,
+    CLUSTER_DLQ
+);
+
+job_message!(
+    /// Select the job's designs with the DPP. Sent by `cluster::handle`.
+    SelectDesigns,
+    SELECT_QUEUE,
+    SELECT_DLQ
+);
+
+job_message!(
+    /// Measure the attribute coverage of the selected designs and boost the gaps. Sent by
+    /// `select::handle`.
+    MeasureCoverage,
+    COVERAGE_QUEUE,
+    COVERAGE_DLQ
+);
+
+/// Any message, for code that sends or dead-letters several kinds (the [`Dispatcher`] port, the
+/// dead-letter consumer). Serialises as the bare body of its variant: the queue, not a tag, says
+/// what it is.
+///
+/// [`Dispatcher`]: crate::ports::Dispatcher
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(untagged)]
+pub enum Message {
+    GenerateImage(GenerateImage),
+    EmbedImage(EmbedImage),
+    ClusterJob(ClusterJob),
+    SelectDesigns(SelectDesigns),
+    MeasureCoverage(MeasureCoverage),
+}
+
+impl Message {
+    /// The queue the message is sent to.
+    pub fn queue(&self) -> &'static str {
+        match self {
+            Message::GenerateImage(_) => GenerateImage::QUEUE,
+            Message::EmbedImage(_) => EmbedImage::QUEUE,
+            Message::ClusterJob(_) => ClusterJob::QUEUE,
+            Message::SelectDesigns(_) => SelectDesigns::QUEUE,
+            Message::MeasureCoverage(_) => MeasureCoverage::QUEUE,
+        }
+    }
+
+    /// The queue it lands in after its last failed attempt.
+    pub fn dead_letter_queue(&self) -> &'static str {
+        match self {
+            Message::GenerateImage(_) => GenerateImage::DEAD_LETTER_QUEUE,
+            Message::EmbedImage(_) => EmbedImage::DEAD_LETTER_QUEUE,
+            Message::ClusterJob(_) => ClusterJob::DEAD_LETTER_QUEUE,
+            Message::SelectDesigns(_) => SelectDesigns::DEAD_LETTER_QUEUE,
+            Message::MeasureCoverage(_) => MeasureCoverage::DEAD_LETTER_QUEUE,
+        }
+    }
+
+    pub fn key(&self) -> JobKey {
+        match self {
+            Message::GenerateImage(m) => m.key(),
+            Message::EmbedImage(m) => m.key(),
+            Message::ClusterJob(m) => m.key(),
+            Message::SelectDesigns(m) => m.key(),
+            Message::MeasureCoverage(m) => m.key(),
+        }
+    }
+
+    /// The JSON body.
+    pub fn encode(&self) -> String {
+        match self {
+            Message::GenerateImage(m) => m.encode(),
+            Message::EmbedImage(m) => m.encode(),
+            Message::ClusterJob(m) => m.encode(),
+            Message::SelectDesigns(m) => m.encode(),
+            Message::MeasureCoverage(m) => m.encode(),
+        }
+    }
+
+    /// Reads a body taken from `queue` (a stage queue or its dead-letter queue).
+    pub fn decode(queue: &str, json: &str) -> Result<Message, MessageError> {
+        Ok(match queue {
+            GENERATE_QUEUE | GENERATE_DLQ => GenerateImage::decode(json)?.into(),
+            EMBED_QUEUE | EMBED_DLQ => EmbedImage::decode(json)?.into(),
+            CLUSTER_QUEUE | CLUSTER_DLQ => ClusterJob::decode(json)?.into(),
+            SELECT_QUEUE | SELECT_DLQ => SelectDesigns::decode(json)?.into(),
+            COVERAGE_QUEUE | COVERAGE_DLQ => MeasureCoverage::decode(json)?.into(),
+            _ => {
+                return Err(MessageError::UnknownQueue {
+                    queue: queue.chars().take(64).collect(),
+                })
+            }
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key() -> JobKey {
+        JobKey::new("user-1", "job-1")
+    }
+
+    #[test]
+    fn bodies_are_flat_and_versioned() {
+        assert_eq!(
+            GenerateImage::new(&key(), 4).encode(),
+            r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":4}"#
+        );
+        assert_eq!(
+            EmbedImage::new(&key(), "job-1-004").encode(),
+            r#"{"v":1,"job_id":"job-1","user_id":"user-1","image_id":"job-1-004"}"#
+        );
+        let cluster: Message = ClusterJob::new(&key()).into();
+        assert_eq!(
+            cluster.encode(),
+            r#"{"v":1,"job_id":"job-1","user_id":"user-1"}"#
+        );
+        assert_eq!(
+            serde_json::to_string(&cluster).unwrap(),
+            cluster.encode(),
+            "the enum serialises as the bare body"
+        );
+    }
+
+    #[test]
+    fn every_message_round_trips_through_its_queue() {
+        let messages: Vec<Message> = vec![
+            GenerateImage::new(&key(), 0).into(),
+            EmbedImage::new(&key(), "job-1-000").into(),
+            ClusterJob::new(&key()).into(),
+            SelectDesigns::new(&key()).into(),
+            MeasureCoverage::new(&key()).into(),
+        ];
+        let mut queues: Vec<&str> = messages.iter().map(Message::queue).collect();
+        queues.dedup();
+        assert_eq!(queues.len(), 5, "one queue per message type");
+        for m in &messages {
+            assert_eq!(Message::decode(m.queue(), &m.encode()).as_ref(), Ok(m));
+            assert_eq!(
+                Message::decode(m.dead_letter_queue(), &m.encode()).as_ref(),
+                Ok(m)
+            );
+            assert_eq!(m.dead_letter_queue(), format!("{}-dlq", m.queue()));
+            assert_eq!(m.key(), key());
+        }
+    }
+
+    #[test]
+    fn other_versions_are_refused_with_a_typed_error() {
+        assert_eq!(
+            ClusterJob::decode(r#"{"v":2,"job_id":"j","user_id":"u"}"#),
+            Err(MessageError::UnsupportedVersion {
+                found: "2".into(),
+                supported: 1
+            })
+        );
+        assert_eq!(
+            ClusterJob::decode(r#"{"v":"1","job_id":"j","user_id":"u"}"#),
+            Err(MessageError::UnsupportedVersion {
+                found: "\"1\"".into(),
+                supported: 1
+            })
+        );
+        assert_eq!(
+            ClusterJob::decode(r#"{"job_id":"j","user_id":"u"}"#),
+            Err(MessageError::MissingVersion)
+        );
+    }
+
+    #[test]
+    fn malformed_bodies_are_refused() {
+        assert!(matches!(
+            GenerateImage::decode(r#"{"v":1,"job_id":"j","user_id":"u"}"#),
+            Err(MessageError::Malformed { queue: GENERATE_QUEUE, detail }) if detail.contains("variant")
+        ));
+        assert!(matches!(
+            ClusterJob::decode(r#"{"v":1,"job_id":"j","user_id":"u","variant":1}"#),
+            Err(MessageError::Malformed { detail, .. }) if detail.contains("unknown field")
+        ));
+        assert!(matches!(
+            EmbedImage::decode("not json"),
+            Err(MessageError::Malformed { .. })
+        ));
+        assert_eq!(
+            SelectDesigns::decode(r#"{"v":1,"job_id":"../etc","user_id":"u"}"#),
+            Err(MessageError::InvalidId(IdError { field: "job_id" }))
+        );
+        assert_eq!(
+            Message::decode("bff-other", "{}"),
+            Err(MessageError::UnknownQueue {
+                queue: "bff-other".into()
+            })
+        );
+    }
+}
