@@ -14,11 +14,21 @@
 //! Everything except [`ping`] calls into JavaScript: it compiles for the host (so the workspace
 //! builds, lints and tests everywhere) but only runs inside workerd.
 
+pub mod auth;
+pub mod blobs;
 pub mod d1;
+pub mod dispatch;
 pub mod http;
 pub mod ping;
 pub mod queue;
 pub mod r2;
+pub mod rows;
+pub mod sql;
+pub mod store;
+
+pub use blobs::R2Blobs;
+pub use dispatch::QueueDispatcher;
+pub use store::D1JobStore;
 
 pub use worker;
 
