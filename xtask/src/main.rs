@@ -7,6 +7,7 @@
 //! - `test`: every check CI runs.
 //! - `bench`: performance figures against the named peers (not part of `test`).
 //! - `golden`: regenerates the reference data the tests compare with.
+//! - `gen-taxonomy-sql`: regenerates `migrations/0003_taxonomy.sql` (the `vlt_attributes` seed).
 //! - `edge-proof`: builds the Workers and runs them under `wrangler dev`, offline, end to end.
 
 mod bench;
@@ -14,13 +15,15 @@ mod edge_proof;
 mod run;
 mod setup;
 mod shell;
+mod taxonomy_sql;
 mod test;
 mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|run|test|bench [N ...]|golden|edge-proof>";
+const USAGE: &str =
+    "usage: cargo xtask <setup|run|test|bench [N ...]|golden|edge-proof|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
         Some("bench") => bench_command(&root, &args[1..]),
         Some("golden") => golden(&root),
         Some("edge-proof") => edge_proof::run(&root),
+        Some("gen-taxonomy-sql") => taxonomy_sql::write(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
