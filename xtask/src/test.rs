@@ -127,6 +127,30 @@ pub fn all(root: &Path) -> Result<()> {
             ]),
         },
         Check {
+            name: "pipeline crate builds for wasm32-unknown-unknown (Workers)",
+            run: Step::Cargo(&[
+                "build",
+                "--quiet",
+                "-p",
+                "bff-pipeline",
+                "--release",
+                "--target",
+                "wasm32-unknown-unknown",
+            ]),
+        },
+        Check {
+            name: "pipeline crate builds for wasm32-wasip2 (Spin)",
+            run: Step::Cargo(&[
+                "build",
+                "--quiet",
+                "-p",
+                "bff-pipeline",
+                "--release",
+                "--target",
+                "wasm32-wasip2",
+            ]),
+        },
+        Check {
             name: "math compiled to wasm imports nothing from its host (no clock, entropy or I/O)",
             run: Step::Custom(wasm_imports_nothing),
         },

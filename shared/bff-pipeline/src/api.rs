@@ -455,7 +455,7 @@ impl JobStatusResponse {
                     stage: Stage::Embed,
                     done: progress.embedded,
                     failed: 0,
-                    total: progress.variants - progress.failed,
+                    total: progress.variants.saturating_sub(progress.failed),
                 },
                 StageProgress {
                     stage: Stage::Cluster,

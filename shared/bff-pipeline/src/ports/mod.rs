@@ -240,9 +240,10 @@ pub trait Dispatcher {
     /// Sends one message.
     async fn send(&self, message: &Message) -> Result<(), PortError>;
 
-    /// Sends several, e.g. one `GenerateImage` per variant. An adapter may override it with the
-    /// queue's batch send (Cloudflare: up to 100 messages per `sendBatch`). A failure part-way is
-    /// reported as an error; the caller's retry re-sends, which consumers tolerate.
+    /// Sends several, e.g. one `GenerateImage` per variant (up to 144). An adapter may override it
+    /// with the queue's batch send, in chunks of what the queue accepts (Cloudflare: 100 messages
+    /// per `sendBatch`). A failure part-way is reported as an error; the caller's retry re-sends,
+    /// which consumers tolerate.
     async fn send_all(&self, messages: &[Message]) -> Result<(), PortError> {
         for message in messages {
             self.send(message).await?;

@@ -1,0 +1,156 @@
+//! Stages 3-6, generate: one image per variant.
+//!
+//! Order: call the provider, store the PNG (key `images/{user}/{job}/{image}.png`), insert the
+//! image row (which moves the variant to `generated`), send `EmbedImage`. A delivery that finds
+//! the variant already `generated` re-sends `EmbedImage` (the first may have stopped before
+//! sending); one that finds it `embedded` or `failed`, or the job past generation, does nothing.
+//! Blob first, row second: a row always has its bytes, and a blob without a row is overwritten
+//! with the same bytes by the retry.
+//!
+//! Quality: the provider's own score when it has one, otherwise prompt adherence (the share of
+//! the variant's renderable planned values the picture shows; [`crate::quality`]). For the sketch
+//! renderer that is what quality means here; it is not an aesthetic judgement.
+//!
+//! Failures: an unavailable provider is retryable; a provider that refuses the request fails the
+//! variant at once. When retries run out, the Worker calls [`mark_image_failed`] (or
+//! [`super::give_up`]): the variant fails and the job completes as `partial` without it.
+
+use bff_domain::Taxonomy;
+
+use super::{fail_variant, load_job, Permanent, Retryable, StageError, StageOutcome};
+use crate::ids::image_blob_key;
+use crate::messages::{EmbedImage, GenerateImage, QueueMessage};
+use crate::ports::{
+    BlobStore, Dispatcher, ImageProvider, ImageRequest, ImageRow, JobStatus, JobStore,
+    ProviderError, VariantStatus,
+};
+use crate::quality::{prompt_adherence, provider_score, renderable};
+use crate::time::Timestamp;
+
+/// Generates, stores and forwards the image of one variant; see the module docs.
+pub async fn handle(
+    store: &impl JobStore,
+    blobs: &impl BlobStore,
+    dispatch: &impl Dispatcher,
+    provider: &impl ImageProvider,
+    message: &GenerateImage,
+    now: &Timestamp,
+) -> Result<StageOutcome, StageError> {
+    let key = message.key();
+    let job = load_job(store, &key).await?;
+    if job.status != JobStatus::Generating {
+        return Ok(StageOutcome::Skipped {
+            reason: format!("the job is already {}", job.status),
+        });
+    }
+    let variant = store.variant(&key, message.variant).await?.ok_or_else(|| {
+        StageError::Permanent(Permanent::VariantNotFound {
+            job_id: key.job_id.clone(),
+            variant: message.variant,
+        })
+    })?;
+    match variant.status {
+        VariantStatus::Planned => {}
+        VariantStatus::Generated => {
+            dispatch
+                .send(&EmbedImage::new(&key, &variant.image_id).into())
+                .await?;
+            return Ok(StageOutcome::AlreadyDone { resent: 1 });
+        }
+        VariantStatus::Embedded => return Ok(StageOutcome::AlreadyDone { resent: 0 }),
+        VariantStatus::Failed => {
+            return Ok(StageOutcome::Skipped {
+                reason: format!("variant {} has failed", variant.variant),
+            })
+        }
+    }
+
+    let requested = variant.attribute_values();
+    let request = ImageRequest {
+        image_id: &variant.image_id,
+        provider: job.provider,
+        model: variant.model,
+        prompt: &variant.prompt.positive,
+        negative_prompt: &variant.prompt.negative,
+        attributes: &requested,
+        seed: variant.seed,
+        parameters: &variant.prompt.parameters,
+    };
+    let image = match provider.generate(&request).await {
+        Ok(image) => image,
+        Err(e @ ProviderError::Unavailable { .. }) => {
+            return Err(StageError::Retryable(Retryable::Provider(e)))
+        }
+        Err(e @ (ProviderError::Rejected { .. } | ProviderError::NotConfigured { .. })) => {
+            return fail_variant(store, dispatch, &key, variant.variant, &e.to_string(), now).await
+        }
+    };
+
+    let taxonomy = Taxonomy::embedded();
+    // A provider that cannot say what it drew is taken at its word: the renderable values asked for.
+    let drawn = image.drawn.unwrap_or_else(|| {
+        requested
+            .iter()
+            .filter(|a| renderable(taxonomy, a))
+            .cloned()
+            .collect()
+    });
+    let quality = provider_score(image.quality)
+        .unwrap_or_else(|| prompt_adherence(taxonomy, &requested, &drawn));
+    let blob_key = image_blob_key(&key.user_id, &key.job_id, &variant.image_id);
+    let bytes = image.png.len() as u64;
+    blobs.put(&blob_key, image.png, "image/png").await?;
+    let row = ImageRow {
+        image_id: variant.image_id.clone(),
+        job_id: key.job_id.clone(),
+        user_id: key.user_id.clone(),
+        variant: variant.variant,
+        prompt: variant.prompt.positive.clone(),
+        negative_prompt: variant.prompt.negative.clone(),
+        seed: variant.seed,
+        provider: job.provider,
+        model: image.model,
+        parameters: image.parameters,
+        requested,
+        drawn,
+        quality,
+        blob_key,
+        width: image.width,
+        height: image.height,
+        bytes,
+        created_at: now.clone(),
+    };
+    store.insert_image(&row, now).await?;
+    dispatch
+        .send(&EmbedImage::new(&key, &variant.image_id).into())
+        .await?;
+    Ok(StageOutcome::Done { sent: 1 })
+}
+
+/// Fails the message's variant after generation gave up (retries exhausted, dead-lettered), then
+/// runs the fan-in so that the job completes without it. Idempotent; an already generated or
+/// embedded variant is left as it is.
+pub async fn mark_image_failed(
+    store: &impl JobStore,
+    dispatch: &impl Dispatcher,
+    message: &GenerateImage,
+    reason: &str,
+    now: &Timestamp,
+) -> Result<StageOutcome, StageError> {
+    let key = message.key();
+    let variant = store.variant(&key, message.variant).await?;
+    match variant {
+        // A failed variant runs the fan-in again: the call that failed it may have stopped
+        // before sending `ClusterJob`.
+        Some(v) if matches!(v.status, VariantStatus::Planned | VariantStatus::Failed) => {
+            fail_variant(store, dispatch, &key, v.variant, reason, now).await
+        }
+        Some(v) => Ok(StageOutcome::Skipped {
+            reason: format!("variant {} is already {}", v.variant, v.status),
+        }),
+        None => Err(StageError::Permanent(Permanent::VariantNotFound {
+            job_id: key.job_id,
+            variant: message.variant,
+        })),
+    }
+}

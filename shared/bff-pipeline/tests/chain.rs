@@ -1,0 +1,612 @@
+//! The whole chain on in-memory ports: submit a job, drain the queues, check every stage's rows;
+//! then the same under shuffled and duplicated delivery, failing providers and a second job.
+
+mod common;
+
+use std::collections::BTreeSet;
+
+use bff_pipeline::api::{image_url, Stage};
+use bff_pipeline::fakes::ScriptedProvider;
+use bff_pipeline::ids::image_blob_key;
+use bff_pipeline::messages::{GenerateImage, Message};
+use bff_pipeline::offline::SketchProvider;
+use bff_pipeline::ports::{JobStatus, ProviderError, VariantStatus};
+use bff_pipeline::{queries, EMBEDDING_DIM};
+use common::{body, key, Clock, Delivery, World};
+use pollster::block_on;
+
+const START_MS: i64 = 1_756_695_600_000;
+
+#[test]
+fn a_job_runs_through_every_stage() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    let submitted = world.submit("u1", "j1", &body(6), &clock.now());
+    assert!(submitted.created);
+    assert_eq!(submitted.designs, 6);
+    assert_eq!(submitted.variants, 18, "over-generation 3 × 6 designs");
+    assert_eq!(submitted.sent, 18, "one GenerateImage per variant");
+
+    let log = world.drain(&mut clock, Delivery::Fifo);
+    assert_eq!((log.retries, log.given_up), (0, 0));
+    // 18 generate + 18 embed + cluster + select + coverage.
+    assert_eq!(log.deliveries, 39);
+    assert_eq!(world.queue.sent().len(), 39);
+
+    let t = world.store.snapshot();
+    let job = &t.jobs["j1"];
+    assert_eq!(job.status, JobStatus::Complete);
+    assert!(job.error.is_none());
+
+    // Generate: one image per variant, bytes in the blob store under the documented key.
+    assert_eq!(t.variants.len(), 18);
+    assert!(t
+        .variants
+        .values()
+        .all(|v| v.status == VariantStatus::Embedded));
+    assert_eq!(t.images.len(), 18);
+    let blobs = world.blobs.snapshot();
+    for image in t.images.values() {
+        assert_eq!(image.blob_key, image_blob_key("u1", "j1", &image.image_id));
+        let (png, content_type) = &blobs[&image.blob_key];
+        assert!(png.starts_with(b"\x89PNG"));
+        assert_eq!(content_type, "image/png");
+        assert_eq!(image.bytes, png.len() as u64);
+        assert_eq!(image.model, bff_render::RENDERER);
+        assert!(!image.prompt.is_empty());
+        assert!(!image.drawn.is_empty());
+        assert!((0.0..=1.0).contains(&image.quality));
+    }
+    assert!(
+        t.images.values().any(|i| i.quality > 0.5),
+        "the renderer draws most renderable values"
+    );
+
+    // Embed: 512-d, unit length.
+    assert_eq!(t.embeddings.len(), 18);
+    for e in t.embeddings.values() {
+        assert_eq!(e.vector.len(), EMBEDDING_DIM);
+        let norm: f64 = e
+            .vector
+            .iter()
+            .map(|v| f64::from(*v).powi(2))
+            .sum::<f64>()
+            .sqrt();
+        assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
+        assert_eq!(e.embedder, bff_embed::EMBEDDER);
+    }
+
+    // Cluster: K in 3..8 chosen by silhouette, a profile per cluster, every image assigned.
+    let clusters = &t.cluster_results["j1"];
+    assert!((3..=8).contains(&clusters.k), "K = {}", clusters.k);
+    let silhouette = clusters.silhouette.expect("a silhouette");
+    assert!((-1.0..=1.0).contains(&silhouette));
+    assert_eq!(clusters.candidates.len(), 6, "K = 3..=8 tried");
+    assert_eq!(t.style_profiles.len(), clusters.k as usize);
+    for p in t.style_profiles.values() {
+        assert!(!p.name.is_empty() && p.size > 0, "{p:?}");
+        assert_eq!(p.centroid.len(), EMBEDDING_DIM);
+        assert!(!p.dominant.is_empty());
+    }
+    let names: BTreeSet<&str> = t.style_profiles.values().map(|p| p.name.as_str()).collect();
+    assert_eq!(
+        names.len(),
+        t.style_profiles.len(),
+        "names are distinct: {names:?}"
+    );
+    assert_eq!(t.cluster_assignments.len(), 18);
+
+    // Select: exactly `designs` distinct picks, ranked.
+    let picks: Vec<_> = t.picks.values().collect();
+    assert_eq!(picks.len(), 6);
+    let distinct: BTreeSet<&str> = picks.iter().map(|p| p.image_id.as_str()).collect();
+    assert_eq!(distinct.len(), 6);
+    assert_eq!(
+        picks.iter().map(|p| p.rank).collect::<Vec<_>>(),
+        [1, 2, 3, 4, 5, 6]
+    );
+    let selection = &t.selections["j1"];
+    assert_eq!(
+        (selection.target, selection.picked, selection.candidates),
+        (6, 6, 18)
+    );
+    assert!(selection.mean_pairwise_cosine_distance > 0.0);
+    let represented: BTreeSet<u32> = picks.iter().map(|p| p.cluster).collect();
+    assert!(represented.len() >= 3, "cluster-aware: {represented:?}");
+
+    // Coverage: a report, ranked gaps, and the user's boosts from them.
+    let report = &t.coverage_reports["j1"];
+    assert_eq!(report.set_size, 6);
+    assert_eq!(report.image_count, 6);
+    assert!((0.0..=1.0).contains(&report.overall_score));
+    let requested: Vec<_> = report
+        .report
+        .per_value
+        .iter()
+        .filter(|v| v.requested)
+        .collect();
+    assert!(
+        requested
+            .iter()
+            .any(|v| v.category == "length" && v.value == "midi"),
+        "the brief's renderable values are targeted"
+    );
+    assert!(
+        !report
+            .report
+            .per_value
+            .iter()
+            .any(|v| v.category == "fabric"),
+        "linen cannot be seen in a sketch: not targeted"
+    );
+    let gaps: Vec<_> = t.attribute_gaps.values().collect();
+    assert!(!gaps.is_empty());
+    assert_eq!(
+        gaps.iter().map(|g| g.rank).collect::<Vec<_>>(),
+        (1..=gaps.len() as u32).collect::<Vec<_>>()
+    );
+    let boosts: Vec<_> = t.user_boosts.values().collect();
+    assert_eq!(boosts.len(), gaps.len());
+    for (b, g) in boosts.iter().zip({
+        let mut g = gaps.clone();
+        g.sort_by(|a, b| (&a.category, &a.value).cmp(&(&b.category, &b.value)));
+        g
+    }) {
+        assert_eq!(
+            (b.user_id.as_str(), &b.category, &b.value),
+            ("u1", &g.category, &g.value)
+        );
+        assert_eq!(b.boost, g.boost);
+        assert!((0.15..=0.25).contains(&b.boost));
+        assert_eq!(b.source_job_id, "j1");
+    }
+
+    // The read side.
+    let status = block_on(queries::job_status(&world.store, &key("u1", "j1"))).unwrap();
+    assert_eq!(status.status, JobStatus::Complete);
+    assert_eq!(status.selected.len(), 6);
+    assert_eq!(
+        status.selected[0].image_url,
+        image_url("j1", &status.selected[0].image_id)
+    );
+    assert!(status
+        .selected
+        .iter()
+        .all(|d| d.style.is_some() && d.prompt.is_some()));
+    let generate = status
+        .progress
+        .iter()
+        .find(|p| p.stage == Stage::Generate)
+        .unwrap();
+    assert_eq!(
+        (generate.done, generate.failed, generate.total),
+        (18, 0, 18)
+    );
+    assert!(
+        status.progress.iter().all(|p| p.done == p.total),
+        "{:?}",
+        status.progress
+    );
+    let clusters = block_on(queries::clusters(&world.store, &key("u1", "j1"))).unwrap();
+    assert_eq!(
+        clusters
+            .clusters
+            .iter()
+            .map(|c| c.image_ids.len())
+            .sum::<usize>(),
+        18
+    );
+    let diversity = block_on(queries::diversity(&world.store, &key("u1", "j1"))).unwrap();
+    assert_eq!(diversity.picks.len(), 6);
+    let coverage = block_on(queries::coverage(&world.store, &key("u1", "j1"))).unwrap();
+    assert_eq!(coverage.gaps.len(), gaps.len());
+    let png = block_on(queries::image_png(
+        &world.store,
+        &world.blobs,
+        &key("u1", "j1"),
+        &status.selected[0].image_id,
+    ))
+    .unwrap();
+    assert!(png.starts_with(b"\x89PNG"));
+}
+
+#[test]
+fn boosts_shape_the_same_users_next_job_only() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    world.submit("u1", "j1", &body(6), &clock.now());
+    world.drain(&mut clock, Delivery::Fifo);
+    let boosted: BTreeSet<(String, String)> = world
+        .store
+        .snapshot()
+        .user_boosts
+        .values()
+        .map(|b| (b.category.clone(), b.value.clone()))
+        .collect();
+    assert!(!boosted.is_empty());
+
+    world.submit("u1", "j2", &body(6), &clock.now());
+    world.submit("u2", "j3", &body(6), &clock.now());
+    let t = world.store.snapshot();
+
+    let j2 = &t.jobs["j2"];
+    assert!(
+        !j2.personalisation.boosts.is_empty(),
+        "u1's boosts reach u1's plan"
+    );
+    let j2_boosts: Vec<_> = t
+        .variants
+        .values()
+        .filter(|v| v.job_id == "j2")
+        .flat_map(|v| v.boosts_applied.clone())
+        .collect();
+    assert!(!j2_boosts.is_empty(), "some variant of j2 records a boost");
+    for b in &j2_boosts {
+        assert!(boosted.contains(&(b.category.clone(), b.value.clone())));
+        assert!((0.15..=0.25).contains(&b.weight));
+    }
+
+    let j3 = &t.jobs["j3"];
+    assert!(j3.personalisation.boosts.is_empty(), "u2 has no boosts");
+    assert!(t
+        .variants
+        .values()
+        .filter(|v| v.job_id == "j3")
+        .all(|v| v.boosts_applied.is_empty() && v.attributes.iter().all(|a| a.boost.is_none())));
+
+    // The same brief with and without boosts plans differently.
+    let plan = |job: &str| -> Vec<Vec<String>> {
+        t.variants
+            .values()
+            .filter(|v| v.job_id == job)
+            .map(|v| {
+                v.attributes
+                    .iter()
+                    .map(|a| format!("{}/{}", a.category, a.value))
+                    .collect()
+            })
+            .collect()
+    };
+    assert_ne!(plan("j2"), plan("j3"));
+
+    world.drain(&mut clock, Delivery::Fifo);
+    let t = world.store.snapshot();
+    assert_eq!(t.jobs["j2"].status, JobStatus::Complete);
+    assert_eq!(t.jobs["j3"].status, JobStatus::Complete);
+    assert!(t
+        .user_boosts
+        .values()
+        .any(|b| b.user_id == "u2" && b.source_job_id == "j3"));
+    assert!(t
+        .user_boosts
+        .values()
+        .filter(|b| b.user_id == "u1")
+        .all(|b| b.source_job_id != "j3"));
+}
+
+#[test]
+fn shuffled_and_duplicated_delivery_gives_the_same_rows() {
+    let reference = World::new();
+    let mut clock = Clock::fixed(START_MS);
+    reference.submit("u1", "j1", &body(6), &clock.now());
+    let fifo = reference.drain(&mut clock, Delivery::Fifo);
+
+    for seed in [1, 2] {
+        let world = World::new();
+        let mut clock = Clock::fixed(START_MS);
+        world.submit("u1", "j1", &body(6), &clock.now());
+        let chaos = world.drain(
+            &mut clock,
+            Delivery::Chaos {
+                seed,
+                duplicate: 0.4,
+            },
+        );
+        assert!(
+            chaos.deliveries > fifo.deliveries + 10,
+            "duplicates were delivered: {chaos:?}"
+        );
+        assert!(
+            chaos.outcomes.get("already_done").copied().unwrap_or(0) > 0,
+            "{chaos:?}"
+        );
+        assert!(
+            world.snapshot() == reference.snapshot(),
+            "seed {seed}: rows differ"
+        );
+    }
+}
+
+#[test]
+fn replaying_every_message_after_completion_changes_nothing() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    world.submit("u1", "j1", &body(6), &clock.now());
+    world.drain(&mut clock, Delivery::Fifo);
+    let before = world.snapshot();
+    let sent = world.queue.sent();
+
+    // Every message again, later and in another order.
+    for m in sent.iter().rev() {
+        world.queue.push(m.clone());
+    }
+    let log = world.drain(
+        &mut clock,
+        Delivery::Chaos {
+            seed: 9,
+            duplicate: 0.3,
+        },
+    );
+    assert_eq!(
+        log.outcomes.keys().collect::<Vec<_>>(),
+        ["skipped"],
+        "{log:?}"
+    );
+    assert_eq!(world.queue.sent().len(), sent.len(), "nothing new was sent");
+    assert!(world.snapshot() == before, "a replay changed rows");
+}
+
+#[test]
+fn failing_variants_make_a_partial_job_not_a_stuck_one() {
+    // Variant 1's provider is down on every attempt; variant 2's request is refused.
+    let provider = ScriptedProvider::new(SketchProvider)
+        .fail(
+            "j1-001",
+            ProviderError::Unavailable {
+                message: "503 from provider".into(),
+            },
+        )
+        .fail(
+            "j1-002",
+            ProviderError::Rejected {
+                message: "content policy".into(),
+            },
+        );
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    world.submit("u1", "j1", &body(6), &clock.now());
+    let log = world.drain(&mut clock, Delivery::Fifo);
+    assert_eq!(log.retries, 2, "retried until the last attempt");
+    assert_eq!(log.given_up, 1);
+    assert_eq!(world.provider.calls()["j1-001"], 3);
+    assert_eq!(
+        world.provider.calls()["j1-002"],
+        1,
+        "a refusal is not retried"
+    );
+
+    let t = world.store.snapshot();
+    assert_eq!(t.jobs["j1"].status, JobStatus::Partial);
+    let failed: Vec<_> = t
+        .variants
+        .values()
+        .filter(|v| v.status == VariantStatus::Failed)
+        .map(|v| (v.variant, v.error.clone().unwrap_or_default()))
+        .collect();
+    assert_eq!(failed.len(), 2);
+    assert!(failed[0].1.contains("503"), "{failed:?}");
+    assert!(failed[1].1.contains("content policy"), "{failed:?}");
+    assert_eq!(t.images.len(), 16);
+    assert_eq!(t.cluster_assignments.len(), 16);
+    assert_eq!(
+        t.picks.len(),
+        6,
+        "the designs come from the images that exist"
+    );
+
+    let status = block_on(queries::job_status(&world.store, &key("u1", "j1"))).unwrap();
+    let generate = status
+        .progress
+        .iter()
+        .find(|p| p.stage == Stage::Generate)
+        .unwrap();
+    assert_eq!(
+        (generate.done, generate.failed, generate.total),
+        (16, 2, 18)
+    );
+}
+
+#[test]
+fn a_job_without_any_image_fails() {
+    let mut provider = ScriptedProvider::new(SketchProvider);
+    for v in 0..6 {
+        provider = provider.fail(
+            format!("j1-{v:03}"),
+            ProviderError::Rejected {
+                message: "refused".into(),
+            },
+        );
+    }
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2}"#,
+        &clock.now(),
+    );
+    world.drain(&mut clock, Delivery::Fifo);
+    let job = &world.store.snapshot().jobs["j1"];
+    assert_eq!(job.status, JobStatus::Failed);
+    assert!(
+        job.error.as_deref().unwrap_or("").contains("no image"),
+        "{job:?}"
+    );
+}
+
+#[test]
+fn a_few_images_still_give_designs() {
+    // Two designs at over-generation 2: four variants, three of which fail.
+    let mut provider = ScriptedProvider::new(SketchProvider);
+    for v in 1..4 {
+        provider = provider.fail(
+            format!("j1-{v:03}"),
+            ProviderError::Rejected {
+                message: "refused".into(),
+            },
+        );
+    }
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2, "over_generation": 2}"#,
+        &clock.now(),
+    );
+    world.drain(&mut clock, Delivery::Fifo);
+    let t = world.store.snapshot();
+    assert_eq!(t.jobs["j1"].status, JobStatus::Partial);
+    let clusters = &t.cluster_results["j1"];
+    assert_eq!(
+        (clusters.k, clusters.silhouette),
+        (1, None),
+        "one image, one style"
+    );
+    assert_eq!(
+        t.picks.len(),
+        1,
+        "fewer picks only when the candidates run out"
+    );
+}
+
+#[test]
+fn unreadable_image_bytes_fail_their_variant() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2}"#,
+        &clock.now(),
+    );
+    let blob = image_blob_key("u1", "j1", "j1-000");
+    let mut corrupted = false;
+    world.drain_with(&mut clock, Delivery::Fifo, |message, world| {
+        if matches!(message, Message::EmbedImage(m) if m.image_id == "j1-000") && !corrupted {
+            world.blobs.replace(&blob, Some(b"not an image".to_vec()));
+            corrupted = true;
+        }
+    });
+    let t = world.store.snapshot();
+    let v0 = &t.variants[&("j1".to_string(), 0)];
+    assert_eq!(v0.status, VariantStatus::Failed);
+    assert!(
+        v0.error.as_deref().unwrap_or("").contains("embedded"),
+        "{v0:?}"
+    );
+    assert_eq!(t.jobs["j1"].status, JobStatus::Partial);
+}
+
+#[test]
+fn submitting_twice_creates_nothing_new() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    let now = clock.now();
+    let first = world.submit("u1", "j1", &body(4), &now);
+    let rows = world.snapshot();
+    let again = world.submit("u1", "j1", &body(4), &clock.now());
+    assert!(first.created && !again.created);
+    assert_eq!(again.variants, first.variants);
+    assert!(world.snapshot() == rows, "no new or changed rows");
+    // The pending variants' messages are sent again (harmless duplicates), nothing else.
+    assert_eq!(again.sent, first.sent);
+
+    world.drain(&mut clock, Delivery::Fifo);
+    let t = world.store.snapshot();
+    assert_eq!(t.jobs["j1"].status, JobStatus::Complete);
+    assert_eq!(t.images.len(), 12);
+    let late = world.submit("u1", "j1", &body(4), &clock.now());
+    assert_eq!(
+        (late.created, late.sent, late.status),
+        (false, 0, JobStatus::Complete)
+    );
+
+    // The same id with another request is a conflict, for this user or another.
+    let request = bff_pipeline::api::GenerationRequest::from_json(body(5).as_bytes())
+        .unwrap()
+        .validate()
+        .unwrap();
+    for user in ["u1", "u2"] {
+        let e = block_on(bff_pipeline::stages::prompt::submit(
+            &world.store,
+            &world.queue,
+            user,
+            &request,
+            "j1",
+            &clock.now(),
+        ))
+        .unwrap_err();
+        assert_eq!(e.status, 409, "{user}: {e}");
+    }
+}
+
+#[test]
+fn another_users_message_or_query_finds_nothing() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2}"#,
+        &clock.now(),
+    );
+    let foreign: Message = GenerateImage::new(&key("u2", "j1"), 0).into();
+    let e = block_on(world.ports().handle(&foreign, &clock.now())).unwrap_err();
+    assert!(!e.is_retryable(), "{e}");
+    assert!(e.to_string().contains("does not exist"), "{e}");
+    let e = block_on(queries::job_status(&world.store, &key("u2", "j1"))).unwrap_err();
+    assert_eq!(e.status, 404);
+}
+
+#[test]
+fn port_failures_are_retryable_and_then_recover() {
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2}"#,
+        &clock.now(),
+    );
+    let first = world.queue.pop().unwrap();
+
+    world.store.set_unavailable(true);
+    let e = block_on(world.ports().handle(&first, &clock.now())).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    world.store.set_unavailable(false);
+
+    world.blobs.set_unavailable(true);
+    let e = block_on(world.ports().handle(&first, &clock.now())).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    world.blobs.set_unavailable(false);
+
+    world.queue.set_unavailable(true);
+    let e = block_on(world.ports().handle(&first, &clock.now())).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    world.queue.set_unavailable(false);
+
+    // The image was stored before the send failed: the retry re-sends instead of regenerating.
+    world.queue.push(first);
+    world.drain(&mut clock, Delivery::Fifo);
+    assert_eq!(
+        world.store.snapshot().jobs["j1"].status,
+        JobStatus::Complete
+    );
+
+    world.store.set_unavailable(true);
+    let request = bff_pipeline::api::GenerationRequest::from_json(body(2).as_bytes())
+        .unwrap()
+        .validate()
+        .unwrap();
+    let e = block_on(bff_pipeline::stages::prompt::submit(
+        &world.store,
+        &world.queue,
+        "u1",
+        &request,
+        "j2",
+        &clock.now(),
+    ))
+    .unwrap_err();
+    assert_eq!(e.status, 503);
+}
