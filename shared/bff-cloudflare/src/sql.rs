@@ -230,7 +230,16 @@ pub const JOB_ROW_COUNTS: &str = "SELECT \
      (SELECT COUNT(*) FROM cluster_assignments WHERE job_id = ?1 AND user_id = ?2) AS assignments, \
      (SELECT COUNT(*) FROM dpp_picks WHERE job_id = ?1 AND user_id = ?2) AS picks, \
      (SELECT COUNT(*) FROM attribute_gaps WHERE job_id = ?1 AND user_id = ?2) AS gaps, \
-     (SELECT COUNT(*) FROM user_boosts WHERE user_id = ?2) AS user_boosts";
+     (SELECT COUNT(*) FROM user_boosts WHERE user_id = ?2) AS user_boosts, \
+     (SELECT MAX(dim) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embedding_dim, \
+     (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2 \
+        AND json_array_length(boosts_applied) > 0) AS boosted_variants";
 
 /// Health check.
 pub const SELECT_ONE: &str = "SELECT 1 AS one";
+
+/// Jobs that have not moved since `?1` (an RFC 3339 time) and are not finished: the sweep re-sends
+/// what they wait for (`bff_pipeline::stages::resume`).
+pub const STALE_JOBS: &str = "SELECT job_id, user_id FROM generation_jobs \
+     WHERE status NOT IN ('complete', 'partial', 'failed') AND updated_at < ?1 \
+     ORDER BY updated_at LIMIT 50";
