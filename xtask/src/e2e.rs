@@ -48,7 +48,7 @@ pub fn run(root: &Path) -> Result<()> {
     drop(dev);
     println!("\ne2e: all checks passed");
     println!(
-        "  12 designs at 3x (36 images): stages finished at {}",
+        "  12 designs at 3x (36 images), stages done: {}",
         pipeline::timing_line(&times)
     );
     println!(
@@ -147,7 +147,12 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
             "{name}: {error}"
         );
     }
-    ok("each bad input → its 4xx with a JSON error (400 malformed / unknown field / type, 422 out of range, 413 oversized)");
+    let nothing = api.json("GET", "/api/dev/counts/none", Some(&alice), None, 200)?;
+    ensure!(
+        nothing["user_jobs"].as_u64() == Some(0),
+        "bad input wrote a job: {nothing}"
+    );
+    ok("each bad input → its 4xx with a JSON error (400 malformed / unknown field / type, 422 out of range, 413 oversized), nothing written");
 
     // --- a real job ---
     let start = Instant::now();

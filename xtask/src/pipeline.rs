@@ -190,13 +190,13 @@ pub fn follow(api: &Api, user: &User, job_id: &str, verbose: bool) -> Result<(Va
     }
 }
 
-/// The per-stage durations of [`StageTimes`] as one line.
+/// When each stage finished (since submission) and how long after the previous one, as one line.
 pub fn timing_line(times: &StageTimes) -> String {
     let mut previous = 0.0;
     let mut parts = Vec::new();
     for (stage, at) in &times.finished_ms {
-        parts.push(format!("{stage} {:.0} ms", at - previous));
+        parts.push(format!("{stage} at {at:.0} ms (+{:.0})", at - previous));
         previous = *at;
     }
-    format!("{} ; total {:.0} ms", parts.join(", "), times.total_ms)
+    format!("{}; total {:.0} ms", parts.join(", "), times.total_ms)
 }

@@ -78,7 +78,7 @@ fn edge_job(api: &Api) -> Result<(pipeline::User, String)> {
     println!("\nprogress (polled):");
     let (job, times) = pipeline::follow(api, &user, &job_id, true)?;
     println!("\njob {}: {}", job_id, text(&job, "status")?);
-    println!("stages finished at: {}", pipeline::timing_line(&times));
+    println!("stages done: {}", pipeline::timing_line(&times));
 
     println!("\nselected designs:");
     for d in job["selected"].as_array().into_iter().flatten() {
