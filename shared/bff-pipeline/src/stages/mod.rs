@@ -216,7 +216,8 @@ pub(crate) async fn fan_in(
 }
 
 /// Fails one variant (generation or embedding gave up), then runs the fan-in: the job goes on
-/// without it.
+/// without it. A variant already finished (embedded, or failed by an earlier call) stays as it is
+/// and only the fan-in step runs.
 pub(crate) async fn fail_variant(
     store: &impl JobStore,
     dispatch: &impl Dispatcher,
@@ -225,12 +226,16 @@ pub(crate) async fn fail_variant(
     reason: &str,
     now: &Timestamp,
 ) -> Result<StageOutcome, StageError> {
-    store.mark_variant_failed(key, variant, reason, now).await?;
+    let failed = store.mark_variant_failed(key, variant, reason, now).await?;
     let sent = fan_in(store, dispatch, key, now).await?;
-    Ok(StageOutcome::VariantFailed {
-        variant,
-        reason: reason.to_string(),
-        sent,
+    Ok(if failed {
+        StageOutcome::VariantFailed {
+            variant,
+            reason: reason.to_string(),
+            sent,
+        }
+    } else {
+        StageOutcome::AlreadyDone { resent: sent }
     })
 }
 
