@@ -1,5 +1,6 @@
 //! The body of every queue-consuming stage Worker: decode each message of the batch, run the
-//! stage's handler with the D1/R2/Queues adapters, and settle the message on its own.
+//! Worker's [`Stage`] (its one handler) with the D1/R2/Queues [`Adapters`], and settle the message
+//! on its own.
 //!
 //! | handler result | what happens to the message |
 //! |---|---|
@@ -13,8 +14,7 @@
 //! are never returned from the `#[event(queue)]` handler (that would fail the whole batch).
 
 use bff_pipeline::messages::{Message, MessageError};
-use bff_pipeline::offline::{DescriptorEmbedder, SketchProvider};
-use bff_pipeline::stages::{Ports, StageError};
+use bff_pipeline::stages::{give_up, Permanent, StageError, StageOutcome};
 use bff_pipeline::Timestamp;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
@@ -26,43 +26,71 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64)
 }
 
-/// Consumes one batch of a stage queue or of its dead-letter queue.
-pub async fn consume<T>(batch: MessageBatch<T>, env: &Env) -> worker::Result<()> {
+/// The adapters a stage runs with.
+pub struct Adapters {
+    pub store: D1JobStore,
+    pub blobs: R2Blobs,
+    pub dispatch: QueueDispatcher,
+}
+
+/// One stage's handler, implemented by each stage Worker with the one `bff_pipeline::stages`
+/// function it runs, so that a Worker links only its own stage (the sketch renderer only in
+/// `generate`, the embedder only in `embed`).
+#[allow(async_fn_in_trait)]
+pub trait Stage {
+    async fn handle(
+        &self,
+        adapters: &Adapters,
+        message: &Message,
+        now: &Timestamp,
+    ) -> Result<StageOutcome, StageError>;
+}
+
+/// The error for a message of another stage (a queue bound to the wrong Worker): permanent.
+pub fn misrouted(message: &Message) -> StageError {
+    StageError::Permanent(Permanent::BadMessage(MessageError::UnknownQueue {
+        queue: message.queue().to_string(),
+    }))
+}
+
+/// Consumes one batch of a stage queue or of its dead-letter queue with `stage`.
+pub async fn consume<T>(
+    batch: MessageBatch<T>,
+    env: &Env,
+    stage: impl Stage,
+) -> worker::Result<()> {
     let queue_name = batch.queue();
-    let store = D1JobStore::from_env(env)?;
-    let blobs = R2Blobs::from_env(env)?;
-    let dispatch = QueueDispatcher::new(env.clone());
-    let ports = Ports {
-        store: &store,
-        blobs: &blobs,
-        dispatch: &dispatch,
-        provider: &SketchProvider,
-        embedder: &DescriptorEmbedder,
+    let adapters = Adapters {
+        store: D1JobStore::from_env(env)?,
+        blobs: R2Blobs::from_env(env)?,
+        dispatch: QueueDispatcher::new(env.clone()),
     };
+    let store = &adapters.store;
+    let dispatch = &adapters.dispatch;
     let dead_letter = queue_name.ends_with("-dlq");
     for raw in batch.raw_iter() {
         let body = crate::queue::body_json(&raw).unwrap_or_default();
         let message = match Message::decode(&queue_name, &body) {
             Ok(m) => m,
             Err(error) => {
-                refuse(&store, &queue_name, &raw, &body, &error).await;
+                refuse(store, &queue_name, &raw, &body, &error).await;
                 continue;
             }
         };
         let now = now();
         if dead_letter {
             let reason = format!("gave up after the retries of {}", message.queue());
-            match ports.give_up(&message, &reason, &now).await {
+            match give_up(store, dispatch, &message, &reason, &now).await {
                 Ok(outcome) => {
                     let outcome = serde_json::to_string(&outcome).unwrap_or_default();
-                    record(&store, &queue_name, &raw, &message, &body, &outcome).await;
+                    record(store, &queue_name, &raw, &message, &body, &outcome).await;
                     raw.ack();
                 }
                 Err(error) => retry(&raw, &queue_name, &error),
             }
             continue;
         }
-        match ports.handle(&message, &now).await {
+        match stage.handle(&adapters, &message, &now).await {
             Ok(outcome) => {
                 worker::console_log!(
                     "{queue_name} {}: {}",
@@ -74,7 +102,7 @@ pub async fn consume<T>(batch: MessageBatch<T>, env: &Env) -> worker::Result<()>
             Err(error) if error.is_retryable() => retry(&raw, &queue_name, &error),
             Err(error) => {
                 worker::console_error!("{queue_name}: {error}; giving up");
-                match ports.give_up(&message, &error.to_string(), &now).await {
+                match give_up(store, dispatch, &message, &error.to_string(), &now).await {
                     Ok(_) => raw.ack(),
                     Err(e) => retry(&raw, &queue_name, &e),
                 }
