@@ -3,35 +3,42 @@
 //! - `setup`: installs what the project needs when it is missing (rustup targets, npm packages from
 //!   the committed lock file, `worker-build` and `wasm-bindgen`, the Python reference environment
 //!   for `bench` and `golden`).
-//! - `run`: the main job, end to end on a generated sample.
+//! - `run [--keep]`: the main job: the pipeline's Workers under `wrangler dev`, one brief end to end.
+//! - `demo-math`: the math alone on a generated sample, through the `bff` command line.
+//! - `e2e`: the end-to-end test of the Workers under `wrangler dev` (part of `test`).
 //! - `test`: every check CI runs.
 //! - `bench`: performance figures against the named peers (not part of `test`).
 //! - `golden`: regenerates the reference data the tests compare with.
-//! - `edge-proof`: builds the Workers and runs them under `wrangler dev`, offline, end to end.
+//! - `gen-taxonomy-sql`: regenerates `migrations/0003_taxonomy.sql` (the `vlt_attributes` seed).
 
 mod bench;
-mod edge_proof;
+mod e2e;
+mod pipeline;
 mod run;
 mod setup;
 mod shell;
+mod taxonomy_sql;
 mod test;
 mod workers;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-const USAGE: &str = "usage: cargo xtask <setup|run|test|bench [N ...]|golden|edge-proof>";
+const USAGE: &str =
+    "usage: cargo xtask <setup|run [--keep]|demo-math|e2e|test|bench [N ...]|golden|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::all(&root).map(|_| ()),
-        Some("run") => run::main_job(&root),
+        Some("run") => run::main_job(&root, args.iter().any(|a| a == "--keep")),
+        Some("demo-math") => run::demo_math(&root),
+        Some("e2e") => e2e::run(&root),
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),
         Some("golden") => golden(&root),
-        Some("edge-proof") => edge_proof::run(&root),
+        Some("gen-taxonomy-sql") => taxonomy_sql::write(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);

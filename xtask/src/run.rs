@@ -1,17 +1,158 @@
-//! `cargo xtask run`: the main job. Until the edge pipeline exists it runs the math end to end on a
-//! generated sample, through the `bff` command line exactly as a user would: sample → cluster →
-//! select → coverage, then prints what happened and where the JSON is.
+//! `cargo xtask run`: the main job, the whole pipeline on Cloudflare Workers under `wrangler dev`,
+//! offline: build every function, migrate a fresh local D1, create a development user, submit the
+//! sample brief for 12 designs, follow it stage by stage and print the chosen designs and the
+//! coverage gaps and boosts.
+//!
+//! `cargo xtask demo-math`: the math alone on a generated sample, through the `bff` command line
+//! exactly as a user would: sample → cluster → select → coverage.
 
 use std::path::Path;
 
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::pipeline::{self, text, Api};
 use crate::{setup, shell};
+
+/// The sample brief of the main job.
+pub const SAMPLE_BRIEF: &str = "relaxed linen resort dress, earthy tones, no florals";
+const SAMPLE_DESIGNS: u32 = 12;
+
+/// `cargo xtask run [--keep]`.
+pub fn main_job(root: &Path, keep: bool) -> Result<()> {
+    setup::all(root)?;
+    let state = root.join("target/run/state");
+    println!(
+        "Designer BFF on Cloudflare Workers (wrangler dev, local D1, R2 and Queues, offline)\n"
+    );
+    let (dev, build_s, dev_s) = pipeline::start(root, &state, None)?;
+    println!(
+        "built {} Workers in {build_s:.1} s; wrangler dev answering at {} after {dev_s:.1} s (log: {})\n",
+        pipeline::WORKERS.len(),
+        dev.base_url(),
+        dev.log_path().display()
+    );
+    let result = edge_job(&Api { dev: &dev });
+    if let Err(error) = &result {
+        println!(
+            "FAILED: {error:#}\nlast lines of {}:\n{}",
+            dev.log_path().display(),
+            dev.log_tail(40)
+        );
+    }
+    let (user, job_id) = result?;
+    let url = format!("{}/api/generation/{job_id}", dev.base_url());
+    println!("\nWhere to look:");
+    println!("  curl -H 'Authorization: Bearer {}' {url}", user.token);
+    println!("  (also /api/clusters/{job_id}, /api/diversity/{job_id}, /api/coverage/{job_id}; images under /api/generation/{job_id}/images/<image>)");
+    println!("  D1, R2 and queue state: {}", state.display());
+    if keep {
+        println!(
+            "\nwrangler dev keeps running (pid group of this process); press Ctrl-C to stop it."
+        );
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+    drop(dev);
+    println!("\nwrangler dev stopped (run with --keep to keep it).");
+    Ok(())
+}
+
+fn edge_job(api: &Api) -> Result<(pipeline::User, String)> {
+    let user = api.create_user("Development designer")?;
+    println!(
+        "development user {} with token {}\n",
+        user.user_id, user.token
+    );
+    println!("brief: \"{SAMPLE_BRIEF}\", {SAMPLE_DESIGNS} designs");
+    let submitted = api.submit(&user, SAMPLE_BRIEF, SAMPLE_DESIGNS)?;
+    let job_id = text(&submitted, "job_id")?;
+    println!(
+        "job {job_id}: {} variants planned for {} designs (over-generation), status {}",
+        submitted["variants"], submitted["designs"], submitted["status"]
+    );
+    for w in submitted["warnings"].as_array().into_iter().flatten() {
+        println!("  warning: {}", w.as_str().unwrap_or_default());
+    }
+    println!("\nprogress (polled):");
+    let (job, times) = pipeline::follow(api, &user, &job_id, true)?;
+    println!("\njob {}: {}", job_id, text(&job, "status")?);
+    println!("stages done: {}", pipeline::timing_line(&times));
+
+    println!("\nselected designs:");
+    for d in job["selected"].as_array().into_iter().flatten() {
+        println!(
+            "  #{:<2} cluster {} ({}) picked for {:<7} quality {:.2} novelty {:.2}  {}",
+            d["rank"],
+            d["cluster"],
+            d["style"].as_str().unwrap_or("-"),
+            d["reason"].as_str().unwrap_or("?"),
+            d["quality"].as_f64().unwrap_or(0.0),
+            d["novelty"].as_f64().unwrap_or(0.0),
+            format_args!(
+                "{}{}",
+                api.dev.base_url(),
+                d["image_url"].as_str().unwrap_or_default()
+            ),
+        );
+    }
+    let clusters = api.json(
+        "GET",
+        &format!("/api/clusters/{job_id}"),
+        Some(&user),
+        None,
+        200,
+    )?;
+    println!(
+        "\nclusters: K = {} (silhouette {})",
+        clusters["k"], clusters["silhouette"]
+    );
+    let diversity = api.json(
+        "GET",
+        &format!("/api/diversity/{job_id}"),
+        Some(&user),
+        None,
+        200,
+    )?;
+    println!(
+        "DPP: theta {}, {} of {} candidates, mean pairwise cosine distance {:.3}",
+        diversity["theta"],
+        diversity["picked"],
+        diversity["candidates"],
+        diversity["mean_pairwise_cosine_distance"]
+            .as_f64()
+            .unwrap_or(0.0)
+    );
+    let coverage = api.json(
+        "GET",
+        &format!("/api/coverage/{job_id}"),
+        Some(&user),
+        None,
+        200,
+    )?;
+    println!(
+        "\ncoverage: overall {:.2}, evenness {:.2}; gaps (boosts applied to this user's next jobs):",
+        coverage["overall_score"].as_f64().unwrap_or(0.0),
+        coverage["overall_evenness"].as_f64().unwrap_or(0.0)
+    );
+    for g in coverage["gaps"].as_array().into_iter().flatten().take(10) {
+        println!(
+            "  {:<9} {}/{} coverage {:.2}, missing {} -> boost +{:.0}%",
+            g["severity"].as_str().unwrap_or("?"),
+            g["category"].as_str().unwrap_or("?"),
+            g["value"].as_str().unwrap_or("?"),
+            g["coverage"].as_f64().unwrap_or(0.0),
+            g["missing"],
+            g["boost"].as_f64().unwrap_or(0.0) * 100.0
+        );
+    }
+    Ok((user, job_id))
+}
 
 const DESIGNS: &str = "12";
 
-pub fn main_job(root: &Path) -> Result<()> {
+pub fn demo_math(root: &Path) -> Result<()> {
     setup::all(root)?;
     shell::run(
         shell::cmd("cargo", root).args(["build", "--quiet", "--release", "-p", "bff-cli"]),

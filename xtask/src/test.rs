@@ -5,7 +5,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::{edge_proof, setup, shell};
+use crate::{e2e, setup, shell};
 
 struct Check {
     name: &'static str,
@@ -118,7 +118,15 @@ pub fn all(root: &Path) -> Result<()> {
                 "-p",
                 "bff-gateway",
                 "-p",
-                "bff-pong",
+                "bff-fn-generate",
+                "-p",
+                "bff-fn-embed",
+                "-p",
+                "bff-fn-cluster",
+                "-p",
+                "bff-fn-select",
+                "-p",
+                "bff-fn-coverage",
                 "--target",
                 "wasm32-unknown-unknown",
                 "--",
@@ -159,10 +167,8 @@ pub fn all(root: &Path) -> Result<()> {
             run: Step::Custom(wasm_matches_native),
         },
         Check {
-            name:
-                "Workers end to end under wrangler dev: D1, R2, queue, retries and dead letters, \
-                   cron (edge-proof)",
-            run: Step::Custom(edge_proof::run),
+            name: "pipeline Workers end to end under wrangler dev (e2e)",
+            run: Step::Custom(e2e::run),
         },
     ];
     let mut failed = Vec::new();

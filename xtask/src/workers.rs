@@ -362,6 +362,8 @@ pub fn free_port() -> Result<u16> {
 pub struct HttpResponse {
     pub status: u16,
     pub body: String,
+    /// The body as received (images).
+    pub bytes: Vec<u8>,
 }
 
 impl HttpResponse {
@@ -379,6 +381,17 @@ pub fn http_request(
     path: &str,
     body: Option<&str>,
 ) -> Result<HttpResponse> {
+    http_request_with(base, method, path, &[], body)
+}
+
+/// [`http_request`] with extra header lines (`("Authorization", "Bearer ...")`).
+pub fn http_request_with(
+    base: &str,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: Option<&str>,
+) -> Result<HttpResponse> {
     let host = base
         .strip_prefix("http://")
         .context("only http:// is supported")?;
@@ -387,6 +400,9 @@ pub fn http_request(
     let body = body.unwrap_or("");
     let mut request =
         format!("{method} {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\nAccept: */*\r\n");
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
     if !body.is_empty() || method != "GET" {
         request.push_str(&format!(
             "Content-Type: text/plain\r\nContent-Length: {}\r\n",
@@ -461,6 +477,7 @@ fn parse_response(raw: &[u8], eof: bool) -> Result<Option<HttpResponse>> {
     Ok(Some(HttpResponse {
         status,
         body: String::from_utf8_lossy(&body).into_owned(),
+        bytes: body,
     }))
 }
 

@@ -1,25 +1,47 @@
-//! `bff-gateway`: the pipeline's HTTP entry on Cloudflare Workers, and its daily cron.
+//! `bff-gateway`: the HTTP API of the pipeline on Cloudflare Workers, the prompt stage, and the
+//! sweep of stalled jobs.
+//!
+//! The prompt stage (`bff_pipeline::stages::prompt::submit`) runs here, in the request: it is one
+//! D1 read of the user's boosts and preferences, the plan (pure, a few milliseconds) and one D1
+//! batch plus one queue `sendBatch`, so a separate Worker behind a service binding would add a hop
+//! and a second deployment for nothing. Every other stage is its own queue-triggered Worker.
 //!
 //! | route | what it does |
 //! |---|---|
-//! | `GET /` | names the service (a readiness probe) |
-//! | `GET /api/health-check` | D1 answers `SELECT 1`; the queue producer and R2 bindings exist |
-//! | `POST /api/ping` | body (text, at most 4 KiB) → row in `pings`, object `pings/<id>.json` in R2, message on `bff-ping`; 202 with the id |
-//! | `GET /api/ping/:id` | the row, and whether the consumer processed it |
-//! | `POST /api/ping/:id/redeliver` | sends the same message again, as an at-least-once queue may |
-//! | `GET /api/stats` | row counts of the proof tables |
-//! | `GET /api/cron-runs` | the last cron runs |
-//! | `GET /api/dead-letters` | the last messages that reached the dead-letter queue |
-//! | `POST /api/proof/poison` | only when the variable `BFF_PROOF_ROUTES` is `enabled` (set in `.dev.vars`, which only `wrangler dev` reads): sends a message the consumer cannot process, to prove retries and the dead-letter queue |
+//! | `GET /` | names the service |
+//! | `GET /api/health-check`, `GET /api/{generation,clusters,diversity,coverage}/health-check` | D1 answers, R2 and the producer bindings exist |
+//! | `POST /api/generation` | validates the request, plans and stores the job, enqueues one `GenerateImage` per variant; 202 |
+//! | `GET /api/generation/:id` | status, per-stage progress and, once chosen, the designs |
+//! | `GET /api/generation/:id/images/:image` | the PNG from R2 |
+//! | `GET /api/clusters/:id`, `/api/diversity/:id`, `/api/coverage/:id` | the clustering, the DPP selection, the coverage report with gaps and boosts |
 //!
-//! The cron trigger (`0 3 * * *`) writes a row to `cron_runs`.
+//! Every `/api` route but the health checks needs `Authorization: Bearer <token>` (401 without a
+//! valid one); a job of another user is a 404. Errors are `ApiError` JSON bodies.
+//!
+//! Development routes, only when the variable `BFF_DEV_ROUTES` is `enabled` (`.dev.vars`, which only
+//! `wrangler dev` reads): `POST /api/dev/users` creates a user and returns a token;
+//! `POST /api/dev/redeliver/:id` sends every message of the job's stages again, as an
+//! at-least-once queue may; `GET /api/dev/counts/:id` gives the job's row counts.
+//!
+//! Cron (`*/10 * * * *`): jobs that have not moved for 10 minutes get the message they wait for
+//! again (`stages::resume`), in case one was lost between a write and its send.
 
-use bff_cloudflare::d1::Param;
-use bff_cloudflare::ping::{self, PingMessage, PingObject, PingRow};
-use bff_cloudflare::{bindings, d1, http, now_iso, queue, r2, random_uuid};
+use bff_cloudflare::auth;
+use bff_cloudflare::consumer::now;
+use bff_cloudflare::d1::{self, Param};
+use bff_cloudflare::{
+    bindings, dispatch, http, random_uuid, sql, D1JobStore, QueueDispatcher, R2Blobs,
+};
+use bff_pipeline::api::{ApiError, GenerationRequest, MAX_BODY_BYTES};
+use bff_pipeline::messages::{
+    ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
+};
+use bff_pipeline::ports::{Dispatcher, JobStore};
+use bff_pipeline::stages::{prompt, resume};
+use bff_pipeline::{queries, JobKey, Timestamp};
 use serde::{Deserialize, Serialize};
 use worker::{
-    event, Context, Env, Request, Response, Result, RouteContext, Router, ScheduleContext,
+    event, Context, Env, Headers, Request, Response, Result, RouteContext, Router, ScheduleContext,
     ScheduledEvent,
 };
 
@@ -29,39 +51,78 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get("/", |_, _| {
             http::json(200, &serde_json::json!({ "service": "bff-gateway" }))
         })
-        .get_async("/api/health-check", health_check)
-        .post_async("/api/ping", create_ping)
-        .get_async("/api/ping/:id", get_ping)
-        .post_async("/api/ping/:id/redeliver", redeliver_ping)
-        .get_async("/api/stats", stats)
-        .get_async("/api/cron-runs", cron_runs)
-        .get_async("/api/dead-letters", dead_letters)
-        .post_async("/api/proof/poison", poison)
+        .get_async("/api/health-check", |_, ctx| health_check(ctx))
+        .post_async("/api/generation", submit)
+        .get_async("/api/generation/:id", job_status)
+        .get_async("/api/generation/:id/images/:image", image)
+        .get_async("/api/clusters/:id", clusters)
+        .get_async("/api/diversity/:id", diversity)
+        .get_async("/api/coverage/:id", coverage)
+        .post_async("/api/dev/users", dev_create_user)
+        .post_async("/api/dev/redeliver/:id", dev_redeliver)
+        .get_async("/api/dev/counts/:id", dev_counts)
         .run(req, env)
         .await
 }
 
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    if let Err(error) = record_cron_run(&event, &env).await {
+    if let Err(error) = sweep(&env).await {
         worker::console_error!("cron {}: {error}", event.cron());
     }
 }
 
-async fn record_cron_run(event: &ScheduledEvent, env: &Env) -> Result<()> {
-    let db = d1::database(env, bindings::DB)?;
-    let cron = event.cron();
-    d1::execute(
-        &db,
-        ping::sql::INSERT_CRON_RUN,
-        &[
-            Param::Text(&cron),
-            Param::Int(event.schedule() as i64),
-            Param::Text(&now_iso()),
-        ],
+#[derive(Deserialize)]
+struct StaleJob {
+    job_id: String,
+    user_id: String,
+}
+
+async fn sweep(env: &Env) -> Result<()> {
+    let store = D1JobStore::from_env(env)?;
+    let dispatch = QueueDispatcher::new(env.clone());
+    let now_ms = worker::Date::now().as_millis() as i64;
+    let before = Timestamp::from_unix_ms(now_ms - 10 * 60 * 1000);
+    let stale: Vec<StaleJob> = d1::all(
+        store.database(),
+        sql::STALE_JOBS,
+        &[Param::Text(before.as_str())],
     )
     .await?;
+    for job in stale {
+        let key = JobKey::new(&job.user_id, &job.job_id);
+        match resume(&store, &dispatch, &key, &now()).await {
+            Ok(sent) => worker::console_log!("sweep: job {} resumed, {sent} sent", job.job_id),
+            Err(e) => worker::console_error!("sweep: job {}: {e}", job.job_id),
+        }
+    }
     Ok(())
+}
+
+fn api_error(e: &ApiError) -> Result<Response> {
+    http::json(e.status, e)
+}
+
+/// The authenticated user, or the 401 response.
+async fn user(req: &Request, env: &Env) -> Result<std::result::Result<String, Response>> {
+    let db = d1::database(env, bindings::DB)?;
+    let header = req.headers().get("Authorization")?;
+    match auth::authenticate(&db, header.as_deref()).await {
+        Ok(Some(user_id)) => Ok(Ok(user_id)),
+        Ok(None) => Ok(Err(api_error(&ApiError::unauthorized(
+            "a valid bearer token is required (Authorization: Bearer <token>)",
+        ))?)),
+        Err(e) => Ok(Err(api_error(&ApiError::unavailable(e.to_string()))?)),
+    }
+}
+
+macro_rules! authed {
+    ($req:expr, $env:expr) => {
+        match user(&$req, $env).await? {
+            Ok(user_id) => user_id,
+            Err(response) => return Ok(response),
+        }
+    };
 }
 
 #[derive(Serialize)]
@@ -91,21 +152,21 @@ struct One {
     one: i64,
 }
 
-async fn health_check(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
+async fn health_check(ctx: RouteContext<()>) -> Result<Response> {
     let d1_check: Check = async {
         let db = d1::database(&ctx.env, bindings::DB)?;
-        match d1::first::<One>(&db, "SELECT 1 AS one", &[]).await? {
+        match d1::first::<One>(&db, sql::SELECT_ONE, &[]).await? {
             Some(One { one: 1 }) => Ok(()),
-            other => Err(worker::Error::RustError(format!(
-                "SELECT 1 gave {:?}",
-                other.map(|o| o.one)
-            ))),
+            _ => Err(worker::Error::RustError("SELECT 1 gave no 1".into())),
         }
     }
     .await
     .into();
-    let queue_check: Check = queue::producer(&ctx.env, bindings::PING_QUEUE).into();
-    let r2_check: Check = r2::bucket(&ctx.env, bindings::BLOBS).into();
+    let queue_check: Check = ctx
+        .env
+        .queue(dispatch::producer_binding(bff_pipeline::messages::GENERATE_QUEUE).unwrap_or(""))
+        .into();
+    let r2_check: Check = ctx.env.bucket(bindings::BLOBS).into();
     let ok = d1_check.ok && queue_check.ok && r2_check.ok;
     http::json(
         if ok { 200 } else { 503 },
@@ -116,175 +177,197 @@ async fn health_check(_req: Request, ctx: RouteContext<()>) -> Result<Response> 
     )
 }
 
-async fn create_ping(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let body = req.text().await?;
-    if body.len() > ping::MAX_BODY_BYTES {
-        return http::error(
-            413,
-            "body_too_large",
-            format!("at most {} bytes", ping::MAX_BODY_BYTES),
-        );
+async fn submit(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    let user_id = authed!(req, &ctx.env);
+    // Refuse an oversized body before reading it when its length is declared.
+    let declared = req
+        .headers()
+        .get("Content-Length")?
+        .and_then(|v| v.parse::<usize>().ok());
+    if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+        return api_error(&ApiError::payload_too_large(format!(
+            "the request body is over {MAX_BODY_BYTES} bytes"
+        )));
     }
-    let id = random_uuid()?;
-    let created_at = now_iso();
-    let db = d1::database(&ctx.env, bindings::DB)?;
-    d1::execute(
-        &db,
-        ping::sql::INSERT_PING,
-        &[
-            Param::Text(&id),
-            Param::Text(&body),
-            Param::Text(&created_at),
-        ],
-    )
-    .await?;
-    let object = PingObject {
-        id: id.clone(),
-        body,
-        created_at: created_at.clone(),
+    let body = req.bytes().await?;
+    let request = match GenerationRequest::from_json(&body).and_then(|r| r.validate()) {
+        Ok(valid) => valid,
+        Err(e) => return api_error(&e),
     };
-    let key = ping::object_key(&id);
-    let bucket = r2::bucket(&ctx.env, bindings::BLOBS)?;
-    let stored = r2::put(
-        &bucket,
-        &key,
-        serde_json::to_vec(&object)?,
-        "application/json",
+    let store = D1JobStore::from_env(&ctx.env)?;
+    let dispatch = QueueDispatcher::new(ctx.env.clone());
+    let job_id = random_uuid()?;
+    match prompt::submit(&store, &dispatch, &user_id, &request, &job_id, &now()).await {
+        Ok(submitted) => http::json(202, &submitted.response()),
+        Err(e) => api_error(&e),
+    }
+}
+
+/// The job key of the `:id` route parameter for the user (ids are checked by the store's
+/// scoping: an unknown or foreign id reads nothing and gives 404).
+fn key(ctx: &RouteContext<()>, user_id: &str) -> JobKey {
+    JobKey::new(
+        user_id,
+        ctx.param("id").map(String::as_str).unwrap_or_default(),
     )
-    .await?;
-    let producer = queue::producer(&ctx.env, bindings::PING_QUEUE)?;
-    queue::send(&producer, &PingMessage::new(&id, &created_at)).await?;
+}
+
+fn is_health(ctx: &RouteContext<()>) -> bool {
+    ctx.param("id").is_some_and(|id| id == "health-check")
+}
+
+async fn job_status(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if is_health(&ctx) {
+        return health_check(ctx).await;
+    }
+    let user_id = authed!(req, &ctx.env);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    match queries::job_status(&store, &key(&ctx, &user_id)).await {
+        Ok(body) => http::json(200, &body),
+        Err(e) => api_error(&e),
+    }
+}
+
+async fn image(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    let user_id = authed!(req, &ctx.env);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    let blobs = R2Blobs::from_env(&ctx.env)?;
+    let image_id = ctx.param("image").cloned().unwrap_or_default();
+    let image_id = image_id.strip_suffix(".png").unwrap_or(&image_id);
+    match queries::image_png(&store, &blobs, &key(&ctx, &user_id), image_id).await {
+        Ok(png) => {
+            let headers = Headers::new();
+            headers.set("Content-Type", "image/png")?;
+            headers.set("Cache-Control", "private, max-age=31536000, immutable")?;
+            Ok(Response::from_bytes(png)?.with_headers(headers))
+        }
+        Err(e) => api_error(&e),
+    }
+}
+
+async fn clusters(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if is_health(&ctx) {
+        return health_check(ctx).await;
+    }
+    let user_id = authed!(req, &ctx.env);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    match queries::clusters(&store, &key(&ctx, &user_id)).await {
+        Ok(body) => http::json(200, &body),
+        Err(e) => api_error(&e),
+    }
+}
+
+async fn diversity(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if is_health(&ctx) {
+        return health_check(ctx).await;
+    }
+    let user_id = authed!(req, &ctx.env);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    match queries::diversity(&store, &key(&ctx, &user_id)).await {
+        Ok(body) => http::json(200, &body),
+        Err(e) => api_error(&e),
+    }
+}
+
+async fn coverage(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if is_health(&ctx) {
+        return health_check(ctx).await;
+    }
+    let user_id = authed!(req, &ctx.env);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    match queries::coverage(&store, &key(&ctx, &user_id)).await {
+        Ok(body) => http::json(200, &body),
+        Err(e) => api_error(&e),
+    }
+}
+
+// --- development routes ---
+
+/// The variable that turns on the development routes; `.dev.vars` sets it for `wrangler dev`.
+const DEV_ROUTES: &str = "BFF_DEV_ROUTES";
+
+fn dev_enabled(env: &Env) -> bool {
+    env.var(DEV_ROUTES)
+        .is_ok_and(|v| v.to_string() == "enabled")
+}
+
+fn not_found() -> Result<Response> {
+    api_error(&ApiError::not_found("no such route"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    name: String,
+}
+
+async fn dev_create_user(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if !dev_enabled(&ctx.env) {
+        return not_found();
+    }
+    let name = match serde_json::from_slice::<NewUser>(&req.bytes().await?) {
+        Ok(u) if !u.name.trim().is_empty() && u.name.len() <= 100 => u.name,
+        _ => return api_error(&ApiError::bad_request("expected {\"name\": \"...\"}")),
+    };
+    let user_id = format!("user-{}", random_uuid()?);
+    let token = format!(
+        "bff_{}{}",
+        random_uuid()?.replace('-', ""),
+        random_uuid()?.replace('-', "")
+    );
+    let db = d1::database(&ctx.env, bindings::DB)?;
+    auth::create_user_token(&db, &user_id, &name, &token, now().as_str()).await?;
+    http::json(
+        201,
+        &serde_json::json!({ "user_id": user_id, "name": name, "token": token }),
+    )
+}
+
+async fn dev_redeliver(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if !dev_enabled(&ctx.env) {
+        return not_found();
+    }
+    let user_id = authed!(req, &ctx.env);
+    let key = key(&ctx, &user_id);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    if store.job(&key).await.ok().flatten().is_none() {
+        return api_error(&ApiError::not_found(format!(
+            "no generation job {}",
+            key.job_id
+        )));
+    }
+    let mut messages: Vec<Message> = Vec::new();
+    let variants = store
+        .variants(&key)
+        .await
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    for v in &variants {
+        messages.push(GenerateImage::new(&key, v.variant).into());
+        messages.push(EmbedImage::new(&key, &v.image_id).into());
+    }
+    messages.push(ClusterJob::new(&key).into());
+    messages.push(SelectDesigns::new(&key).into());
+    messages.push(MeasureCoverage::new(&key).into());
+    messages.sort_by_key(|m| m.queue());
+    let dispatch = QueueDispatcher::new(ctx.env.clone());
+    dispatch
+        .send_all(&messages)
+        .await
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
     http::json(
         202,
-        &serde_json::json!({
-            "id": id,
-            "object_key": key,
-            "object_bytes": stored,
-            "status_url": format!("/api/ping/{id}"),
-        }),
+        &serde_json::json!({ "job_id": key.job_id, "redelivered": messages.len() }),
     )
 }
 
-async fn find_ping(ctx: &RouteContext<()>) -> Result<std::result::Result<PingRow, Response>> {
-    let id = ctx.param("id").cloned().unwrap_or_default();
-    if !ping::valid_id(&id) {
-        return Ok(Err(http::error(400, "invalid_id", "invalid ping id")?));
+async fn dev_counts(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+    if !dev_enabled(&ctx.env) {
+        return not_found();
     }
-    let db = d1::database(&ctx.env, bindings::DB)?;
-    match d1::first::<PingRow>(&db, ping::sql::SELECT_PING, &[Param::Text(&id)]).await? {
-        Some(row) => Ok(Ok(row)),
-        None => Ok(Err(http::error(404, "not_found", format!("no ping {id}"))?)),
+    let user_id = authed!(req, &ctx.env);
+    let store = D1JobStore::from_env(&ctx.env)?;
+    match store.row_counts(&key(&ctx, &user_id)).await {
+        Ok(counts) => http::json(200, &counts),
+        Err(e) => api_error(&ApiError::from(e)),
     }
-}
-
-async fn get_ping(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let row = match find_ping(&ctx).await? {
-        Ok(row) => row,
-        Err(response) => return Ok(response),
-    };
-    http::json(
-        200,
-        &serde_json::json!({
-            "id": row.id,
-            "body": row.body,
-            "created_at": row.created_at,
-            "processed": row.processed == 1,
-            "processed_at": row.processed_at,
-            "deliveries": row.deliveries,
-            "object_bytes": row.object_bytes,
-        }),
-    )
-}
-
-async fn redeliver_ping(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let row = match find_ping(&ctx).await? {
-        Ok(row) => row,
-        Err(response) => return Ok(response),
-    };
-    let producer = queue::producer(&ctx.env, bindings::PING_QUEUE)?;
-    queue::send(&producer, &PingMessage::new(&row.id, &now_iso())).await?;
-    http::json(
-        202,
-        &serde_json::json!({ "id": row.id, "redelivered": true }),
-    )
-}
-
-#[derive(Serialize, Deserialize)]
-struct Stats {
-    pings: i64,
-    processed: i64,
-    dead_letters: i64,
-    cron_runs: i64,
-}
-
-async fn stats(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let db = d1::database(&ctx.env, bindings::DB)?;
-    let stats = d1::first::<Stats>(
-        &db,
-        "SELECT (SELECT COUNT(*) FROM pings) AS pings, \
-                (SELECT COUNT(*) FROM pings WHERE processed = 1) AS processed, \
-                (SELECT COUNT(*) FROM dead_letters) AS dead_letters, \
-                (SELECT COUNT(*) FROM cron_runs) AS cron_runs",
-        &[],
-    )
-    .await?;
-    http::json(200, &stats)
-}
-
-#[derive(Serialize, Deserialize)]
-struct CronRun {
-    id: i64,
-    cron: String,
-    scheduled_time: i64,
-    ran_at: String,
-}
-
-async fn cron_runs(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let db = d1::database(&ctx.env, bindings::DB)?;
-    let runs = d1::all::<CronRun>(
-        &db,
-        "SELECT id, cron, scheduled_time, ran_at FROM cron_runs ORDER BY id DESC LIMIT 20",
-        &[],
-    )
-    .await?;
-    http::json(200, &serde_json::json!({ "runs": runs }))
-}
-
-#[derive(Serialize, Deserialize)]
-struct DeadLetter {
-    message_id: String,
-    queue: String,
-    body: String,
-    received_at: String,
-}
-
-async fn dead_letters(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let db = d1::database(&ctx.env, bindings::DB)?;
-    let letters = d1::all::<DeadLetter>(
-        &db,
-        "SELECT message_id, queue, body, received_at FROM dead_letters \
-         ORDER BY received_at DESC LIMIT 20",
-        &[],
-    )
-    .await?;
-    http::json(200, &serde_json::json!({ "dead_letters": letters }))
-}
-
-/// The variable that turns on the proof-only routes; `.dev.vars` sets it for `wrangler dev`.
-const PROOF_ROUTES: &str = "BFF_PROOF_ROUTES";
-
-async fn poison(_req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    let enabled = ctx
-        .env
-        .var(PROOF_ROUTES)
-        .is_ok_and(|v| v.to_string() == "enabled");
-    if !enabled {
-        return http::error(404, "not_found", "Not Found");
-    }
-    // A well-formed message for a ping that has neither a row nor an object: every delivery
-    // fails, so the queue retries it max_retries times and then dead-letters it.
-    let id = format!("poison-{}", random_uuid()?);
-    let producer = queue::producer(&ctx.env, bindings::PING_QUEUE)?;
-    queue::send(&producer, &PingMessage::new(&id, &now_iso())).await?;
-    http::json(202, &serde_json::json!({ "id": id }))
 }

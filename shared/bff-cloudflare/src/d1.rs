@@ -13,6 +13,8 @@ pub enum Param<'a> {
     Text(&'a str),
     Int(i64),
     Real(f64),
+    /// A BLOB (bound as an `ArrayBuffer`).
+    Blob(&'a [u8]),
 }
 
 impl Param<'_> {
@@ -23,6 +25,7 @@ impl Param<'_> {
             // D1 has no BigInt binding; numbers are f64 on the JavaScript side.
             Param::Int(i) => JsValue::from_f64(i as f64),
             Param::Real(x) => JsValue::from_f64(x),
+            Param::Blob(bytes) => worker::js_sys::Uint8Array::from(bytes).buffer().into(),
         }
     }
 }
@@ -36,6 +39,18 @@ impl<'a> From<&'a str> for Param<'a> {
 impl<'a> From<&'a String> for Param<'a> {
     fn from(s: &'a String) -> Self {
         Param::Text(s)
+    }
+}
+
+impl From<u32> for Param<'_> {
+    fn from(i: u32) -> Self {
+        Param::Int(i64::from(i))
+    }
+}
+
+impl From<bool> for Param<'_> {
+    fn from(b: bool) -> Self {
+        Param::Int(i64::from(b))
     }
 }
 

@@ -4,21 +4,42 @@
 //! `::worker::…` paths) and call these helpers for everything else, so that the binding code,
 //! its error handling and the names of the bindings live in one place.
 //!
-//! - [`d1`]: run a statement, read the first row or all rows, with typed parameters.
-//! - [`queue`]: send a typed message.
+//! The pipeline's ports on Cloudflare:
+//! - [`store`]: [`D1JobStore`], `bff_pipeline::ports::JobStore` on D1; every SQL statement of the
+//!   pipeline is in [`sql`], rows are read back by [`rows`].
+//! - [`blobs`]: [`R2Blobs`], the `BlobStore` on R2.
+//! - [`dispatch`]: [`QueueDispatcher`], the `Dispatcher`: each message to the producer binding of
+//!   its queue.
+//! - [`consumer`]: the body of every queue-consuming stage Worker (decode, handle, ack / retry /
+//!   give up per message, dead-letter queues).
+//! - [`auth`]: bearer tokens, stored as SHA-256 hashes.
+//!
+//! Helpers under them:
+//! - [`d1`]: run a statement, read the first row or all rows, batches, with typed parameters.
+//! - [`queue`]: send messages, settle them.
 //! - [`r2`]: put and get whole objects.
 //! - [`http`]: JSON responses and JSON errors.
 //! - [`bindings`]: the binding names the `wrangler.toml` files declare.
-//! - [`ping`]: the message and storage layout of the gateway → pong proof (pure, tested natively).
 //!
-//! Everything except [`ping`] calls into JavaScript: it compiles for the host (so the workspace
-//! builds, lints and tests everywhere) but only runs inside workerd.
+//! [`rows`], [`sql`] and the token hashing are pure and tested natively; everything else calls into
+//! JavaScript: it compiles for the host (so the workspace builds, lints and tests everywhere) but
+//! only runs inside workerd.
 
+pub mod auth;
+pub mod blobs;
+pub mod consumer;
 pub mod d1;
+pub mod dispatch;
 pub mod http;
-pub mod ping;
 pub mod queue;
 pub mod r2;
+pub mod rows;
+pub mod sql;
+pub mod store;
+
+pub use blobs::R2Blobs;
+pub use dispatch::QueueDispatcher;
+pub use store::D1JobStore;
 
 pub use worker;
 
@@ -28,8 +49,6 @@ pub mod bindings {
     pub const DB: &str = "DB";
     /// The R2 bucket for images and other blobs (`[[r2_buckets]] binding`).
     pub const BLOBS: &str = "BLOBS";
-    /// Producer binding of the `bff-ping` queue (`[[queues.producers]] binding`).
-    pub const PING_QUEUE: &str = "PING_QUEUE";
 }
 
 /// The current time as an RFC 3339 / ISO 8601 string in UTC (`2025-09-01T03:00:00.000Z`).

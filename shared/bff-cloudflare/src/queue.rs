@@ -55,3 +55,22 @@ pub fn body_json(message: &worker::RawMessage) -> Result<String> {
 pub fn decode<T: serde::de::DeserializeOwned>(message: &worker::RawMessage) -> Result<T> {
     Ok(serde_json::from_str(&body_json(message)?)?)
 }
+
+fn json_message(json: &str) -> Result<worker::SendMessage<worker::wasm_bindgen::JsValue>> {
+    let value = worker::js_sys::JSON::parse(json)?;
+    Ok(worker::RawMessageBuilder::new(value).build_with_content_type(QueueContentType::Json))
+}
+
+/// Sends a JSON text body as a JSON message (a plain object on the consumer's side).
+pub async fn send_json(queue: &worker::Queue, json: &str) -> Result<()> {
+    queue.send_raw(json_message(json)?).await
+}
+
+/// Sends JSON text bodies in one `sendBatch` (at most 100).
+pub async fn send_json_batch(queue: &worker::Queue, bodies: &[String]) -> Result<()> {
+    let messages = bodies
+        .iter()
+        .map(|b| json_message(b))
+        .collect::<Result<Vec<_>>>()?;
+    queue.send_raw_batch(messages).await
+}

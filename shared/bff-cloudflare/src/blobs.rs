@@ -1,0 +1,37 @@
+//! [`R2Blobs`]: `bff_pipeline::ports::BlobStore` on the R2 bucket bound as `BLOBS`.
+
+use bff_pipeline::ports::{BlobStore, PortError};
+use worker::Bucket;
+
+use crate::r2;
+
+pub struct R2Blobs {
+    bucket: Bucket,
+}
+
+fn port(e: worker::Error) -> PortError {
+    PortError::new("blob store", e.to_string())
+}
+
+impl R2Blobs {
+    pub fn new(bucket: Bucket) -> Self {
+        Self { bucket }
+    }
+
+    pub fn from_env(env: &worker::Env) -> worker::Result<Self> {
+        Ok(Self::new(r2::bucket(env, crate::bindings::BLOBS)?))
+    }
+}
+
+impl BlobStore for R2Blobs {
+    async fn put(&self, key: &str, bytes: Vec<u8>, content_type: &str) -> Result<(), PortError> {
+        r2::put(&self.bucket, key, bytes, content_type)
+            .await
+            .map(|_| ())
+            .map_err(port)
+    }
+
+    async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
+        r2::get(&self.bucket, key).await.map_err(port)
+    }
+}

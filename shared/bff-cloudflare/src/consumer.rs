@@ -1,0 +1,179 @@
+//! The body of every queue-consuming stage Worker: decode each message of the batch, run the
+//! Worker's [`Stage`] (its one handler) with the D1/R2/Queues [`Adapters`], and settle the message
+//! on its own.
+//!
+//! | handler result | what happens to the message |
+//! |---|---|
+//! | `Ok(outcome)` | acknowledged |
+//! | `Err(Retryable)` | retried; after `max_retries` the queue moves it to the stage's dead-letter queue |
+//! | `Err(Permanent)` | [`give_up`](bff_pipeline::stages::give_up) (the variant or the job fails), then acknowledged |
+//! | body that does not decode | recorded in `dead_letters`, acknowledged (retrying the same bytes cannot help) |
+//!
+//! On a dead-letter queue every message is given up: its variant fails (the job completes as
+//! `partial` without it) or its job fails, and the message is recorded in `dead_letters`. Errors
+//! are never returned from the `#[event(queue)]` handler (that would fail the whole batch).
+
+use bff_pipeline::messages::{Message, MessageError};
+use bff_pipeline::stages::{give_up, Permanent, StageError, StageOutcome};
+use bff_pipeline::Timestamp;
+use worker::{Env, MessageBatch, MessageExt, RawMessage};
+
+use crate::d1::Param;
+use crate::{sql, D1JobStore, QueueDispatcher, R2Blobs};
+
+/// The current time as the pipeline's timestamp.
+pub fn now() -> Timestamp {
+    Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64)
+}
+
+/// The adapters a stage runs with.
+pub struct Adapters {
+    pub store: D1JobStore,
+    pub blobs: R2Blobs,
+    pub dispatch: QueueDispatcher,
+}
+
+/// One stage's handler, implemented by each stage Worker with the one `bff_pipeline::stages`
+/// function it runs, so that a Worker links only its own stage (the sketch renderer only in
+/// `generate`, the embedder only in `embed`).
+#[allow(async_fn_in_trait)]
+pub trait Stage {
+    async fn handle(
+        &self,
+        adapters: &Adapters,
+        message: &Message,
+        now: &Timestamp,
+    ) -> Result<StageOutcome, StageError>;
+}
+
+/// The error for a message of another stage (a queue bound to the wrong Worker): permanent.
+pub fn misrouted(message: &Message) -> StageError {
+    StageError::Permanent(Permanent::BadMessage(MessageError::UnknownQueue {
+        queue: message.queue().to_string(),
+    }))
+}
+
+/// Consumes one batch of a stage queue or of its dead-letter queue with `stage`.
+pub async fn consume<T>(
+    batch: MessageBatch<T>,
+    env: &Env,
+    stage: impl Stage,
+) -> worker::Result<()> {
+    let queue_name = batch.queue();
+    let adapters = Adapters {
+        store: D1JobStore::from_env(env)?,
+        blobs: R2Blobs::from_env(env)?,
+        dispatch: QueueDispatcher::new(env.clone()),
+    };
+    let store = &adapters.store;
+    let dispatch = &adapters.dispatch;
+    let dead_letter = queue_name.ends_with("-dlq");
+    for raw in batch.raw_iter() {
+        let body = crate::queue::body_json(&raw).unwrap_or_default();
+        let message = match Message::decode(&queue_name, &body) {
+            Ok(m) => m,
+            Err(error) => {
+                refuse(store, &queue_name, &raw, &body, &error).await;
+                continue;
+            }
+        };
+        let now = now();
+        if dead_letter {
+            let reason = format!("gave up after the retries of {}", message.queue());
+            match give_up(store, dispatch, &message, &reason, &now).await {
+                Ok(outcome) => {
+                    let outcome = serde_json::to_string(&outcome).unwrap_or_default();
+                    record(store, &queue_name, &raw, &message, &body, &outcome).await;
+                    raw.ack();
+                }
+                Err(error) => retry(&raw, &queue_name, &error),
+            }
+            continue;
+        }
+        match stage.handle(&adapters, &message, &now).await {
+            Ok(outcome) => {
+                worker::console_log!(
+                    "{queue_name} {}: {}",
+                    message.key().job_id,
+                    serde_json::to_string(&outcome).unwrap_or_default()
+                );
+                raw.ack();
+            }
+            Err(error) if error.is_retryable() => retry(&raw, &queue_name, &error),
+            Err(error) => {
+                worker::console_error!("{queue_name}: {error}; giving up");
+                match give_up(store, dispatch, &message, &error.to_string(), &now).await {
+                    Ok(_) => raw.ack(),
+                    Err(e) => retry(&raw, &queue_name, &e),
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+fn retry(raw: &RawMessage, queue_name: &str, error: &StageError) {
+    worker::console_error!("{queue_name} message {}: {error}; retrying", raw.id());
+    raw.retry();
+}
+
+async fn refuse(
+    store: &D1JobStore,
+    queue_name: &str,
+    raw: &RawMessage,
+    body: &str,
+    error: &MessageError,
+) {
+    worker::console_error!("{queue_name}: refused message {}: {error}", raw.id());
+    let outcome = serde_json::json!({ "refused": error.to_string() }).to_string();
+    let id = raw.id();
+    let now = now();
+    let result = crate::d1::execute(
+        store.database(),
+        sql::INSERT_DEAD_LETTER,
+        &[
+            Param::Text(&id),
+            Param::Text(queue_name),
+            Param::Null,
+            Param::Null,
+            Param::Text(body),
+            Param::Text(&outcome),
+            Param::Text(now.as_str()),
+        ],
+    )
+    .await;
+    match result {
+        Ok(_) => raw.ack(),
+        Err(_) => raw.retry(),
+    }
+}
+
+async fn record(
+    store: &D1JobStore,
+    queue_name: &str,
+    raw: &RawMessage,
+    message: &Message,
+    body: &str,
+    outcome: &str,
+) {
+    let key = message.key();
+    let id = raw.id();
+    let now = now();
+    if let Err(e) = crate::d1::execute(
+        store.database(),
+        sql::INSERT_DEAD_LETTER,
+        &[
+            Param::Text(&id),
+            Param::Text(queue_name),
+            Param::Text(&key.user_id),
+            Param::Text(&key.job_id),
+            Param::Text(body),
+            Param::Text(outcome),
+            Param::Text(now.as_str()),
+        ],
+    )
+    .await
+    {
+        worker::console_error!("{queue_name}: could not record dead letter {id}: {e}");
+    }
+}

@@ -1,0 +1,246 @@
+//! Every SQL statement of the pipeline on D1, in one place; parameters are always bound (`?N`),
+//! never formatted into the text. Tables and columns: `migrations/0002_pipeline.sql`. Column
+//! lists name the fields of the rows in `bff_pipeline::ports`, which [`crate::rows`] reads back.
+//!
+//! Idempotency shapes (see `bff_pipeline::ports::JobStore`): inserts of things named by
+//! deterministic ids are `ON CONFLICT DO NOTHING`; whole-stage results are an upsert of the parent
+//! row plus delete-then-insert of the children in one `batch`; status moves are conditional
+//! UPDATEs from a named status; the fan-in is [`FAN_IN`], one conditional UPDATE.
+
+// --- users and tokens ---
+
+pub const INSERT_USER: &str =
+    "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO NOTHING";
+
+pub const INSERT_TOKEN: &str = "INSERT INTO api_tokens (token_hash, user_id, label, created_at) \
+     VALUES (?1, ?2, ?3, ?4)";
+
+/// The user of a token hash, if the token is known and not revoked.
+pub const USER_BY_TOKEN: &str = "SELECT t.user_id AS user_id FROM api_tokens t \
+     JOIN users u ON u.user_id = t.user_id \
+     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL";
+
+// --- boosts and preferences ---
+
+pub const USER_BOOSTS: &str = "SELECT user_id, category, value, boost, source_job_id, updated_at \
+     FROM user_boosts WHERE user_id = ?1 ORDER BY category, value";
+
+pub const USER_PREFERENCES: &str = "SELECT user_id, category, value, weight, updated_at \
+     FROM user_preferences WHERE user_id = ?1 ORDER BY category, value";
+
+pub const UPSERT_USER_BOOST: &str = "INSERT INTO user_boosts \
+     (user_id, category, value, boost, source_job_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+     ON CONFLICT (user_id, category, value) DO UPDATE SET \
+     boost = excluded.boost, source_job_id = excluded.source_job_id, updated_at = excluded.updated_at";
+
+pub const DELETE_USER_BOOST: &str =
+    "DELETE FROM user_boosts WHERE user_id = ?1 AND category = ?2 AND value = ?3";
+
+// --- jobs ---
+
+const JOB_COLUMNS: &str = "job_id, user_id, status, brief, designs, provider, theta, \
+     over_generation, seed, taxonomy_version, requested, excluded, modifiers, personalisation, \
+     warnings, error, created_at, updated_at";
+
+pub const INSERT_JOB: &str =
+    "INSERT INTO generation_jobs (job_id, user_id, status, brief, designs, \
+     provider, theta, over_generation, seed, taxonomy_version, requested, excluded, modifiers, \
+     personalisation, warnings, error, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+     ON CONFLICT (job_id) DO NOTHING";
+
+pub fn select_job() -> String {
+    format!("SELECT {JOB_COLUMNS} FROM generation_jobs WHERE job_id = ?1 AND user_id = ?2")
+}
+
+pub const ADVANCE_JOB: &str = "UPDATE generation_jobs SET status = ?4, updated_at = ?5 \
+     WHERE job_id = ?1 AND user_id = ?2 AND status = ?3";
+
+pub const FAIL_JOB: &str =
+    "UPDATE generation_jobs SET status = 'failed', error = ?3, updated_at = ?4 \
+     WHERE job_id = ?1 AND user_id = ?2 AND status NOT IN ('complete', 'partial', 'failed')";
+
+pub const JOB_PROGRESS: &str = "SELECT status, COUNT(*) AS n FROM variants \
+     WHERE job_id = ?1 AND user_id = ?2 GROUP BY status";
+
+/// The fan-in: ONE conditional UPDATE, true (1 change) for exactly one caller per job.
+pub const FAN_IN: &str = "UPDATE generation_jobs SET status = 'clustering', updated_at = ?3 \
+     WHERE job_id = ?1 AND user_id = ?2 AND status = 'generating' \
+       AND NOT EXISTS (SELECT 1 FROM variants \
+                        WHERE job_id = ?1 AND user_id = ?2 \
+                          AND status IN ('planned', 'generated'))";
+
+// --- variants ---
+
+const VARIANT_COLUMNS: &str =
+    "job_id, user_id, variant, image_id, status, seed, model, attributes, \
+     prompt, boosts_applied, error, created_at, updated_at";
+
+pub const INSERT_VARIANT: &str =
+    "INSERT INTO variants (job_id, user_id, variant, image_id, status, \
+     seed, model, attributes, prompt, boosts_applied, error, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+     ON CONFLICT (job_id, variant) DO NOTHING";
+
+pub fn select_variant() -> String {
+    format!("SELECT {VARIANT_COLUMNS} FROM variants WHERE job_id = ?1 AND user_id = ?2 AND variant = ?3")
+}
+
+pub fn select_variants() -> String {
+    format!("SELECT {VARIANT_COLUMNS} FROM variants WHERE job_id = ?1 AND user_id = ?2 ORDER BY variant")
+}
+
+pub const FAIL_VARIANT: &str =
+    "UPDATE variants SET status = 'failed', error = ?4, updated_at = ?5 \
+     WHERE job_id = ?1 AND user_id = ?2 AND variant = ?3 AND status IN ('planned', 'generated')";
+
+/// Moves a variant from `?4` to `?5` (a no-op when it is elsewhere).
+pub const MOVE_VARIANT: &str = "UPDATE variants SET status = ?5, updated_at = ?6 \
+     WHERE job_id = ?1 AND user_id = ?2 AND variant = ?3 AND status = ?4";
+
+// --- images ---
+
+const IMAGE_COLUMNS: &str = "image_id, job_id, user_id, variant, prompt, negative_prompt, seed, \
+     provider, model, parameters, requested, drawn, quality, blob_key, width, height, bytes, created_at";
+
+pub const INSERT_IMAGE: &str = "INSERT INTO generated_images (image_id, job_id, user_id, variant, \
+     prompt, negative_prompt, seed, provider, model, parameters, requested, drawn, quality, blob_key, \
+     width, height, bytes, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+     ON CONFLICT (image_id) DO NOTHING";
+
+pub fn select_image() -> String {
+    format!("SELECT {IMAGE_COLUMNS} FROM generated_images WHERE job_id = ?1 AND user_id = ?2 AND image_id = ?3")
+}
+
+pub fn select_images() -> String {
+    format!("SELECT {IMAGE_COLUMNS} FROM generated_images WHERE job_id = ?1 AND user_id = ?2 ORDER BY variant")
+}
+
+// --- embeddings ---
+
+pub const INSERT_EMBEDDING: &str =
+    "INSERT INTO image_embeddings (image_id, job_id, user_id, variant, \
+     embedder, dim, vector, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+     ON CONFLICT (image_id) DO NOTHING";
+
+/// Vectors come back as hex text (`hex(vector)`), which every driver returns the same way.
+pub const SELECT_EMBEDDINGS: &str =
+    "SELECT e.image_id, e.job_id, e.user_id, e.variant, e.embedder, \
+     hex(e.vector) AS vector, e.created_at FROM image_embeddings e \
+     JOIN variants v ON v.job_id = e.job_id AND v.variant = e.variant AND v.user_id = e.user_id \
+     WHERE e.job_id = ?1 AND e.user_id = ?2 AND v.status = 'embedded' ORDER BY e.variant";
+
+// --- clusters ---
+
+pub const UPSERT_CLUSTER_RESULT: &str =
+    "INSERT INTO cluster_results (job_id, user_id, k, silhouette, \
+     candidates, image_count, seed, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+     ON CONFLICT (job_id) DO UPDATE SET k = excluded.k, silhouette = excluded.silhouette, \
+     candidates = excluded.candidates, image_count = excluded.image_count, seed = excluded.seed, \
+     created_at = excluded.created_at WHERE cluster_results.user_id = excluded.user_id";
+
+pub const DELETE_STYLE_PROFILES: &str =
+    "DELETE FROM style_profiles WHERE job_id = ?1 AND user_id = ?2";
+
+pub const INSERT_STYLE_PROFILE: &str = "INSERT INTO style_profiles (profile_id, job_id, user_id, \
+     cluster, name, size, dominant, centroid, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
+
+pub const DELETE_CLUSTER_ASSIGNMENTS: &str =
+    "DELETE FROM cluster_assignments WHERE job_id = ?1 AND user_id = ?2";
+
+pub const INSERT_CLUSTER_ASSIGNMENT: &str = "INSERT INTO cluster_assignments (image_id, job_id, \
+     user_id, cluster, distance) VALUES (?1, ?2, ?3, ?4, ?5)";
+
+pub const SELECT_CLUSTER_RESULT: &str = "SELECT job_id, user_id, k, silhouette, candidates, \
+     image_count, seed, created_at FROM cluster_results WHERE job_id = ?1 AND user_id = ?2";
+
+pub const SELECT_STYLE_PROFILES: &str = "SELECT profile_id, job_id, user_id, cluster, name, size, \
+     dominant, hex(centroid) AS centroid, created_at FROM style_profiles \
+     WHERE job_id = ?1 AND user_id = ?2 ORDER BY cluster";
+
+pub const SELECT_CLUSTER_ASSIGNMENTS: &str = "SELECT image_id, job_id, user_id, cluster, distance \
+     FROM cluster_assignments WHERE job_id = ?1 AND user_id = ?2 ORDER BY image_id";
+
+// --- selection ---
+
+pub const UPSERT_SELECTION: &str = "INSERT INTO dpp_selection_results (job_id, user_id, theta, \
+     target, picked, candidates, stop, log_det_kernel, log_det_similarity, \
+     mean_pairwise_cosine_distance, cluster_cap_relaxed, suppressed, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+     ON CONFLICT (job_id) DO UPDATE SET theta = excluded.theta, target = excluded.target, \
+     picked = excluded.picked, candidates = excluded.candidates, stop = excluded.stop, \
+     log_det_kernel = excluded.log_det_kernel, log_det_similarity = excluded.log_det_similarity, \
+     mean_pairwise_cosine_distance = excluded.mean_pairwise_cosine_distance, \
+     cluster_cap_relaxed = excluded.cluster_cap_relaxed, suppressed = excluded.suppressed, \
+     created_at = excluded.created_at WHERE dpp_selection_results.user_id = excluded.user_id";
+
+pub const DELETE_PICKS: &str = "DELETE FROM dpp_picks WHERE job_id = ?1 AND user_id = ?2";
+
+pub const INSERT_PICK: &str = "INSERT INTO dpp_picks (job_id, user_id, rank, image_id, variant, \
+     cluster, quality, log_gain, novelty, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+pub const SELECT_SELECTION: &str =
+    "SELECT job_id, user_id, theta, target, picked, candidates, stop, \
+     log_det_kernel, log_det_similarity, mean_pairwise_cosine_distance, cluster_cap_relaxed, \
+     suppressed, created_at FROM dpp_selection_results WHERE job_id = ?1 AND user_id = ?2";
+
+pub const SELECT_PICKS: &str =
+    "SELECT job_id, user_id, rank, image_id, variant, cluster, quality, \
+     log_gain, novelty, reason FROM dpp_picks WHERE job_id = ?1 AND user_id = ?2 ORDER BY rank";
+
+// --- coverage ---
+
+pub const UPSERT_COVERAGE: &str = "INSERT INTO coverage_reports (job_id, user_id, overall_score, \
+     overall_evenness, set_size, image_count, report, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+     ON CONFLICT (job_id) DO UPDATE SET overall_score = excluded.overall_score, \
+     overall_evenness = excluded.overall_evenness, set_size = excluded.set_size, \
+     image_count = excluded.image_count, report = excluded.report, created_at = excluded.created_at \
+     WHERE coverage_reports.user_id = excluded.user_id";
+
+pub const DELETE_GAPS: &str = "DELETE FROM attribute_gaps WHERE job_id = ?1 AND user_id = ?2";
+
+pub const INSERT_GAP: &str = "INSERT INTO attribute_gaps (job_id, user_id, rank, category, value, \
+     requested, coverage, count, target_count, missing, severity, severity_score, boost) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
+
+pub const SELECT_COVERAGE: &str =
+    "SELECT job_id, user_id, overall_score, overall_evenness, set_size, \
+     image_count, report, created_at FROM coverage_reports WHERE job_id = ?1 AND user_id = ?2";
+
+pub const SELECT_GAPS: &str =
+    "SELECT job_id, user_id, rank, category, value, requested, coverage, \
+     count, target_count, missing, severity, severity_score, boost FROM attribute_gaps \
+     WHERE job_id = ?1 AND user_id = ?2 ORDER BY rank";
+
+// --- operations ---
+
+pub const INSERT_DEAD_LETTER: &str =
+    "INSERT INTO dead_letters (message_id, queue, user_id, job_id, \
+     body, outcome, received_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+     ON CONFLICT (message_id) DO NOTHING";
+
+/// Row counts of the pipeline's tables for one job (the duplicate-delivery check compares them).
+pub const JOB_ROW_COUNTS: &str = "SELECT \
+     (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2) AS variants, \
+     (SELECT COUNT(*) FROM generated_images WHERE job_id = ?1 AND user_id = ?2) AS images, \
+     (SELECT COUNT(*) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embeddings, \
+     (SELECT COUNT(*) FROM style_profiles WHERE job_id = ?1 AND user_id = ?2) AS style_profiles, \
+     (SELECT COUNT(*) FROM cluster_assignments WHERE job_id = ?1 AND user_id = ?2) AS assignments, \
+     (SELECT COUNT(*) FROM dpp_picks WHERE job_id = ?1 AND user_id = ?2) AS picks, \
+     (SELECT COUNT(*) FROM attribute_gaps WHERE job_id = ?1 AND user_id = ?2) AS gaps, \
+     (SELECT COUNT(*) FROM user_boosts WHERE user_id = ?2) AS user_boosts, \
+     (SELECT COUNT(*) FROM generation_jobs WHERE user_id = ?2) AS user_jobs, \
+     (SELECT MAX(dim) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embedding_dim, \
+     (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2 \
+        AND json_array_length(boosts_applied) > 0) AS boosted_variants";
+
+/// Health check.
+pub const SELECT_ONE: &str = "SELECT 1 AS one";
+
+/// Jobs that have not moved since `?1` (an RFC 3339 time) and are not finished: the sweep re-sends
+/// what they wait for (`bff_pipeline::stages::resume`).
+pub const STALE_JOBS: &str = "SELECT job_id, user_id FROM generation_jobs \
+     WHERE status NOT IN ('complete', 'partial', 'failed') AND updated_at < ?1 \
+     ORDER BY updated_at LIMIT 50";

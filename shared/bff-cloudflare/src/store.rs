@@ -1,0 +1,678 @@
+//! [`D1JobStore`]: `bff_pipeline::ports::JobStore` on D1. The SQL is in [`crate::sql`]; rows are
+//! read back by [`crate::rows`]. Transactions are `db.batch` (all statements or none).
+
+use bff_domain::AttributeValue;
+use bff_pipeline::ports::{
+    encode_vector, AttributeGapRow, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow,
+    EmbeddingRow, ImageRow, JobProgress, JobRow, JobStatus, JobStore, PickRow, PortError,
+    PreferenceRow, SelectionRow, StyleProfileRow, UserBoostRow, VariantRow, VariantStatus,
+};
+use bff_pipeline::{JobKey, Timestamp};
+use serde::Deserialize;
+use serde_json::Value;
+use worker::{D1Database, D1PreparedStatement};
+
+use crate::d1::{self, Param};
+use crate::rows::{self, enum_text, json_text, Columns};
+use crate::sql;
+
+/// The pipeline's state in the D1 database bound as `DB`.
+pub struct D1JobStore {
+    db: D1Database,
+}
+
+fn port(e: worker::Error) -> PortError {
+    PortError::new("job store", e.to_string())
+}
+
+impl D1JobStore {
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
+    }
+
+    pub fn from_env(env: &worker::Env) -> worker::Result<Self> {
+        Ok(Self::new(d1::database(env, crate::bindings::DB)?))
+    }
+
+    pub fn database(&self) -> &D1Database {
+        &self.db
+    }
+
+    fn stmt(&self, sql: &str, params: &[Param<'_>]) -> Result<D1PreparedStatement, PortError> {
+        d1::statement(&self.db, sql, params).map_err(port)
+    }
+
+    async fn exec(&self, sql: &str, params: &[Param<'_>]) -> Result<usize, PortError> {
+        d1::execute(&self.db, sql, params).await.map_err(port)
+    }
+
+    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<usize>, PortError> {
+        d1::batch(&self.db, statements).await.map_err(port)
+    }
+
+    async fn one<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        columns: &Columns,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Option<T>, PortError> {
+        match d1::first::<Value>(&self.db, sql, params)
+            .await
+            .map_err(port)?
+        {
+            Some(row) => rows::decode(table, columns, row).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    async fn many<T: serde::de::DeserializeOwned>(
+        &self,
+        table: &str,
+        columns: &Columns,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<Vec<T>, PortError> {
+        d1::all::<Value>(&self.db, sql, params)
+            .await
+            .map_err(port)?
+            .into_iter()
+            .map(|row| rows::decode(table, columns, row))
+            .collect()
+    }
+
+    /// Row counts of one job's tables (and the user's boosts), for checks and the dev routes.
+    pub async fn row_counts(&self, key: &JobKey) -> Result<Value, PortError> {
+        Ok(d1::first::<Value>(
+            &self.db,
+            sql::JOB_ROW_COUNTS,
+            &[key.job_id.as_str().into(), key.user_id.as_str().into()],
+        )
+        .await
+        .map_err(port)?
+        .unwrap_or(Value::Null))
+    }
+
+    fn variant_statement(&self, v: &VariantRow) -> Result<D1PreparedStatement, PortError> {
+        let seed = v.seed.to_string();
+        let model = enum_text(&v.model)?;
+        let attributes = json_text(&v.attributes)?;
+        let prompt = json_text(&v.prompt)?;
+        let boosts = json_text(&v.boosts_applied)?;
+        self.stmt(
+            sql::INSERT_VARIANT,
+            &[
+                v.job_id.as_str().into(),
+                v.user_id.as_str().into(),
+                v.variant.into(),
+                v.image_id.as_str().into(),
+                v.status.as_str().into(),
+                seed.as_str().into(),
+                model.as_str().into(),
+                attributes.as_str().into(),
+                prompt.as_str().into(),
+                boosts.as_str().into(),
+                v.error.as_deref().into(),
+                v.created_at.as_str().into(),
+                v.updated_at.as_str().into(),
+            ],
+        )
+    }
+
+    fn move_variant(
+        &self,
+        key: &JobKey,
+        variant: u32,
+        from: VariantStatus,
+        to: VariantStatus,
+        now: &Timestamp,
+    ) -> Result<D1PreparedStatement, PortError> {
+        self.stmt(
+            sql::MOVE_VARIANT,
+            &[
+                key.job_id.as_str().into(),
+                key.user_id.as_str().into(),
+                variant.into(),
+                from.as_str().into(),
+                to.as_str().into(),
+                now.as_str().into(),
+            ],
+        )
+    }
+}
+
+fn k<'a>(key: &'a JobKey) -> [Param<'a>; 2] {
+    [key.job_id.as_str().into(), key.user_id.as_str().into()]
+}
+
+#[derive(Deserialize)]
+struct StatusCount {
+    status: String,
+    n: f64,
+}
+
+impl JobStore for D1JobStore {
+    async fn user_boosts(&self, user_id: &str) -> Result<Vec<UserBoostRow>, PortError> {
+        self.many(
+            "user_boosts",
+            &rows::PLAIN,
+            sql::USER_BOOSTS,
+            &[user_id.into()],
+        )
+        .await
+    }
+
+    async fn user_preferences(&self, user_id: &str) -> Result<Vec<PreferenceRow>, PortError> {
+        self.many(
+            "user_preferences",
+            &rows::PLAIN,
+            sql::USER_PREFERENCES,
+            &[user_id.into()],
+        )
+        .await
+    }
+
+    async fn upsert_user_boosts(
+        &self,
+        user_id: &str,
+        set: &[UserBoostRow],
+        cleared: &[AttributeValue],
+    ) -> Result<(), PortError> {
+        let mut statements = Vec::new();
+        for b in set {
+            if b.user_id != user_id {
+                return Err(PortError::new("job store", "a boost of another user"));
+            }
+            statements.push(self.stmt(
+                sql::UPSERT_USER_BOOST,
+                &[
+                    user_id.into(),
+                    b.category.as_str().into(),
+                    b.value.as_str().into(),
+                    b.boost.into(),
+                    b.source_job_id.as_str().into(),
+                    b.updated_at.as_str().into(),
+                ],
+            )?);
+        }
+        for a in cleared {
+            statements.push(self.stmt(
+                sql::DELETE_USER_BOOST,
+                &[
+                    user_id.into(),
+                    a.category.as_str().into(),
+                    a.value.as_str().into(),
+                ],
+            )?);
+        }
+        if !statements.is_empty() {
+            self.batch(statements).await?;
+        }
+        Ok(())
+    }
+
+    async fn create_job(&self, job: &JobRow, variants: &[VariantRow]) -> Result<bool, PortError> {
+        let seed = job.seed.to_string();
+        let requested = json_text(&job.requested)?;
+        let excluded = json_text(&job.excluded)?;
+        let modifiers = json_text(&job.modifiers)?;
+        let personalisation = json_text(&job.personalisation)?;
+        let warnings = json_text(&job.warnings)?;
+        let mut statements = vec![self.stmt(
+            sql::INSERT_JOB,
+            &[
+                job.job_id.as_str().into(),
+                job.user_id.as_str().into(),
+                job.status.as_str().into(),
+                job.brief.as_str().into(),
+                job.designs.into(),
+                job.provider.as_str().into(),
+                job.theta.into(),
+                job.over_generation.into(),
+                seed.as_str().into(),
+                job.taxonomy_version.as_str().into(),
+                requested.as_str().into(),
+                excluded.as_str().into(),
+                modifiers.as_str().into(),
+                personalisation.as_str().into(),
+                warnings.as_str().into(),
+                job.error.as_deref().into(),
+                job.created_at.as_str().into(),
+                job.updated_at.as_str().into(),
+            ],
+        )?];
+        // An existing job keeps its variants: they are inserted only with a new job row. The
+        // variant inserts are insert-or-ignore too, so a job row that exists (a retry) makes the
+        // whole batch a no-op.
+        if self.job(&job.key()).await?.is_some() {
+            return Ok(false);
+        }
+        for v in variants {
+            statements.push(self.variant_statement(v)?);
+        }
+        let changes = self.batch(statements).await?;
+        Ok(changes.first().copied() == Some(1))
+    }
+
+    async fn job(&self, key: &JobKey) -> Result<Option<JobRow>, PortError> {
+        self.one("generation_jobs", &rows::JOB, &sql::select_job(), &k(key))
+            .await
+    }
+
+    async fn advance_job(
+        &self,
+        key: &JobKey,
+        from: JobStatus,
+        to: JobStatus,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        let [j, u] = k(key);
+        let n = self
+            .exec(
+                sql::ADVANCE_JOB,
+                &[
+                    j,
+                    u,
+                    from.as_str().into(),
+                    to.as_str().into(),
+                    now.as_str().into(),
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn fail_job(
+        &self,
+        key: &JobKey,
+        reason: &str,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        let [j, u] = k(key);
+        let n = self
+            .exec(sql::FAIL_JOB, &[j, u, reason.into(), now.as_str().into()])
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn job_progress(&self, key: &JobKey) -> Result<JobProgress, PortError> {
+        let counts: Vec<StatusCount> = d1::all(&self.db, sql::JOB_PROGRESS, &k(key))
+            .await
+            .map_err(port)?;
+        let mut statuses = Vec::new();
+        for c in counts {
+            let status: VariantStatus =
+                c.status
+                    .parse()
+                    .map_err(|e: bff_pipeline::ports::UnknownName| {
+                        PortError::new("job store", e.to_string())
+                    })?;
+            statuses.extend(std::iter::repeat_n(status, c.n as usize));
+        }
+        Ok(JobProgress::from_statuses(statuses))
+    }
+
+    async fn variant(&self, key: &JobKey, variant: u32) -> Result<Option<VariantRow>, PortError> {
+        let [j, u] = k(key);
+        self.one(
+            "variants",
+            &rows::VARIANT,
+            &sql::select_variant(),
+            &[j, u, variant.into()],
+        )
+        .await
+    }
+
+    async fn variants(&self, key: &JobKey) -> Result<Vec<VariantRow>, PortError> {
+        self.many("variants", &rows::VARIANT, &sql::select_variants(), &k(key))
+            .await
+    }
+
+    async fn mark_variant_failed(
+        &self,
+        key: &JobKey,
+        variant: u32,
+        reason: &str,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        let [j, u] = k(key);
+        let n = self
+            .exec(
+                sql::FAIL_VARIANT,
+                &[j, u, variant.into(), reason.into(), now.as_str().into()],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn insert_image(&self, image: &ImageRow, now: &Timestamp) -> Result<bool, PortError> {
+        let seed = image.seed.to_string();
+        let parameters = json_text(&image.parameters)?;
+        let requested = json_text(&image.requested)?;
+        let drawn = json_text(&image.drawn)?;
+        let insert = self.stmt(
+            sql::INSERT_IMAGE,
+            &[
+                image.image_id.as_str().into(),
+                image.job_id.as_str().into(),
+                image.user_id.as_str().into(),
+                image.variant.into(),
+                image.prompt.as_str().into(),
+                image.negative_prompt.as_str().into(),
+                seed.as_str().into(),
+                image.provider.as_str().into(),
+                image.model.as_str().into(),
+                parameters.as_str().into(),
+                requested.as_str().into(),
+                drawn.as_str().into(),
+                image.quality.into(),
+                image.blob_key.as_str().into(),
+                image.width.into(),
+                image.height.into(),
+                Param::Int(i64::try_from(image.bytes).unwrap_or(i64::MAX)),
+                image.created_at.as_str().into(),
+            ],
+        )?;
+        let key = JobKey::new(&image.user_id, &image.job_id);
+        let moved = self.move_variant(
+            &key,
+            image.variant,
+            VariantStatus::Planned,
+            VariantStatus::Generated,
+            now,
+        )?;
+        let changes = self.batch(vec![insert, moved]).await?;
+        Ok(changes.first().copied() == Some(1))
+    }
+
+    async fn image(&self, key: &JobKey, image_id: &str) -> Result<Option<ImageRow>, PortError> {
+        let [j, u] = k(key);
+        self.one(
+            "generated_images",
+            &rows::IMAGE,
+            &sql::select_image(),
+            &[j, u, image_id.into()],
+        )
+        .await
+    }
+
+    async fn images(&self, key: &JobKey) -> Result<Vec<ImageRow>, PortError> {
+        self.many(
+            "generated_images",
+            &rows::IMAGE,
+            &sql::select_images(),
+            &k(key),
+        )
+        .await
+    }
+
+    async fn insert_embedding(
+        &self,
+        embedding: &EmbeddingRow,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        let bytes = encode_vector(&embedding.vector);
+        let dim = embedding.vector.len() as i64;
+        let insert = self.stmt(
+            sql::INSERT_EMBEDDING,
+            &[
+                embedding.image_id.as_str().into(),
+                embedding.job_id.as_str().into(),
+                embedding.user_id.as_str().into(),
+                embedding.variant.into(),
+                embedding.embedder.as_str().into(),
+                Param::Int(dim),
+                Param::Blob(&bytes),
+                embedding.created_at.as_str().into(),
+            ],
+        )?;
+        let key = JobKey::new(&embedding.user_id, &embedding.job_id);
+        let moved = self.move_variant(
+            &key,
+            embedding.variant,
+            VariantStatus::Generated,
+            VariantStatus::Embedded,
+            now,
+        )?;
+        let changes = self.batch(vec![insert, moved]).await?;
+        Ok(changes.first().copied() == Some(1))
+    }
+
+    async fn embeddings(&self, key: &JobKey) -> Result<Vec<EmbeddingRow>, PortError> {
+        self.many(
+            "image_embeddings",
+            &rows::EMBEDDING,
+            sql::SELECT_EMBEDDINGS,
+            &k(key),
+        )
+        .await
+    }
+
+    async fn complete_embedding_fan_in(
+        &self,
+        key: &JobKey,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        let [j, u] = k(key);
+        Ok(self.exec(sql::FAN_IN, &[j, u, now.as_str().into()]).await? == 1)
+    }
+
+    async fn save_clusters(
+        &self,
+        result: &ClusterResultRow,
+        profiles: &[StyleProfileRow],
+        assignments: &[ClusterAssignmentRow],
+    ) -> Result<(), PortError> {
+        let key = JobKey::new(&result.user_id, &result.job_id);
+        let candidates = json_text(&result.candidates)?;
+        let seed = result.seed.to_string();
+        let mut statements = vec![
+            self.stmt(
+                sql::UPSERT_CLUSTER_RESULT,
+                &[
+                    result.job_id.as_str().into(),
+                    result.user_id.as_str().into(),
+                    result.k.into(),
+                    result.silhouette.into(),
+                    candidates.as_str().into(),
+                    result.image_count.into(),
+                    seed.as_str().into(),
+                    result.created_at.as_str().into(),
+                ],
+            )?,
+            self.stmt(sql::DELETE_STYLE_PROFILES, &k(&key))?,
+            self.stmt(sql::DELETE_CLUSTER_ASSIGNMENTS, &k(&key))?,
+        ];
+        for p in profiles {
+            let dominant = json_text(&p.dominant)?;
+            let centroid = encode_vector(&p.centroid);
+            statements.push(self.stmt(
+                sql::INSERT_STYLE_PROFILE,
+                &[
+                    p.profile_id.as_str().into(),
+                    p.job_id.as_str().into(),
+                    p.user_id.as_str().into(),
+                    p.cluster.into(),
+                    p.name.as_str().into(),
+                    p.size.into(),
+                    dominant.as_str().into(),
+                    Param::Blob(&centroid),
+                    p.created_at.as_str().into(),
+                ],
+            )?);
+        }
+        for a in assignments {
+            statements.push(self.stmt(
+                sql::INSERT_CLUSTER_ASSIGNMENT,
+                &[
+                    a.image_id.as_str().into(),
+                    a.job_id.as_str().into(),
+                    a.user_id.as_str().into(),
+                    a.cluster.into(),
+                    a.distance.into(),
+                ],
+            )?);
+        }
+        self.batch(statements).await.map(|_| ())
+    }
+
+    async fn cluster_result(&self, key: &JobKey) -> Result<Option<ClusterResultRow>, PortError> {
+        self.one(
+            "cluster_results",
+            &rows::CLUSTER_RESULT,
+            sql::SELECT_CLUSTER_RESULT,
+            &k(key),
+        )
+        .await
+    }
+
+    async fn style_profiles(&self, key: &JobKey) -> Result<Vec<StyleProfileRow>, PortError> {
+        self.many(
+            "style_profiles",
+            &rows::STYLE_PROFILE,
+            sql::SELECT_STYLE_PROFILES,
+            &k(key),
+        )
+        .await
+    }
+
+    async fn cluster_assignments(
+        &self,
+        key: &JobKey,
+    ) -> Result<Vec<ClusterAssignmentRow>, PortError> {
+        self.many(
+            "cluster_assignments",
+            &rows::PLAIN,
+            sql::SELECT_CLUSTER_ASSIGNMENTS,
+            &k(key),
+        )
+        .await
+    }
+
+    async fn save_selection(
+        &self,
+        selection: &SelectionRow,
+        picks: &[PickRow],
+    ) -> Result<(), PortError> {
+        let key = JobKey::new(&selection.user_id, &selection.job_id);
+        let stop = enum_text(&selection.stop)?;
+        let suppressed = json_text(&selection.suppressed)?;
+        let mut statements = vec![
+            self.stmt(
+                sql::UPSERT_SELECTION,
+                &[
+                    selection.job_id.as_str().into(),
+                    selection.user_id.as_str().into(),
+                    selection.theta.into(),
+                    selection.target.into(),
+                    selection.picked.into(),
+                    selection.candidates.into(),
+                    stop.as_str().into(),
+                    selection.log_det_kernel.into(),
+                    selection.log_det_similarity.into(),
+                    selection.mean_pairwise_cosine_distance.into(),
+                    selection.cluster_cap_relaxed.into(),
+                    suppressed.as_str().into(),
+                    selection.created_at.as_str().into(),
+                ],
+            )?,
+            self.stmt(sql::DELETE_PICKS, &k(&key))?,
+        ];
+        for p in picks {
+            let reason = enum_text(&p.reason)?;
+            statements.push(self.stmt(
+                sql::INSERT_PICK,
+                &[
+                    p.job_id.as_str().into(),
+                    p.user_id.as_str().into(),
+                    p.rank.into(),
+                    p.image_id.as_str().into(),
+                    p.variant.into(),
+                    p.cluster.into(),
+                    p.quality.into(),
+                    p.log_gain.into(),
+                    p.novelty.into(),
+                    reason.as_str().into(),
+                ],
+            )?);
+        }
+        self.batch(statements).await.map(|_| ())
+    }
+
+    async fn selection(&self, key: &JobKey) -> Result<Option<SelectionRow>, PortError> {
+        self.one(
+            "dpp_selection_results",
+            &rows::SELECTION,
+            sql::SELECT_SELECTION,
+            &k(key),
+        )
+        .await
+    }
+
+    async fn picks(&self, key: &JobKey) -> Result<Vec<PickRow>, PortError> {
+        self.many("dpp_picks", &rows::PLAIN, sql::SELECT_PICKS, &k(key))
+            .await
+    }
+
+    async fn save_coverage(
+        &self,
+        report: &CoverageReportRow,
+        gaps: &[AttributeGapRow],
+    ) -> Result<(), PortError> {
+        let key = JobKey::new(&report.user_id, &report.job_id);
+        let body = json_text(&report.report)?;
+        let mut statements = vec![
+            self.stmt(
+                sql::UPSERT_COVERAGE,
+                &[
+                    report.job_id.as_str().into(),
+                    report.user_id.as_str().into(),
+                    report.overall_score.into(),
+                    report.overall_evenness.into(),
+                    report.set_size.into(),
+                    report.image_count.into(),
+                    body.as_str().into(),
+                    report.created_at.as_str().into(),
+                ],
+            )?,
+            self.stmt(sql::DELETE_GAPS, &k(&key))?,
+        ];
+        for g in gaps {
+            let severity = enum_text(&g.severity)?;
+            statements.push(self.stmt(
+                sql::INSERT_GAP,
+                &[
+                    g.job_id.as_str().into(),
+                    g.user_id.as_str().into(),
+                    g.rank.into(),
+                    g.category.as_str().into(),
+                    g.value.as_str().into(),
+                    g.requested.into(),
+                    g.coverage.into(),
+                    g.count.into(),
+                    g.target_count.into(),
+                    g.missing.into(),
+                    severity.as_str().into(),
+                    g.severity_score.into(),
+                    g.boost.into(),
+                ],
+            )?);
+        }
+        self.batch(statements).await.map(|_| ())
+    }
+
+    async fn coverage_report(&self, key: &JobKey) -> Result<Option<CoverageReportRow>, PortError> {
+        self.one(
+            "coverage_reports",
+            &rows::COVERAGE,
+            sql::SELECT_COVERAGE,
+            &k(key),
+        )
+        .await
+    }
+
+    async fn attribute_gaps(&self, key: &JobKey) -> Result<Vec<AttributeGapRow>, PortError> {
+        self.many("attribute_gaps", &rows::GAP, sql::SELECT_GAPS, &k(key))
+            .await
+    }
+}

@@ -1,0 +1,400 @@
+//! `cargo xtask e2e`: the pipeline's Workers end to end under `wrangler dev`, offline, on a fresh
+//! local state and a free port. Part of `cargo xtask test`.
+//!
+//! Checks: the health checks; every bad input gets its 4xx with a JSON error and writes nothing;
+//! no token → 401; a real job of 12 designs at 3x over-generation: 36 images, each retrievable as
+//! a PNG; 36 embeddings of 512 dimensions; K in 3..8 with a silhouette; exactly 12 distinct picks
+//! with θ recorded; a coverage report with gaps and boosts; another user's job → 404; a
+//! redelivery of every message of the finished job changes no row count; the boosts change the
+//! NEXT job's prompts for the same user and not for another user. Prints the time of each stage
+//! and the total for 12 designs at 3x.
+
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use anyhow::{ensure, Context, Result};
+use serde_json::{json, Value};
+
+use crate::pipeline::{self, text, Api, User};
+use crate::run::SAMPLE_BRIEF;
+use crate::setup;
+
+const DESIGNS: u64 = 12;
+const OVER_GENERATION: u64 = 3;
+const PNG_SIGNATURE: &[u8] = b"\x89PNG\r\n\x1a\n";
+
+pub fn run(root: &Path) -> Result<()> {
+    setup::all(root)?;
+    let total = Instant::now();
+    let state = root.join("target/e2e/state");
+    let (dev, build_s, dev_s) = pipeline::start(root, &state, None)?;
+    println!(
+        "e2e: {} Workers built in {build_s:.1} s; wrangler dev at {} after {dev_s:.1} s (log: {})",
+        pipeline::WORKERS.len(),
+        dev.base_url(),
+        dev.log_path().display()
+    );
+    let api = Api { dev: &dev };
+    let result = checks(&api);
+    if let Err(error) = &result {
+        println!(
+            "e2e: FAILED: {error:#}\nlast lines of {}:\n{}",
+            dev.log_path().display(),
+            dev.log_tail(60)
+        );
+    }
+    let times = result?;
+    drop(dev);
+    println!("\ne2e: all checks passed");
+    println!(
+        "  12 designs at 3x (36 images), stages done: {}",
+        pipeline::timing_line(&times)
+    );
+    println!(
+        "  build {build_s:.1} s, wrangler dev start {dev_s:.1} s, whole e2e {:.1} s",
+        total.elapsed().as_secs_f64()
+    );
+    Ok(())
+}
+
+fn ok(name: &str) {
+    println!("  ok  {name}");
+}
+
+fn checks(api: &Api) -> Result<pipeline::StageTimes> {
+    for path in [
+        "/api/health-check",
+        "/api/generation/health-check",
+        "/api/clusters/health-check",
+        "/api/diversity/health-check",
+        "/api/coverage/health-check",
+    ] {
+        let health = api.json("GET", path, None, None, 200)?;
+        ensure!(health["status"] == "ok", "{path}: {health}");
+    }
+    ok("health checks (D1, R2, queue bindings)");
+
+    let alice = api.create_user("Alice")?;
+    let bob = api.create_user("Bob")?;
+
+    // --- authentication and bad input ---
+    let body = json!({ "brief": SAMPLE_BRIEF }).to_string();
+    let r = api.call("POST", "/api/generation", None, Some(&body))?;
+    ensure!(
+        r.status == 401 && r.json()?["code"] == "unauthorized",
+        "no token: {} {}",
+        r.status,
+        r.body
+    );
+    let wrong = User {
+        user_id: "x".into(),
+        token: "bff_not_a_real_token_0123456789".into(),
+    };
+    let r = api.call("POST", "/api/generation", Some(&wrong), Some(&body))?;
+    ensure!(r.status == 401, "unknown token: {} {}", r.status, r.body);
+    let r = api.call("GET", "/api/generation/anything", None, None)?;
+    ensure!(r.status == 401, "status without token: {}", r.status);
+    ok("no token or an unknown token → 401");
+
+    let oversized = json!({ "brief": "x".repeat(20_000) }).to_string();
+    let bad: [(&str, String, u16); 9] = [
+        ("malformed JSON", "{\"brief\": ".into(), 400),
+        ("not an object", "[1, 2]".into(), 400),
+        (
+            "unknown field",
+            json!({ "brief": SAMPLE_BRIEF, "colour": "red" }).to_string(),
+            400,
+        ),
+        (
+            "wrong type",
+            json!({ "brief": SAMPLE_BRIEF, "designs": "twelve" }).to_string(),
+            400,
+        ),
+        (
+            "designs out of range",
+            json!({ "brief": SAMPLE_BRIEF, "designs": 500 }).to_string(),
+            422,
+        ),
+        (
+            "theta out of range",
+            json!({ "brief": SAMPLE_BRIEF, "theta": 1.5 }).to_string(),
+            422,
+        ),
+        (
+            "over-generation out of range",
+            json!({ "brief": SAMPLE_BRIEF, "over_generation": 9 }).to_string(),
+            422,
+        ),
+        (
+            "unknown provider",
+            json!({ "brief": SAMPLE_BRIEF, "provider": "crayon" }).to_string(),
+            400,
+        ),
+        ("oversized body", oversized, 413),
+    ];
+    for (name, body, status) in &bad {
+        let r = api.call("POST", "/api/generation", Some(&alice), Some(body))?;
+        ensure!(
+            r.status == *status,
+            "{name}: expected {status}, got {} {}",
+            r.status,
+            r.body
+        );
+        let error = r.json().with_context(|| format!("{name}: error body"))?;
+        ensure!(
+            error["code"].is_string() && error["message"].is_string(),
+            "{name}: {error}"
+        );
+    }
+    let nothing = api.json("GET", "/api/dev/counts/none", Some(&alice), None, 200)?;
+    ensure!(
+        nothing["user_jobs"].as_u64() == Some(0),
+        "bad input wrote a job: {nothing}"
+    );
+    ok("each bad input → its 4xx with a JSON error (400 malformed / unknown field / type, 422 out of range, 413 oversized), nothing written");
+
+    // --- a real job ---
+    let start = Instant::now();
+    let submitted = api.submit(&alice, SAMPLE_BRIEF, DESIGNS as u32)?;
+    let job_id = text(&submitted, "job_id")?;
+    ensure!(
+        submitted["variants"].as_u64() == Some(DESIGNS * OVER_GENERATION),
+        "over-generation: {submitted}"
+    );
+    println!(
+        "  ..  job {job_id} submitted in {:.0} ms; following it",
+        start.elapsed().as_secs_f64() * 1000.0
+    );
+    let (job, times) = pipeline::follow(api, &alice, &job_id, true)?;
+    ensure!(
+        job["status"] == "complete",
+        "job finished as {}: {}",
+        job["status"],
+        job["error"]
+    );
+    ok(&format!("job complete in {:.1} s", times.total_ms / 1000.0));
+
+    // Counts of everything written.
+    let counts = api.json(
+        "GET",
+        &format!("/api/dev/counts/{job_id}"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    let n = DESIGNS * OVER_GENERATION;
+    ensure!(
+        counts["variants"].as_u64() == Some(n) && counts["images"].as_u64() == Some(n),
+        "counts {counts}"
+    );
+    ok(&format!("over-generated {n} images for {DESIGNS} designs"));
+    ensure!(
+        counts["embeddings"].as_u64() == Some(n),
+        "embeddings {counts}"
+    );
+
+    // Images retrievable.
+    let selected = job["selected"].as_array().context("no selected designs")?;
+    for d in selected {
+        let url = d["image_url"].as_str().context("no image url")?;
+        let r = api.call("GET", url, Some(&alice), None)?;
+        ensure!(
+            r.status == 200 && r.bytes.starts_with(PNG_SIGNATURE),
+            "{url}: {} ({} bytes)",
+            r.status,
+            r.bytes.len()
+        );
+    }
+    ok("selected images served from R2 as PNG");
+
+    // Embeddings: 512-d (the stored BLOB length is checked by the table: 4 × dim bytes).
+    let clusters = api.json(
+        "GET",
+        &format!("/api/clusters/{job_id}"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    ensure!(
+        counts["embeddings"].as_u64() == Some(n),
+        "embeddings {counts}"
+    );
+    let k = clusters["k"].as_u64().context("no k")?;
+    ensure!((3..=8).contains(&k), "K = {k}");
+    ensure!(
+        clusters["silhouette"].as_f64().is_some(),
+        "no silhouette: {clusters}"
+    );
+    let dims: BTreeSet<u64> = clusters["clusters"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .map(|c| c["size"].as_u64().unwrap_or(0))
+        .collect();
+    ensure!(!dims.is_empty(), "no clusters: {clusters}");
+    ok(&format!(
+        "{n} embeddings stored; K = {k} with silhouette {:.3}",
+        clusters["silhouette"].as_f64().unwrap_or(0.0)
+    ));
+    ensure!(job_dim(api, &alice, &job_id)? == 512, "embedding dimension");
+    ok("embeddings are 512-dimensional");
+
+    let diversity = api.json(
+        "GET",
+        &format!("/api/diversity/{job_id}"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    let picks = diversity["picks"].as_array().context("no picks")?;
+    let distinct: BTreeSet<&str> = picks
+        .iter()
+        .filter_map(|p| p["image_id"].as_str())
+        .collect();
+    ensure!(
+        picks.len() as u64 == DESIGNS && distinct.len() as u64 == DESIGNS,
+        "picks: {diversity}"
+    );
+    ensure!(
+        diversity["theta"].as_f64() == Some(0.7),
+        "theta: {}",
+        diversity["theta"]
+    );
+    ensure!(
+        selected.len() as u64 == DESIGNS,
+        "selected {}",
+        selected.len()
+    );
+    ok(&format!(
+        "exactly {DESIGNS} distinct picks, θ = 0.7 recorded"
+    ));
+
+    let coverage = api.json(
+        "GET",
+        &format!("/api/coverage/{job_id}"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    let gaps = coverage["gaps"].as_array().context("no gaps")?;
+    ensure!(!gaps.is_empty(), "no gaps: {coverage}");
+    ensure!(
+        gaps.iter().all(|g| g["boost"]
+            .as_f64()
+            .is_some_and(|b| (0.15..=0.25).contains(&b))),
+        "boosts out of 15-25%"
+    );
+    ok(&format!(
+        "coverage report: overall {:.2}, {} gaps with 15-25% boosts",
+        coverage["overall_score"].as_f64().unwrap_or(0.0),
+        gaps.len()
+    ));
+
+    // Another user's job.
+    for path in [
+        format!("/api/generation/{job_id}"),
+        format!("/api/clusters/{job_id}"),
+        format!("/api/diversity/{job_id}"),
+        format!("/api/coverage/{job_id}"),
+        selected[0]["image_url"]
+            .as_str()
+            .unwrap_or_default()
+            .to_string(),
+    ] {
+        let r = api.call("GET", &path, Some(&bob), None)?;
+        ensure!(r.status == 404, "{path} as another user: {}", r.status);
+    }
+    ok("another user's job → 404 on every route");
+
+    // Duplicate delivery: every message of every stage again.
+    let before = api.json(
+        "GET",
+        &format!("/api/dev/counts/{job_id}"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    let before_job = api.job(&alice, &job_id)?;
+    let re = api.json(
+        "POST",
+        &format!("/api/dev/redeliver/{job_id}"),
+        Some(&alice),
+        Some("{}"),
+        202,
+    )?;
+    std::thread::sleep(Duration::from_secs(3));
+    let after = api.json(
+        "GET",
+        &format!("/api/dev/counts/{job_id}"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    let after_job = api.job(&alice, &job_id)?;
+    ensure!(before == after, "row counts changed: {before} → {after}");
+    ensure!(
+        before_job["selected"] == after_job["selected"] && after_job["status"] == "complete",
+        "picks changed"
+    );
+    ok(&format!(
+        "{} redelivered messages changed nothing ({after})",
+        re["redelivered"]
+    ));
+
+    // Boosts steer the next job of the same user only.
+    let boosted: Vec<(String, String)> = gaps
+        .iter()
+        .map(|g| {
+            (
+                g["category"].as_str().unwrap_or("").to_string(),
+                g["value"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let alice2 = api.submit(&alice, SAMPLE_BRIEF, DESIGNS as u32)?;
+    let bob1 = api.submit(&bob, SAMPLE_BRIEF, DESIGNS as u32)?;
+    let (a2, _) = pipeline::follow(api, &alice, &text(&alice2, "job_id")?, false)?;
+    let (b1, _) = pipeline::follow(api, &bob, &text(&bob1, "job_id")?, false)?;
+    let a_boosts = boosts_applied(api, &alice, &text(&a2, "job_id")?)?;
+    let b_boosts = boosts_applied(api, &bob, &text(&b1, "job_id")?)?;
+    ensure!(
+        a_boosts > 0,
+        "Alice's next job applied no boost (gaps: {boosted:?})"
+    );
+    ensure!(
+        b_boosts == 0,
+        "Bob's job applied {b_boosts} boosts of Alice's gaps"
+    );
+    ok(&format!(
+        "boosts changed Alice's next job ({a_boosts} variant prompts boosted) and not Bob's"
+    ));
+    Ok(times)
+}
+
+fn job_dim(api: &Api, user: &User, job_id: &str) -> Result<u64> {
+    let v: Value = api.json(
+        "GET",
+        &format!("/api/dev/counts/{job_id}"),
+        Some(user),
+        None,
+        200,
+    )?;
+    v["embedding_dim"]
+        .as_u64()
+        .context("no embedding_dim in counts")
+}
+
+/// Variants of the job whose plan applied a coverage-gap boost.
+fn boosts_applied(api: &Api, user: &User, job_id: &str) -> Result<u64> {
+    let v: Value = api.json(
+        "GET",
+        &format!("/api/dev/counts/{job_id}"),
+        Some(user),
+        None,
+        200,
+    )?;
+    v["boosted_variants"]
+        .as_u64()
+        .context("no boosted_variants in counts")
+}
