@@ -1,12 +1,13 @@
 //! `cargo xtask e2e`: the pipeline's Workers end to end under `wrangler dev`, offline, on a fresh
 //! local state and a free port. Part of `cargo xtask test`.
 //!
-//! Checks: the health checks; every bad input gets its 4xx with a JSON error and writes nothing;
+//! Checks: the health checks; the cron sweep runs; every bad input gets its 4xx with a JSON error and writes nothing;
 //! no token → 401; a real job of 12 designs at 3x over-generation: 36 images, each retrievable as
 //! a PNG; 36 embeddings of 512 dimensions; K in 3..8 with a silhouette; exactly 12 distinct picks
 //! with θ recorded; a coverage report with gaps and boosts; another user's job → 404; a
 //! redelivery of every message of the finished job changes no row count; the boosts change the
-//! NEXT job's prompts for the same user and not for another user. Prints the time of each stage
+//! NEXT job's prompts for the same user and not for another user; a stage message on its
+//! dead-letter queue marks the job failed. Prints the time of each stage
 //! and the total for 12 designs at 3x.
 
 use std::collections::BTreeSet;
@@ -74,6 +75,9 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         ensure!(health["status"] == "ok", "{path}: {health}");
     }
     ok("health checks (D1, R2, queue bindings)");
+    let r = api.call("GET", "/__scheduled?cron=*/10+*+*+*+*", None, None)?;
+    ensure!(r.status == 200, "cron sweep: {} {}", r.status, r.body);
+    ok("cron sweep of stalled jobs runs");
 
     let alice = api.create_user("Alice")?;
     let bob = api.create_user("Bob")?;
@@ -368,6 +372,39 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
     );
     ok(&format!(
         "boosts changed Alice's next job ({a_boosts} variant prompts boosted) and not Bob's"
+    ));
+
+    // A stage that exhausts its retries: its message on the dead-letter queue fails the job.
+    let doomed = api.submit(&bob, SAMPLE_BRIEF, DESIGNS as u32)?;
+    let doomed_id = text(&doomed, "job_id")?;
+    api.json(
+        "POST",
+        &format!("/api/dev/dead-letter/{doomed_id}"),
+        Some(&bob),
+        Some("{}"),
+        202,
+    )?;
+    let (failed, _) = pipeline::follow(api, &bob, &doomed_id, false)?;
+    ensure!(
+        failed["status"] == "failed",
+        "dead-lettered job ended {}",
+        failed["status"]
+    );
+    let error = failed["error"].as_str().unwrap_or_default().to_string();
+    ensure!(error.contains("clustering"), "failure reason: {error}");
+    let counts = api.json(
+        "GET",
+        &format!("/api/dev/counts/{doomed_id}"),
+        Some(&bob),
+        None,
+        200,
+    )?;
+    ensure!(
+        counts["dead_letters"].as_u64() == Some(1),
+        "dead letters: {counts}"
+    );
+    ok(&format!(
+        "a dead-lettered stage message marks the job failed (\"{error}\") and is recorded"
     ));
     Ok(times)
 }

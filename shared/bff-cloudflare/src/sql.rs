@@ -232,6 +232,7 @@ pub const JOB_ROW_COUNTS: &str = "SELECT \
      (SELECT COUNT(*) FROM attribute_gaps WHERE job_id = ?1 AND user_id = ?2) AS gaps, \
      (SELECT COUNT(*) FROM user_boosts WHERE user_id = ?2) AS user_boosts, \
      (SELECT COUNT(*) FROM generation_jobs WHERE user_id = ?2) AS user_jobs, \
+     (SELECT COUNT(*) FROM dead_letters WHERE job_id = ?1 AND user_id = ?2) AS dead_letters, \
      (SELECT MAX(dim) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embedding_dim, \
      (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2 \
         AND json_array_length(boosts_applied) > 0) AS boosted_variants";
