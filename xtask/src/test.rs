@@ -7,6 +7,31 @@ use anyhow::{bail, Result};
 
 use crate::{e2e, setup, shell};
 
+/// `cargo build` of every pure crate (math, domain, renderer, embedder, pipeline) for one target.
+macro_rules! pure_crates_build {
+    ($target:literal) => {
+        [
+            "build",
+            "--quiet",
+            "--release",
+            "-p",
+            "bff-math",
+            "-p",
+            "bff-domain",
+            "-p",
+            "bff-render",
+            "-p",
+            "bff-embed",
+            "-p",
+            "bff-pipeline",
+            "--target",
+            $target,
+        ]
+    };
+}
+const PURE_CRATES_FOR_WORKERS: [&str; 15] = pure_crates_build!("wasm32-unknown-unknown");
+const PURE_CRATES_FOR_SPIN: [&str; 15] = pure_crates_build!("wasm32-wasip2");
+
 struct Check {
     name: &'static str,
     run: Step,
@@ -53,60 +78,12 @@ pub fn all(root: &Path) -> Result<()> {
             run: Step::Cargo(&["test", "--workspace", "--quiet"]),
         },
         Check {
-            name: "math crate builds for wasm32-unknown-unknown (Workers)",
-            run: Step::Cargo(&[
-                "build",
-                "--quiet",
-                "-p",
-                "bff-math",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-            ]),
+            name: "pure crates build for wasm32-unknown-unknown (Workers)",
+            run: Step::Cargo(&PURE_CRATES_FOR_WORKERS),
         },
         Check {
-            name: "math crate builds for wasm32-wasip2 (Spin)",
-            run: Step::Cargo(&[
-                "build",
-                "--quiet",
-                "-p",
-                "bff-math",
-                "--release",
-                "--target",
-                "wasm32-wasip2",
-            ]),
-        },
-        Check {
-            name: "domain, renderer and embedder build for wasm32-unknown-unknown (Workers)",
-            run: Step::Cargo(&[
-                "build",
-                "--quiet",
-                "-p",
-                "bff-domain",
-                "-p",
-                "bff-render",
-                "-p",
-                "bff-embed",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-            ]),
-        },
-        Check {
-            name: "domain, renderer and embedder build for wasm32-wasip2 (Spin)",
-            run: Step::Cargo(&[
-                "build",
-                "--quiet",
-                "-p",
-                "bff-domain",
-                "-p",
-                "bff-render",
-                "-p",
-                "bff-embed",
-                "--release",
-                "--target",
-                "wasm32-wasip2",
-            ]),
+            name: "pure crates build for wasm32-wasip2 (Spin)",
+            run: Step::Cargo(&PURE_CRATES_FOR_SPIN),
         },
         Check {
             name: "Workers crates lint clean for wasm32-unknown-unknown (the target they run on)",
@@ -132,30 +109,6 @@ pub fn all(root: &Path) -> Result<()> {
                 "--",
                 "-D",
                 "warnings",
-            ]),
-        },
-        Check {
-            name: "pipeline crate builds for wasm32-unknown-unknown (Workers)",
-            run: Step::Cargo(&[
-                "build",
-                "--quiet",
-                "-p",
-                "bff-pipeline",
-                "--release",
-                "--target",
-                "wasm32-unknown-unknown",
-            ]),
-        },
-        Check {
-            name: "pipeline crate builds for wasm32-wasip2 (Spin)",
-            run: Step::Cargo(&[
-                "build",
-                "--quiet",
-                "-p",
-                "bff-pipeline",
-                "--release",
-                "--target",
-                "wasm32-wasip2",
             ]),
         },
         Check {
