@@ -57,9 +57,15 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/generation", submit)
         .get_async("/api/generation/:id", job_status)
         .get_async("/api/generation/:id/images/:image", image)
-        .get_async("/api/clusters/:id", clusters)
-        .get_async("/api/diversity/:id", diversity)
-        .get_async("/api/coverage/:id", coverage)
+        .get_async("/api/clusters/:id", |req, ctx| {
+            job_view(req, ctx, JobView::Clusters)
+        })
+        .get_async("/api/diversity/:id", |req, ctx| {
+            job_view(req, ctx, JobView::Diversity)
+        })
+        .get_async("/api/coverage/:id", |req, ctx| {
+            job_view(req, ctx, JobView::Coverage)
+        })
         .post_async("/api/dev/users", dev_create_user)
         .post_async("/api/dev/redeliver/:id", dev_redeliver)
         .get_async("/api/dev/counts/:id", dev_counts)
@@ -248,40 +254,35 @@ async fn image(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     }
 }
 
-async fn clusters(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    if is_health(&ctx) {
-        return health_check(ctx).await;
-    }
-    let user_id = authed!(req, &ctx.env);
-    let store = D1JobStore::from_env(&ctx.env)?;
-    match queries::clusters(&store, &key(&ctx, &user_id)).await {
-        Ok(body) => http::json(200, &body),
-        Err(e) => api_error(&e),
-    }
+/// The read-side views of a job beside its status.
+#[derive(Clone, Copy)]
+enum JobView {
+    Clusters,
+    Diversity,
+    Coverage,
 }
 
-async fn diversity(req: Request, ctx: RouteContext<()>) -> Result<Response> {
+/// `GET /api/{clusters,diversity,coverage}/:id`: one handler, since only the query differs
+/// (`/api/<view>/health-check` matches `:id` and answers the health check).
+async fn job_view(req: Request, ctx: RouteContext<()>, view: JobView) -> Result<Response> {
     if is_health(&ctx) {
         return health_check(ctx).await;
     }
     let user_id = authed!(req, &ctx.env);
     let store = D1JobStore::from_env(&ctx.env)?;
-    match queries::diversity(&store, &key(&ctx, &user_id)).await {
-        Ok(body) => http::json(200, &body),
-        Err(e) => api_error(&e),
-    }
-}
-
-async fn coverage(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    if is_health(&ctx) {
-        return health_check(ctx).await;
-    }
-    let user_id = authed!(req, &ctx.env);
-    let store = D1JobStore::from_env(&ctx.env)?;
-    match queries::coverage(&store, &key(&ctx, &user_id)).await {
-        Ok(body) => http::json(200, &body),
-        Err(e) => api_error(&e),
-    }
+    let key = key(&ctx, &user_id);
+    let response = match view {
+        JobView::Clusters => queries::clusters(&store, &key)
+            .await
+            .map(|b| http::json(200, &b)),
+        JobView::Diversity => queries::diversity(&store, &key)
+            .await
+            .map(|b| http::json(200, &b)),
+        JobView::Coverage => queries::coverage(&store, &key)
+            .await
+            .map(|b| http::json(200, &b)),
+    };
+    response.unwrap_or_else(|e| api_error(&e))
 }
 
 // --- development routes ---
