@@ -29,7 +29,8 @@ pub fn run(root: &Path) -> Result<()> {
     setup::all(root)?;
     let total = Instant::now();
     let state = root.join("target/e2e/state");
-    let (dev, build_s, dev_s) = pipeline::start(root, &state, None)?;
+    let started = pipeline::start(root, &state, None)?;
+    let (dev, build_s, dev_s) = (started.dev, started.build_seconds, started.dev_seconds);
     println!(
         "e2e: {} Workers built in {build_s:.1} s; wrangler dev at {} after {dev_s:.1} s (log: {})",
         pipeline::WORKERS.len(),
@@ -100,6 +101,22 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
     let r = api.call("GET", "/api/generation/anything", None, None)?;
     ensure!(r.status == 401, "status without token: {}", r.status);
     ok("no token or an unknown token → 401");
+    for (method, path, status) in [
+        ("GET", "/api/no-such-route", 404),
+        ("DELETE", "/api/generation", 405),
+    ] {
+        let r = api.call(method, path, Some(&alice), None)?;
+        let error = r
+            .json()
+            .with_context(|| format!("{method} {path}: {}", r.body))?;
+        ensure!(
+            r.status == status && error["status"] == status,
+            "{method} {path}: {} {}",
+            r.status,
+            r.body
+        );
+    }
+    ok("unknown route → 404, wrong method → 405, both as JSON errors");
 
     let oversized = json!({ "brief": "x".repeat(20_000) }).to_string();
     let bad: [(&str, String, u16); 9] = [
@@ -320,6 +337,7 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         200,
     )?;
     let before_job = api.job(&alice, &job_id)?;
+    let handled_before = pipeline::handled(api.dev, &job_id).len();
     let re = api.json(
         "POST",
         &format!("/api/dev/redeliver/{job_id}"),
@@ -327,7 +345,23 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         Some("{}"),
         202,
     )?;
-    std::thread::sleep(Duration::from_secs(3));
+    // The Workers log one `bff-handled` line per message they handle: wait until every
+    // redelivered message has been handled before comparing.
+    let expected =
+        handled_before + re["redelivered"].as_u64().context("redelivered count")? as usize;
+    let waited = Instant::now();
+    loop {
+        let now_handled = pipeline::handled(api.dev, &job_id).len();
+        if now_handled >= expected {
+            break;
+        }
+        ensure!(
+            waited.elapsed() < Duration::from_secs(60),
+            "only {} of {expected} messages handled after 60 s",
+            now_handled
+        );
+        std::thread::sleep(Duration::from_millis(100));
+    }
     let after = api.json(
         "GET",
         &format!("/api/dev/counts/{job_id}"),

@@ -7,11 +7,15 @@
 //! - `demo-math`: the math alone on a generated sample, through the `bff` command line.
 //! - `e2e`: the end-to-end test of the Workers under `wrangler dev` (part of `test`).
 //! - `test`: every check CI runs.
-//! - `bench`: performance figures against the named peers (not part of `test`).
+//! - `bench`: performance figures of the math and media code against the named peers (not part
+//!   of `test`).
+//! - `bench-pipeline [RUNS]`: the Workers under `wrangler dev`: POST to completion per stage, D1
+//!   statements per image, module sizes (not part of `test`).
 //! - `golden`: regenerates the reference data the tests compare with.
 //! - `gen-taxonomy-sql`: regenerates `migrations/0003_taxonomy.sql` (the `vlt_attributes` seed).
 
 mod bench;
+mod bench_pipeline;
 mod e2e;
 mod pipeline;
 mod run;
@@ -25,7 +29,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|run [--keep]|demo-math|e2e|test|bench [N ...]|golden|gen-taxonomy-sql>";
+    "usage: cargo xtask <setup|run [--keep]|demo-math|e2e|test|bench [N ...]|bench-pipeline [RUNS]|golden|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -37,6 +41,11 @@ fn main() -> ExitCode {
         Some("e2e") => e2e::run(&root),
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),
+        Some("bench-pipeline") => match args.get(1).map(|a| a.parse::<usize>()) {
+            None => bench_pipeline::run(&root, 5),
+            Some(Ok(runs)) if runs > 0 => bench_pipeline::run(&root, runs),
+            _ => Err(anyhow::anyhow!("RUNS must be a positive number")),
+        },
         Some("golden") => golden(&root),
         Some("gen-taxonomy-sql") => taxonomy_sql::write(&root),
         _ => {

@@ -8,14 +8,12 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
-use crate::workers::{self, Dev, HttpResponse};
+use crate::workers::{self, Built, Dev, HttpResponse};
 
 /// Every function under `functions/`, the gateway first (its config is the served one).
-pub const WORKERS: [&str; 6] = [
-    "gateway", "generate", "embed", "cluster", "select", "coverage",
+pub const WORKERS: [&str; 7] = [
+    "gateway", "prompt", "generate", "embed", "cluster", "select", "coverage",
 ];
-/// The queue consumers, in chain order.
-pub const STAGES: [&str; 5] = ["generate", "embed", "cluster", "select", "coverage"];
 /// How long a job may take before it counts as stuck.
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(240);
 
@@ -23,17 +21,27 @@ pub const JOB_TIMEOUT: Duration = Duration::from_secs(240);
 pub fn configs(root: &Path) -> Vec<PathBuf> {
     let mut configs = vec![root.join("wrangler.toml")];
     configs.extend(
-        STAGES
+        WORKERS[1..]
             .iter()
             .map(|s| root.join("functions").join(s).join("wrangler.toml")),
     );
     configs
 }
 
+/// Every Worker built and running.
+pub struct Started {
+    pub dev: Dev,
+    /// Module sizes of each Worker.
+    pub built: Vec<Built>,
+    pub build_seconds: f64,
+    /// From starting `wrangler dev` to its first answer.
+    pub dev_seconds: f64,
+}
+
 /// Builds every Worker and starts them in one `wrangler dev` on a fresh `state` folder.
-pub fn start(root: &Path, state: &Path, port: Option<u16>) -> Result<(Dev, f64, f64)> {
+pub fn start(root: &Path, state: &Path, port: Option<u16>) -> Result<Started> {
     let build = Instant::now();
-    workers::build_all(root, &WORKERS)?;
+    let built = workers::build_all(root, &WORKERS)?;
     let build_seconds = build.elapsed().as_secs_f64();
     if state.exists() {
         std::fs::remove_dir_all(state)
@@ -41,7 +49,49 @@ pub fn start(root: &Path, state: &Path, port: Option<u16>) -> Result<(Dev, f64, 
     }
     let dev_start = Instant::now();
     let dev = Dev::start(root, &configs(root), port, state)?;
-    Ok((dev, build_seconds, dev_start.elapsed().as_secs_f64()))
+    Ok(Started {
+        dev,
+        built,
+        build_seconds,
+        dev_seconds: dev_start.elapsed().as_secs_f64(),
+    })
+}
+
+/// One message (or prompt call) a stage Worker handled, as its `bff-handled` log line says
+/// (`bff_cloudflare::consumer`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Handled {
+    pub queue: String,
+    pub job_id: String,
+    pub message_id: String,
+    pub d1_statements: u64,
+    pub d1_round_trips: u64,
+}
+
+/// Every `bff-handled` line of wrangler's log about `job_id`, in log order.
+pub fn handled(dev: &Dev, job_id: &str) -> Vec<Handled> {
+    let log = std::fs::read_to_string(dev.log_path()).unwrap_or_default();
+    log.lines()
+        .filter_map(parse_handled)
+        .filter(|h| h.job_id == job_id)
+        .collect()
+}
+
+fn parse_handled(line: &str) -> Option<Handled> {
+    let rest = &line[line.find("bff-handled ")? + "bff-handled ".len()..];
+    let mut words = rest.split_whitespace();
+    let queue = words.next()?.to_string();
+    let mut field = |name: &str| {
+        let word = words.next()?;
+        word.strip_prefix(name)?.strip_prefix('=').map(String::from)
+    };
+    Some(Handled {
+        queue,
+        job_id: field("job")?,
+        message_id: field("message")?,
+        d1_statements: field("d1_statements")?.parse().ok()?,
+        d1_round_trips: field("d1_round_trips")?.parse().ok()?,
+    })
 }
 
 /// A user of the API.
@@ -199,4 +249,27 @@ pub fn timing_line(times: &StageTimes) -> String {
         previous = *at;
     }
     format!("{}; total {:.0} ms", parts.join(", "), times.total_ms)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_handled_lines() {
+        let line = "[wrangler:info] bff-handled bff-embed job=j-1 message=abc d1_statements=7 \
+                    d1_round_trips=4 outcome={\"done\":true}";
+        assert_eq!(
+            parse_handled(line),
+            Some(Handled {
+                queue: "bff-embed".into(),
+                job_id: "j-1".into(),
+                message_id: "abc".into(),
+                d1_statements: 7,
+                d1_round_trips: 4,
+            })
+        );
+        assert_eq!(parse_handled("bff-handled bff-embed job=j-1"), None);
+        assert_eq!(parse_handled("GET /api/generation/j-1 200"), None);
+    }
 }

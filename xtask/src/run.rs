@@ -25,7 +25,8 @@ pub fn main_job(root: &Path, keep: bool) -> Result<()> {
     println!(
         "Designer BFF on Cloudflare Workers (wrangler dev, local D1, R2 and Queues, offline)\n"
     );
-    let (dev, build_s, dev_s) = pipeline::start(root, &state, None)?;
+    let started = pipeline::start(root, &state, None)?;
+    let (dev, build_s, dev_s) = (started.dev, started.build_seconds, started.dev_seconds);
     println!(
         "built {} Workers in {build_s:.1} s; wrangler dev answering at {} after {dev_s:.1} s (log: {})\n",
         pipeline::WORKERS.len(),

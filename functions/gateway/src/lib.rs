@@ -1,16 +1,16 @@
-//! `bff-gateway`: the HTTP API of the pipeline on Cloudflare Workers, the prompt stage, and the
-//! sweep of stalled jobs.
+//! `bff-gateway`: the HTTP API of the pipeline on Cloudflare Workers and the sweep of stalled
+//! jobs.
 //!
-//! The prompt stage (`bff_pipeline::stages::prompt::submit`) runs here, in the request: it is one
-//! D1 read of the user's boosts and preferences, the plan (pure, a few milliseconds) and one D1
-//! batch plus one queue `sendBatch`, so a separate Worker behind a service binding would add a hop
-//! and a second deployment for nothing. Every other stage is its own queue-triggered Worker.
+//! It authenticates, validates and routes; the stages are Workers of their own: the prompt stage
+//! (`bff-prompt`) is called synchronously over the `PROMPT` service binding on
+//! `POST /api/generation` (so that a brief that cannot be planned is still a 422), every later
+//! stage is a queue consumer.
 //!
 //! | route | what it does |
 //! |---|---|
 //! | `GET /` | names the service |
 //! | `GET /api/health-check`, `GET /api/{generation,clusters,diversity,coverage}/health-check` | D1 answers, R2 and the producer bindings exist |
-//! | `POST /api/generation` | validates the request, plans and stores the job, enqueues one `GenerateImage` per variant; 202 |
+//! | `POST /api/generation` | validates the request; the prompt Worker plans and stores the job and enqueues one `GenerateImage` per variant; 202 |
 //! | `GET /api/generation/:id` | status, per-stage progress and, once chosen, the designs |
 //! | `GET /api/generation/:id/images/:image` | the PNG from R2 |
 //! | `GET /api/clusters/:id`, `/api/diversity/:id`, `/api/coverage/:id` | the clustering, the DPP selection, the coverage report with gaps and boosts |
@@ -34,22 +34,28 @@ use bff_cloudflare::d1::{self, Param};
 use bff_cloudflare::{
     bindings, dispatch, http, random_uuid, sql, D1JobStore, QueueDispatcher, R2Blobs,
 };
-use bff_pipeline::api::{ApiError, GenerationRequest, MAX_BODY_BYTES};
+use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
 };
 use bff_pipeline::ports::{Dispatcher, JobStore};
-use bff_pipeline::stages::{prompt, resume};
+use bff_pipeline::stages::resume;
 use bff_pipeline::{queries, JobKey, Timestamp};
 use serde::{Deserialize, Serialize};
+use worker::wasm_bindgen::JsValue;
 use worker::{
-    event, Context, Env, Headers, Request, Response, Result, RouteContext, Router, ScheduleContext,
-    ScheduledEvent,
+    event, Context, Env, Headers, Method, Request, RequestInit, Response, Result, RouteContext,
+    Router, ScheduleContext, ScheduledEvent,
 };
+
+/// The service binding to the prompt Worker (`[[services]]` in `wrangler.toml`).
+const PROMPT_SERVICE: &str = "PROMPT";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    Router::new()
+    let method = req.method().to_string();
+    let path = req.path();
+    let response = Router::new()
         .get("/", |_, _| {
             http::json(200, &serde_json::json!({ "service": "bff-gateway" }))
         })
@@ -71,7 +77,22 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .get_async("/api/dev/counts/:id", dev_counts)
         .post_async("/api/dev/dead-letter/:id", dev_dead_letter)
         .run(req, env)
-        .await
+        .await?;
+    json_router_errors(response, &method, &path)
+}
+
+/// The router answers an unknown path (404) or method (405) in plain text; every answer of the
+/// API is JSON, so those become `ApiError` bodies.
+fn json_router_errors(response: Response, method: &str, path: &str) -> Result<Response> {
+    let status = response.status_code();
+    let is_json = response
+        .headers()
+        .get("Content-Type")?
+        .is_some_and(|t| t.starts_with("application/json"));
+    if is_json || !(status == 404 || status == 405) {
+        return Ok(response);
+    }
+    api_error(&ApiError::no_route(method, path, status == 405))
 }
 
 #[event(scheduled)]
@@ -176,12 +197,13 @@ async fn health_check(ctx: RouteContext<()>) -> Result<Response> {
         .queue(dispatch::producer_binding(bff_pipeline::messages::GENERATE_QUEUE).unwrap_or(""))
         .into();
     let r2_check: Check = ctx.env.bucket(bindings::BLOBS).into();
-    let ok = d1_check.ok && queue_check.ok && r2_check.ok;
+    let prompt_check: Check = ctx.env.service(PROMPT_SERVICE).into();
+    let ok = d1_check.ok && queue_check.ok && r2_check.ok && prompt_check.ok;
     http::json(
         if ok { 200 } else { 503 },
         &serde_json::json!({
             "status": if ok { "ok" } else { "degraded" },
-            "checks": { "d1": d1_check, "queue": queue_check, "r2": r2_check },
+            "checks": { "d1": d1_check, "queue": queue_check, "r2": r2_check, "prompt": prompt_check },
         }),
     )
 }
@@ -199,17 +221,44 @@ async fn submit(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
         )));
     }
     let body = req.bytes().await?;
-    let request = match GenerationRequest::from_json(&body).and_then(|r| r.validate()) {
-        Ok(valid) => valid,
+    let request = match GenerationRequest::from_json(&body) {
+        Ok(request) => request,
         Err(e) => return api_error(&e),
     };
-    let store = D1JobStore::from_env(&ctx.env)?;
-    let dispatch = QueueDispatcher::new(ctx.env.clone());
-    let job_id = random_uuid()?;
-    match prompt::submit(&store, &dispatch, &user_id, &request, &job_id, &now()).await {
-        Ok(submitted) => http::json(202, &submitted.response()),
-        Err(e) => api_error(&e),
+    // Validated here so that bad input costs no hop; the prompt Worker plans and stores.
+    if let Err(e) = request.validate() {
+        return api_error(&e);
     }
+    let call = PlanCall {
+        user_id,
+        job_id: random_uuid()?,
+        request,
+    };
+    let init = RequestInit {
+        method: Method::Post,
+        body: Some(JsValue::from_str(&serde_json::to_string(&call)?)),
+        ..RequestInit::default()
+    };
+    let answered = match ctx.env.service(PROMPT_SERVICE) {
+        Ok(prompt) => prompt.fetch(PlanCall::URL, Some(init)).await,
+        Err(e) => Err(e),
+    };
+    let mut answer = match answered {
+        Ok(answer) => answer,
+        Err(e) => {
+            return api_error(&ApiError::unavailable(format!(
+                "the prompt stage did not answer: {e}"
+            )))
+        }
+    };
+    // The prompt Worker's body is already a `SubmitResponse` or an `ApiError`; pass it on.
+    let status = answer.status_code();
+    let body = answer.text().await?;
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    Ok(Response::ok(body)?
+        .with_status(status)
+        .with_headers(headers))
 }
 
 /// The job key of the `:id` route parameter for the user (ids are checked by the store's

@@ -90,11 +90,19 @@ pub async fn consume<T>(
             }
             continue;
         }
+        let before = crate::d1::meter();
         match stage.handle(&adapters, &message, &now).await {
             Ok(outcome) => {
+                let cost = crate::d1::meter() - before;
+                // One line per handled message, read by the pipeline benchmark and the e2e
+                // redelivery check: `bff-handled <queue> job=<id> message=<id> d1_statements=<n>
+                // d1_round_trips=<n> outcome=<json>`.
                 worker::console_log!(
-                    "{queue_name} {}: {}",
+                    "bff-handled {queue_name} job={} message={} d1_statements={} d1_round_trips={} outcome={}",
                     message.key().job_id,
+                    raw.id(),
+                    cost.statements,
+                    cost.round_trips,
                     serde_json::to_string(&outcome).unwrap_or_default()
                 );
                 raw.ack();

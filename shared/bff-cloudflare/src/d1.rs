@@ -1,6 +1,11 @@
 //! D1 (SQLite) with typed parameters: [`execute`], [`first`], [`all`] and the atomic [`batch`].
 //!
 //! Statements use anonymous (`?`) or numbered (`?1`) parameters; D1 does not support named ones.
+//!
+//! Every call is metered ([`meter`]): statements run and round trips to D1 (a batch is one round
+//! trip), so that a Worker can report what each message or request cost.
+
+use std::cell::Cell;
 
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
@@ -72,6 +77,47 @@ impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
     }
 }
 
+/// D1 work done by this isolate since it started; subtract two readings for the cost of what
+/// happened between them.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct D1Meter {
+    /// SQL statements run (each statement of a batch counts).
+    pub statements: u64,
+    /// Calls to D1 (a batch is one).
+    pub round_trips: u64,
+}
+
+impl std::ops::Sub for D1Meter {
+    type Output = D1Meter;
+    fn sub(self, earlier: D1Meter) -> D1Meter {
+        D1Meter {
+            statements: self.statements.saturating_sub(earlier.statements),
+            round_trips: self.round_trips.saturating_sub(earlier.round_trips),
+        }
+    }
+}
+
+thread_local! {
+    // A Worker isolate runs one thread; concurrent requests of one isolate interleave at awaits,
+    // so a difference of two readings is exact only when one message is handled at a time (as
+    // the queue consumer does).
+    static METER: Cell<D1Meter> = const { Cell::new(D1Meter { statements: 0, round_trips: 0 }) };
+}
+
+/// The current reading.
+pub fn meter() -> D1Meter {
+    METER.with(Cell::get)
+}
+
+fn count(statements: usize) {
+    METER.with(|m| {
+        let mut v = m.get();
+        v.statements += statements as u64;
+        v.round_trips += 1;
+        m.set(v);
+    });
+}
+
 /// The database bound as `binding` (normally [`crate::bindings::DB`]).
 pub fn database(env: &Env, binding: &str) -> Result<D1Database> {
     env.d1(binding)
@@ -85,6 +131,7 @@ pub fn statement(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result<D1P
 
 /// Runs a statement that returns no rows; returns how many rows it changed.
 pub async fn execute(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result<usize> {
+    count(1);
     let result = statement(db, sql, params)?.run().await?;
     changes(&result)
 }
@@ -95,6 +142,7 @@ pub async fn first<T: DeserializeOwned>(
     sql: &str,
     params: &[Param<'_>],
 ) -> Result<Option<T>> {
+    count(1);
     statement(db, sql, params)?.first::<T>(None).await
 }
 
@@ -104,6 +152,7 @@ pub async fn all<T: DeserializeOwned>(
     sql: &str,
     params: &[Param<'_>],
 ) -> Result<Vec<T>> {
+    count(1);
     let result = statement(db, sql, params)?.all().await?;
     if let Some(error) = result.error() {
         return Err(worker::Error::RustError(format!("D1: {error}")));
@@ -113,6 +162,7 @@ pub async fn all<T: DeserializeOwned>(
 
 /// Runs the statements in one transaction (all or none); returns the rows each one changed.
 pub async fn batch(db: &D1Database, statements: Vec<D1PreparedStatement>) -> Result<Vec<usize>> {
+    count(statements.len());
     let results = db.batch(statements).await?;
     results.iter().map(changes).collect()
 }

@@ -2,8 +2,10 @@
 //!
 //! A request body is read by [`GenerationRequest::from_json`] (size limit, JSON, unknown fields
 //! refused) and checked by [`GenerationRequest::validate`] into a [`ValidGeneration`], the only
-//! form the prompt stage accepts: past the gateway nothing re-checks a request. Every refusal is an
-//! [`ApiError`] that says which field was wrong and serialises as the response body.
+//! form the prompt stage accepts. The gateway checks it before anything else; the prompt Worker,
+//! which receives it in a [`PlanCall`], checks it again with the same pure function rather than
+//! trust bytes it did not check. Every refusal is an [`ApiError`] that says which field was wrong
+//! and serialises as the response body.
 //!
 //! Status codes: 400 for a body that is not the expected JSON (syntax, types, unknown fields),
 //! 413 for a body over [`MAX_BODY_BYTES`], 422 for well-formed values that cannot be served (a
@@ -78,6 +80,21 @@ impl ApiError {
     /// 404: nothing of this user's under that id.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, "not_found", message)
+    }
+
+    /// 405: the path exists, not with this method.
+    pub fn method_not_allowed(message: impl Into<String>) -> Self {
+        Self::new(405, "method_not_allowed", message)
+    }
+
+    /// The answer for a request no route matches: 404, or 405 when `path_exists` with another
+    /// method.
+    pub fn no_route(method: &str, path: &str, path_exists: bool) -> Self {
+        if path_exists {
+            Self::method_not_allowed(format!("{method} is not supported on {path}"))
+        } else {
+            Self::not_found(format!("no route for {method} {path}"))
+        }
     }
 
     /// 409: the id is taken by a different request.
@@ -335,6 +352,25 @@ pub struct SubmitResponse {
     pub created: bool,
     /// Brief and plan warnings.
     pub warnings: Vec<String>,
+}
+
+/// The gateway's call to the prompt Worker (over a service binding; the prompt Worker has no
+/// public route): plan and store the job `job_id` of `user_id`, whom the gateway authenticated,
+/// from `request`, which it validated. Answered with a [`SubmitResponse`] (202) or an
+/// [`ApiError`] with its status.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanCall {
+    pub user_id: String,
+    pub job_id: String,
+    pub request: GenerationRequest,
+}
+
+impl PlanCall {
+    /// The URL the gateway calls on the prompt Worker's service binding (the host is ignored by
+    /// a binding; the path is the only route the prompt Worker answers).
+    pub const URL: &'static str = "https://bff-prompt.internal/plan";
+    pub const PATH: &'static str = "/plan";
 }
 
 /// A stage of the chain, as progress reports it.
