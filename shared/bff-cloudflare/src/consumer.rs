@@ -5,7 +5,7 @@
 //! | handler result | what happens to the message |
 //! |---|---|
 //! | `Ok(outcome)` | acknowledged |
-//! | `Err(Retryable)` | retried; after `max_retries` the queue moves it to the stage's dead-letter queue |
+//! | `Err(Retryable)` | retried after a back-off ([`backoff_seconds`]); after `max_retries` the queue moves it to the stage's dead-letter queue |
 //! | `Err(Permanent)` | [`give_up`](bff_pipeline::stages::give_up) (the variant or the job fails), then acknowledged |
 //! | body that does not decode | recorded in `dead_letters`, acknowledged (retrying the same bytes cannot help) |
 //!
@@ -121,8 +121,49 @@ pub async fn consume<T>(
 }
 
 fn retry(raw: &RawMessage, queue_name: &str, error: &StageError) {
-    worker::console_error!("{queue_name} message {}: {error}; retrying", raw.id());
-    raw.retry();
+    let age_ms = worker::Date::now().as_millis() as i64 - raw.timestamp().as_millis() as i64;
+    let delay = backoff_seconds(age_ms);
+    worker::console_error!(
+        "{queue_name} message {}: {error}; retrying in {delay} s",
+        raw.id()
+    );
+    raw.retry_with_options(
+        &worker::QueueRetryOptionsBuilder::new()
+            .with_delay_seconds(delay)
+            .build(),
+    );
+}
+
+/// Longest delay before a retry.
+pub const MAX_BACKOFF_SECONDS: u32 = 300;
+
+/// The delay before retrying a message first sent `age_ms` ago: as long as it has already been
+/// waiting, at least 1 s and at most [`MAX_BACKOFF_SECONDS`]. The binding does not expose a
+/// message's attempt count, but its age doubles with every retry this way (1, 2, 4, 8 s...), which
+/// is exponential back-off without it.
+pub fn backoff_seconds(age_ms: i64) -> u32 {
+    let age_s = (age_ms.max(0) as f64 / 1000.0).ceil() as u32;
+    age_s.clamp(1, MAX_BACKOFF_SECONDS)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_the_retries() {
+        // The first retry right after sending, then each one after the previous delay.
+        let mut age_ms = 0;
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            let delay = backoff_seconds(age_ms);
+            delays.push(delay);
+            age_ms += i64::from(delay) * 1000;
+        }
+        assert_eq!(delays, [1, 1, 2, 4, 8]);
+        assert_eq!(backoff_seconds(-5_000), 1);
+        assert_eq!(backoff_seconds(10_000_000), MAX_BACKOFF_SECONDS);
+    }
 }
 
 async fn refuse(
