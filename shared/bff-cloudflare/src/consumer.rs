@@ -146,26 +146,6 @@ pub fn backoff_seconds(age_ms: i64) -> u32 {
     age_s.clamp(1, MAX_BACKOFF_SECONDS)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn backoff_doubles_with_the_retries() {
-        // The first retry right after sending, then each one after the previous delay.
-        let mut age_ms = 0;
-        let mut delays = Vec::new();
-        for _ in 0..5 {
-            let delay = backoff_seconds(age_ms);
-            delays.push(delay);
-            age_ms += i64::from(delay) * 1000;
-        }
-        assert_eq!(delays, [1, 1, 2, 4, 8]);
-        assert_eq!(backoff_seconds(-5_000), 1);
-        assert_eq!(backoff_seconds(10_000_000), MAX_BACKOFF_SECONDS);
-    }
-}
-
 async fn refuse(
     store: &D1JobStore,
     queue_name: &str,
@@ -224,5 +204,25 @@ async fn record(
     .await
     {
         worker::console_error!("{queue_name}: could not record dead letter {id}: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_with_the_retries() {
+        // The first retry right after sending, then each one after the previous delay.
+        let mut age_ms = 0;
+        let mut delays = Vec::new();
+        for _ in 0..5 {
+            let delay = backoff_seconds(age_ms);
+            delays.push(delay);
+            age_ms += i64::from(delay) * 1000;
+        }
+        assert_eq!(delays, [1, 1, 2, 4, 8]);
+        assert_eq!(backoff_seconds(-5_000), 1);
+        assert_eq!(backoff_seconds(10_000_000), MAX_BACKOFF_SECONDS);
     }
 }
