@@ -1,5 +1,5 @@
 //! Stage 1-2, prompt: from a validated request to a stored plan and one `GenerateImage` per
-//! variant. Called by the gateway on `POST /api/generation`, so its errors are [`ApiError`]s.
+//! variant. Run by the prompt Worker for the gateway's `POST /api/generation`, so its errors are [`ApiError`]s.
 //!
 //! The plan is drawn by `bff_domain::prompt::plan_designs` with the user's learned preference
 //! weights and coverage-gap boosts, seeded from the job id: the same job id, request and user
