@@ -16,6 +16,7 @@ pub fn producer_binding(queue_name: &str) -> Option<&'static str> {
         messages::CLUSTER_QUEUE => "CLUSTER_QUEUE",
         messages::SELECT_QUEUE => "SELECT_QUEUE",
         messages::COVERAGE_QUEUE => "COVERAGE_QUEUE",
+        messages::LEARN_QUEUE => "LEARN_QUEUE",
         _ => return None,
     })
 }
@@ -78,6 +79,7 @@ mod tests {
             messages::CLUSTER_QUEUE,
             messages::SELECT_QUEUE,
             messages::COVERAGE_QUEUE,
+            messages::LEARN_QUEUE,
         ] {
             assert!(producer_binding(q).is_some(), "{q}");
         }

@@ -22,6 +22,7 @@
 //! | [`ClusterJob`] | [`CLUSTER_QUEUE`] | [`CLUSTER_DLQ`] | `stages::cluster` |
 //! | [`SelectDesigns`] | [`SELECT_QUEUE`] | [`SELECT_DLQ`] | `stages::select` |
 //! | [`MeasureCoverage`] | [`COVERAGE_QUEUE`] | [`COVERAGE_DLQ`] | `stages::coverage` |
+//! | [`LearnFromFeedback`] | [`LEARN_QUEUE`] | [`LEARN_DLQ`] | `stages::learn` |
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
@@ -36,6 +37,7 @@ pub const EMBED_QUEUE: &str = "bff-embed";
 pub const CLUSTER_QUEUE: &str = "bff-cluster";
 pub const SELECT_QUEUE: &str = "bff-select";
 pub const COVERAGE_QUEUE: &str = "bff-coverage";
+pub const LEARN_QUEUE: &str = "bff-learn";
 
 /// Where a message goes after its last failed attempt; its consumer calls
 /// [`stages::give_up`](crate::stages::give_up) so that the job completes (partially) or fails
@@ -45,6 +47,7 @@ pub const EMBED_DLQ: &str = "bff-embed-dlq";
 pub const CLUSTER_DLQ: &str = "bff-cluster-dlq";
 pub const SELECT_DLQ: &str = "bff-select-dlq";
 pub const COVERAGE_DLQ: &str = "bff-coverage-dlq";
+pub const LEARN_DLQ: &str = "bff-learn-dlq";
 
 /// Why a message body was refused. Always permanent: retrying the same bytes cannot help.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
@@ -248,6 +251,47 @@ job_message!(
     COVERAGE_DLQ
 );
 
+/// Learn from one revision of a piece of feedback. Sent by `feedback::submit` after the feedback
+/// is stored, and again by the sweep for feedback whose revision has not been learned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LearnFromFeedback {
+    /// Always [`MESSAGE_VERSION`].
+    pub v: u32,
+    pub job_id: String,
+    pub user_id: String,
+    pub feedback_id: String,
+    /// The feedback's revision when it was sent (re-rating raises it).
+    pub revision: u32,
+}
+
+impl LearnFromFeedback {
+    pub fn new(key: &JobKey, feedback_id: impl Into<String>, revision: u32) -> Self {
+        Self {
+            v: MESSAGE_VERSION,
+            job_id: key.job_id.clone(),
+            user_id: key.user_id.clone(),
+            feedback_id: feedback_id.into(),
+            revision,
+        }
+    }
+}
+
+impl QueueMessage for LearnFromFeedback {
+    const QUEUE: &'static str = LEARN_QUEUE;
+    const DEAD_LETTER_QUEUE: &'static str = LEARN_DLQ;
+
+    fn key(&self) -> JobKey {
+        JobKey::new(&self.user_id, &self.job_id)
+    }
+}
+
+impl From<LearnFromFeedback> for Message {
+    fn from(m: LearnFromFeedback) -> Self {
+        Message::LearnFromFeedback(m)
+    }
+}
+
 /// Any message, for code that sends or dead-letters several kinds (the [`Dispatcher`] port, the
 /// dead-letter consumer). Serialises as the bare body of its variant: the queue, not a tag, says
 /// what it is.
@@ -261,6 +305,7 @@ pub enum Message {
     ClusterJob(ClusterJob),
     SelectDesigns(SelectDesigns),
     MeasureCoverage(MeasureCoverage),
+    LearnFromFeedback(LearnFromFeedback),
 }
 
 impl Message {
@@ -272,6 +317,7 @@ impl Message {
             Message::ClusterJob(_) => ClusterJob::QUEUE,
             Message::SelectDesigns(_) => SelectDesigns::QUEUE,
             Message::MeasureCoverage(_) => MeasureCoverage::QUEUE,
+            Message::LearnFromFeedback(_) => LearnFromFeedback::QUEUE,
         }
     }
 
@@ -283,6 +329,7 @@ impl Message {
             Message::ClusterJob(_) => ClusterJob::DEAD_LETTER_QUEUE,
             Message::SelectDesigns(_) => SelectDesigns::DEAD_LETTER_QUEUE,
             Message::MeasureCoverage(_) => MeasureCoverage::DEAD_LETTER_QUEUE,
+            Message::LearnFromFeedback(_) => LearnFromFeedback::DEAD_LETTER_QUEUE,
         }
     }
 
@@ -293,6 +340,7 @@ impl Message {
             Message::ClusterJob(m) => m.key(),
             Message::SelectDesigns(m) => m.key(),
             Message::MeasureCoverage(m) => m.key(),
+            Message::LearnFromFeedback(m) => m.key(),
         }
     }
 
@@ -304,6 +352,7 @@ impl Message {
             Message::ClusterJob(m) => m.encode(),
             Message::SelectDesigns(m) => m.encode(),
             Message::MeasureCoverage(m) => m.encode(),
+            Message::LearnFromFeedback(m) => m.encode(),
         }
     }
 
@@ -315,6 +364,7 @@ impl Message {
             CLUSTER_QUEUE | CLUSTER_DLQ => ClusterJob::decode(json)?.into(),
             SELECT_QUEUE | SELECT_DLQ => SelectDesigns::decode(json)?.into(),
             COVERAGE_QUEUE | COVERAGE_DLQ => MeasureCoverage::decode(json)?.into(),
+            LEARN_QUEUE | LEARN_DLQ => LearnFromFeedback::decode(json)?.into(),
             _ => {
                 return Err(MessageError::UnknownQueue {
                     queue: queue.chars().take(64).collect(),
@@ -362,10 +412,11 @@ mod tests {
             ClusterJob::new(&key()).into(),
             SelectDesigns::new(&key()).into(),
             MeasureCoverage::new(&key()).into(),
+            LearnFromFeedback::new(&key(), "fb-1", 2).into(),
         ];
         let mut queues: Vec<&str> = messages.iter().map(Message::queue).collect();
         queues.dedup();
-        assert_eq!(queues.len(), 5, "one queue per message type");
+        assert_eq!(queues.len(), 6, "one queue per message type");
         for m in &messages {
             assert_eq!(Message::decode(m.queue(), &m.encode()).as_ref(), Ok(m));
             assert_eq!(

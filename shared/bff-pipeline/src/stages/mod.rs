@@ -265,6 +265,14 @@ pub async fn give_up(
             };
             fail_variant(store, dispatch, &key, image.variant, reason, now).await
         }
+        // Nothing waits on learning: the feedback stays stored with its revision unlearned, and the
+        // sweep sends it again later.
+        Message::LearnFromFeedback(m) => Ok(StageOutcome::Skipped {
+            reason: format!(
+                "feedback {} revision {} not learned: {reason}",
+                m.feedback_id, m.revision
+            ),
+        }),
         Message::ClusterJob(_) | Message::SelectDesigns(_) | Message::MeasureCoverage(_) => {
             let stage = match message {
                 Message::ClusterJob(_) => "clustering",
@@ -361,6 +369,12 @@ where
             Message::ClusterJob(m) => cluster::handle(self.store, self.dispatch, m, now).await,
             Message::SelectDesigns(m) => select::handle(self.store, self.dispatch, m, now).await,
             Message::MeasureCoverage(m) => coverage::handle(self.store, m, now).await,
+            // Learning reads the feedback port, which these ports do not include.
+            Message::LearnFromFeedback(_) => Err(StageError::Permanent(Permanent::BadMessage(
+                MessageError::UnknownQueue {
+                    queue: crate::messages::LEARN_QUEUE.to_string(),
+                },
+            ))),
         }
     }
 
