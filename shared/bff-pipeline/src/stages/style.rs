@@ -5,27 +5,30 @@
 //!
 //! Its name says what sets the cluster apart from the job's other clusters, the way a designer
 //! would tell them apart: in a job of dresses, "dress" tells nothing, "wrap midi dress in
-//! terracotta" or "maxi dress in olive, stripes" does. The rule ([`style_names`]):
+//! terracotta" or "maxi dress in neutral tones, stripes" does. The rule ([`style_names`]):
 //!
-//! - A value can be named when at least half of the cluster shows it ([`NAME_SHARE`]). Names
-//!   are therefore true of most of the cluster.
+//! - A value can be named when at least half of the cluster shows it ([`NAME_SHARE`]), so a
+//!   name is true of most of its cluster. Besides the drawn values, an image shows each palette
+//!   one of its colours belongs to (the taxonomy's palette rules: cream, beige and khaki are
+//!   neutral), so that a cluster whose colours are spread over one family still has a colour.
 //! - Its contrast is its share in the cluster minus its share among the rest of the job's images.
 //!   A value is distinguishing when its contrast is at least [`NAME_CONTRAST`]; a name uses the
-//!   [`NAME_PARTS`] most distinguishing values (one per category, two colours). With a single
-//!   cluster the rest is empty and the most shared values are named.
+//!   [`NAME_PARTS`] most distinguishing values (one per category; two colours or one palette).
+//!   With a single cluster the rest is empty and the most shared values are named.
 //! - The garment most of the cluster shows is the head noun, distinguishing or not ("dress").
 //! - Word order: silhouette, length, garment, "in" the colours, then pattern (not solid),
 //!   neckline, sleeve and waist after commas: "wrap midi dress in rust and cream, stripes".
-//! - Two clusters that read alike each add their next most distinguishing nameable value (even
-//!   below the contrast bar) until they differ; only when both run out does the later cluster get
-//!   a number, "dress (2)". A cluster with nothing nameable is "style N".
+//! - Two clusters that read alike each add their next most distinguishing nameable value that
+//!   the other does not also show by half (even below the contrast bar) until they differ; only
+//!   when nothing is left does the later cluster get a number, "gown (2)". A cluster with
+//!   nothing nameable is "style N".
 //!
 //! Everything is ordered (ties by category order and value id), so the same clusters always get
 //! the same names.
 
 use std::collections::BTreeMap;
 
-use bff_domain::{AttributeValue, Taxonomy};
+use bff_domain::{AttributeValue, Rule, Taxonomy, ValueSet};
 
 use crate::ports::DominantAttribute;
 
@@ -77,6 +80,20 @@ pub fn style_profile(taxonomy: &Taxonomy, members: &[&[AttributeValue]]) -> Vec<
 /// Names for the clusters of one job, in cluster order; see the module docs. `clusters` holds,
 /// per cluster, the drawn values of each of its images.
 pub fn style_names(taxonomy: &Taxonomy, clusters: &[Vec<&[AttributeValue]>]) -> Vec<String> {
+    let families = palettes(taxonomy);
+    let shown: Vec<Vec<Vec<AttributeValue>>> = clusters
+        .iter()
+        .map(|members| {
+            members
+                .iter()
+                .map(|drawn| with_palettes(drawn, &families))
+                .collect()
+        })
+        .collect();
+    let clusters: Vec<Vec<&[AttributeValue]>> = shown
+        .iter()
+        .map(|members| members.iter().map(Vec::as_slice).collect())
+        .collect();
     let counts: Vec<BTreeMap<&AttributeValue, u32>> = clusters
         .iter()
         .map(|members| value_counts(members))
@@ -121,49 +138,48 @@ pub fn style_names(taxonomy: &Taxonomy, clusters: &[Vec<&[AttributeValue]>]) -> 
                     .then(part_rank(&a.category).cmp(&part_rank(&b.category)))
                     .then(a.value.cmp(&b.value))
             });
-            // One value per category (two colours), most distinguishing first.
-            let mut parts: Vec<(&AttributeValue, f64)> = Vec::new();
-            for (a, _, contrast) in candidates {
-                let limit = if a.category == "colour" { 2 } else { 1 };
-                if parts
-                    .iter()
-                    .filter(|(p, _)| p.category == a.category)
-                    .count()
-                    < limit
-                {
-                    parts.push((a, contrast));
+            let mut parts = Vec::new();
+            for (a, _, contrast) in &candidates {
+                if *contrast >= NAME_CONTRAST && parts.len() < NAME_PARTS && fits(&parts, a) {
+                    parts.push(*a);
                 }
             }
-            let distinguishing = parts
-                .iter()
-                .filter(|(_, contrast)| *contrast >= NAME_CONTRAST)
-                .count()
-                .min(NAME_PARTS);
             Naming {
                 noun,
-                parts: parts.into_iter().map(|(a, _)| a).collect(),
-                used: distinguishing,
+                candidates: candidates.into_iter().map(|(a, _, _)| a).collect(),
+                parts,
             }
         })
         .collect();
 
-    // Names that collide take their next most distinguishing value until they differ.
-    let mut used: Vec<usize> = namings.iter().map(|n| n.used).collect();
+    // Names that collide take their next most distinguishing value that the clusters they
+    // collide with do not all share, until they differ or run out.
+    let mut parts: Vec<Vec<&AttributeValue>> = namings.iter().map(|n| n.parts.clone()).collect();
     let mut names: Vec<String>;
     loop {
         names = namings
             .iter()
-            .zip(&used)
-            .map(|(n, &used)| phrase(taxonomy, n.noun, &n.parts[..used]))
+            .zip(&parts)
+            .map(|(n, parts)| phrase(taxonomy, n.noun, parts))
             .collect();
         let mut grew = false;
         for (c, name) in names.iter().enumerate() {
-            let collides = names
+            let alike: Vec<&Naming> = names
                 .iter()
                 .enumerate()
-                .any(|(o, other)| o != c && other == name);
-            if collides && used[c] < namings[c].parts.len() {
-                used[c] += 1;
+                .filter(|(o, other)| *o != c && *other == name)
+                .map(|(o, _)| &namings[o])
+                .collect();
+            if alike.is_empty() {
+                continue;
+            }
+            let next = namings[c].candidates.iter().find(|a| {
+                !parts[c].contains(a)
+                    && fits(&parts[c], a)
+                    && !alike.iter().all(|o| o.candidates.contains(a))
+            });
+            if let Some(a) = next {
+                parts[c].push(a);
                 grew = true;
             }
         }
@@ -198,16 +214,28 @@ struct Naming<'a> {
     /// The garment most of the cluster shows: the head of the name.
     noun: Option<&'a AttributeValue>,
     /// Values at least half the cluster shows, most distinguishing first.
+    candidates: Vec<&'a AttributeValue>,
+    /// The distinguishing ones a name uses before any collision.
     parts: Vec<&'a AttributeValue>,
-    /// How many of `parts` the name uses.
-    used: usize,
+}
+
+/// Whether a name with `parts` has room for `a`: one value per category, but two colours or
+/// one palette.
+fn fits(parts: &[&AttributeValue], a: &AttributeValue) -> bool {
+    let taken = |c: &str| parts.iter().filter(|p| p.category == c).count();
+    match a.category.as_str() {
+        "colour" => taken("colour") < 2 && taken("palette") == 0,
+        "palette" => taken("palette") == 0 && taken("colour") == 0,
+        c => taken(c) == 0,
+    }
 }
 
 /// Categories a name may mention besides the garment, in the order it reads them.
-const PARTS: [&str; 7] = [
+const PARTS: [&str; 8] = [
     "silhouette",
     "length",
     "colour",
+    "palette",
     "pattern",
     "neckline",
     "sleeve",
@@ -216,6 +244,42 @@ const PARTS: [&str; 7] = [
 
 fn part_rank(category: &str) -> Option<usize> {
     PARTS.iter().position(|c| *c == category)
+}
+
+/// The taxonomy's palettes with the colours they imply (neutral: black, white, cream, ...).
+fn palettes(taxonomy: &Taxonomy) -> Vec<(AttributeValue, &ValueSet)> {
+    taxonomy
+        .rules()
+        .iter()
+        .filter_map(|rule| match rule {
+            Rule::Implies { when, then, .. }
+                if when.category == "palette" && then.category == "colour" =>
+            {
+                Some((when, then))
+            }
+            _ => None,
+        })
+        .flat_map(|(when, then)| {
+            when.values
+                .iter()
+                .flatten()
+                .map(move |p| (AttributeValue::new("palette", p), then))
+        })
+        .collect()
+}
+
+/// The drawn values plus the palettes one of the drawn colours belongs to.
+fn with_palettes(
+    drawn: &[AttributeValue],
+    families: &[(AttributeValue, &ValueSet)],
+) -> Vec<AttributeValue> {
+    let mut shown = drawn.to_vec();
+    for (palette, colours) in families {
+        if !shown.contains(palette) && drawn.iter().any(|a| colours.contains(a)) {
+            shown.push(palette.clone());
+        }
+    }
+    shown
 }
 
 /// Images per value, each image counting a value once.
@@ -252,7 +316,15 @@ fn phrase(taxonomy: &Taxonomy, noun: Option<&AttributeValue>, parts: &[&Attribut
     };
     let mut head = [of("silhouette"), of("length")].concat();
     head.extend(noun.map(label));
-    let colours = of("colour");
+    // "Jewel tones" and "brights" read as they are; "neutral" becomes "neutral tones".
+    let palette = of("palette").into_iter().map(|p| {
+        if p.ends_with('s') {
+            p
+        } else {
+            format!("{p} tones")
+        }
+    });
+    let colours: Vec<String> = of("colour").into_iter().chain(palette).collect();
     let mut name = head.join(" ");
     if !colours.is_empty() {
         let colours = colours.join(" and ");
@@ -264,7 +336,7 @@ fn phrase(taxonomy: &Taxonomy, noun: Option<&AttributeValue>, parts: &[&Attribut
     }
     for a in parts
         .iter()
-        .filter(|a| part_rank(&a.category) > part_rank("colour"))
+        .filter(|a| part_rank(&a.category) > part_rank("palette"))
     {
         if !name.is_empty() {
             name.push_str(", ");
@@ -322,8 +394,8 @@ mod tests {
         assert_eq!(profile[0].share, 1.0);
         assert_eq!(
             style_names(t, &[vec![&one, &two, &three]]),
-            ["a-line midi dress in terracotta"],
-            "alone, a cluster is named by its most shared values"
+            ["a-line midi dress in autumnal tones"],
+            "alone, a cluster is named by its most shared values: all three are autumnal"
         );
     }
 
@@ -383,6 +455,24 @@ mod tests {
     }
 
     #[test]
+    fn colours_spread_over_a_palette_are_named_by_it() {
+        let t = Taxonomy::embedded();
+        let dresses = |colours: &[&str]| -> Vec<Vec<AttributeValue>> {
+            colours
+                .iter()
+                .map(|c| vec![a("garment_type", "dress"), a("colour", c)])
+                .collect()
+        };
+        let light = dresses(&["cream", "beige", "khaki", "cream", "ivory"]);
+        let deep = dresses(&["rust", "brown", "terracotta", "mustard"]);
+        assert_eq!(
+            style_names(t, &clusters(&[light, deep])),
+            ["dress in neutral tones", "dress in autumnal tones"],
+            "no colour is shown by half of either cluster"
+        );
+    }
+
+    #[test]
     fn names_that_collide_take_their_next_value_then_a_number() {
         let t = Taxonomy::embedded();
         let dress = |length: &'static str, colour: &'static str, sleeves: &[&'static str]| {
@@ -434,11 +524,15 @@ mod tests {
     fn names_are_deterministic_and_ignore_member_order() {
         let t = Taxonomy::embedded();
         let mut first = images(2, &[("garment_type", "dress"), ("colour", "sage")]);
-        first.extend(images(2, &[("garment_type", "dress"), ("colour", "cream")]));
+        first.extend(images(2, &[("garment_type", "dress"), ("colour", "navy")]));
         let second = images(4, &[("garment_type", "skirt"), ("colour", "rust")]);
         let groups = [first.clone(), second.clone()];
         let names = style_names(t, &clusters(&groups));
-        assert_eq!(names, ["dress in cream and sage", "skirt in rust"]);
+        assert_eq!(
+            names,
+            ["dress in navy and sage", "skirt in rust"],
+            "navy and sage share no palette"
+        );
         assert_eq!(names, style_names(t, &clusters(&groups)));
         first.reverse();
         assert_eq!(names, style_names(t, &clusters(&[first, second])));
