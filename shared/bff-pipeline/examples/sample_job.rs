@@ -48,10 +48,19 @@ fn main() {
     println!("brief: {brief}\njob: {job}, status {}", t.jobs[&job].status);
     let mut images: Vec<_> = t.images.values().collect();
     images.sort_by_key(|i| i.variant);
-    println!("\nquality per image:");
+    println!("\nimage, quality, style, drawn values:");
     for i in &images {
+        let style = t
+            .cluster_assignments
+            .get(&i.image_id)
+            .map_or_else(|| "-".to_string(), |a| a.cluster.to_string());
         let drawn: Vec<&str> = i.drawn.iter().map(|a| a.value.as_str()).collect();
-        println!("  {:>2}  {:.3}  {}", i.variant, i.quality, drawn.join(", "));
+        println!(
+            "  {:>2}  {:.3}  {style}  {}",
+            i.variant,
+            i.quality,
+            drawn.join(", ")
+        );
     }
     let mut q: Vec<f64> = images.iter().map(|i| i.quality).collect();
     q.sort_by(f64::total_cmp);
