@@ -47,6 +47,7 @@ impl ImageProvider for SketchProvider {
                 "seed": request.seed.to_string(),
             }),
             drawn: Some(sketch.drawn),
+            approximated: sketch.approximated,
             quality: None,
             png: sketch.png,
         })

@@ -61,6 +61,21 @@ fn a_job_runs_through_every_stage() {
         t.images.values().any(|i| i.quality > 0.5),
         "the renderer draws most renderable values"
     );
+    // Stand-ins count half, and a print drawn as the florals the brief excludes halves the
+    // score: qualities differ and straddle the standout mark.
+    let qualities: BTreeSet<u64> = t.images.values().map(|i| i.quality.to_bits()).collect();
+    assert!(qualities.len() >= 3, "{qualities:?}");
+    assert!(t.images.values().any(|i| i.quality < 0.75));
+    assert!(t.images.values().any(|i| i.quality >= 0.75));
+    for image in t.images.values() {
+        if image
+            .drawn
+            .iter()
+            .any(|a| a.value == "botanical" || a.value == "toile")
+        {
+            assert!(image.quality < 0.5, "shows florals: {image:?}");
+        }
+    }
 
     // Embed: 512-d, unit length.
     assert_eq!(t.embeddings.len(), 18);
@@ -93,6 +108,10 @@ fn a_job_runs_through_every_stage() {
         names.len(),
         t.style_profiles.len(),
         "names are distinct: {names:?}"
+    );
+    assert!(
+        names.iter().all(|n| *n != "dress" && !n.ends_with(')')),
+        "every cluster is named by what sets it apart, not by the garment all share: {names:?}"
     );
     assert_eq!(t.cluster_assignments.len(), 18);
 

@@ -7,7 +7,9 @@
 //! with its seams, and returns it as a PNG. It is a sketch renderer (`bff-sketch-renderer/1`),
 //! not a generative model: it draws only what its vocabulary ([`VOCABULARY`]) covers and says
 //! so, listing every requested attribute either in [`Sketch::drawn`] or in
-//! [`Sketch::not_drawn`], so that coverage is measured on what the picture really shows.
+//! [`Sketch::not_drawn`], so that coverage is measured on what the picture really shows. Drawn
+//! values it has no shape of its own for are drawn as the nearest one it knows ([`APPROXIMATIONS`])
+//! and listed again in [`Sketch::approximated`].
 //!
 //! Like `bff-math`, it is pure: no clock, entropy, network or file system. The same request
 //! gives the same PNG bytes; the seed varies details (proportions by a few per cent, motif
@@ -117,8 +119,21 @@ pub struct Sketch {
     /// draw (fabric, occasion, ...), unknown values, values that conflict with an earlier one or
     /// do not apply to the garment; in request order.
     pub not_drawn: Vec<AttributeValue>,
+    /// The values of [`Sketch::drawn`] shown only as a stand-in (a leopard print drawn as a
+    /// generic animal print), in request order.
+    pub approximated: Vec<Approximation>,
     /// Always [`RENDERER`].
     pub renderer: &'static str,
+}
+
+/// A drawn value the renderer has no shape of its own for, and the value it drew instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Approximation {
+    /// The requested value, as listed in [`Sketch::drawn`].
+    pub value: AttributeValue,
+    /// The id of the value of the same category that the picture shows ([`drawable_id`]).
+    pub drawn_as: String,
 }
 
 /// Why a sketch could not be drawn.
@@ -165,12 +180,24 @@ pub fn render_sketch(request: &SketchRequest) -> Result<Sketch, RenderError> {
     let figure = garment::build(&resolved.design, request.seed);
     let pixmap = paint::paint(&figure, &resolved.design, width, height, request.seed)?;
     let png = paint::encode_png(&pixmap)?;
+    let approximated = resolved
+        .drawn
+        .iter()
+        .filter_map(|a| {
+            let drawn_as = drawable_id(&a.category, &a.value);
+            (drawn_as != a.value).then(|| Approximation {
+                value: a.clone(),
+                drawn_as: drawn_as.to_string(),
+            })
+        })
+        .collect();
     Ok(Sketch {
         png,
         width,
         height,
         drawn: resolved.drawn,
         not_drawn: resolved.not_drawn,
+        approximated,
         renderer: RENDERER,
     })
 }

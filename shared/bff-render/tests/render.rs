@@ -130,8 +130,40 @@ fn every_value_of_the_vocabulary_is_drawn_when_requested_alone() {
                 "{category}/{id} not drawn"
             );
             assert!(sketch.not_drawn.is_empty());
+            assert!(
+                sketch.approximated.is_empty(),
+                "{category}/{id} drawn as itself"
+            );
         }
     }
+}
+
+#[test]
+fn values_drawn_as_a_stand_in_are_reported() {
+    let sketch = render(
+        &[
+            ("garment_type", "dress"),
+            ("pattern", "leopard"),
+            ("colour", "cobalt"),
+            ("colour", "navy"),
+            ("fabric", "linen"),
+        ],
+        0,
+    );
+    assert_eq!(sketch.drawn.len(), 4);
+    let approximated: Vec<(&str, &str)> = sketch
+        .approximated
+        .iter()
+        .map(|a| (a.value.value.as_str(), a.drawn_as.as_str()))
+        .collect();
+    assert_eq!(
+        approximated,
+        [("leopard", "animal-print"), ("cobalt", "blue")]
+    );
+    assert!(sketch
+        .approximated
+        .iter()
+        .all(|a| sketch.drawn.contains(&a.value)));
 }
 
 #[test]

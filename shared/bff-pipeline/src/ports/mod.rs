@@ -14,6 +14,7 @@
 
 mod rows;
 
+pub use bff_render::Approximation;
 pub use rows::*;
 
 use bff_domain::prompt::{ModelFamily, QualityParameters};
@@ -281,6 +282,9 @@ pub struct ProviderImage {
     /// The values the picture shows, when the provider knows (the sketch renderer does); `None`
     /// for models that cannot say, in which case the requested values are assumed drawn.
     pub drawn: Option<Vec<AttributeValue>>,
+    /// The drawn values the picture shows only as a stand-in, when the provider knows (the
+    /// sketch renderer draws a leopard print as a generic animal print); empty otherwise.
+    pub approximated: Vec<Approximation>,
     /// A quality score in [0, 1] when the provider has one; otherwise the stage scores prompt
     /// adherence ([`crate::quality`]).
     pub quality: Option<f64>,

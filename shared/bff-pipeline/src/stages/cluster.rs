@@ -2,7 +2,8 @@
 //!
 //! k-means with K chosen by the silhouette among 3..=8 (`bff_math::auto_k::choose_k`, seeded from
 //! the job id, so a recomputation gives the same clusters), then one style profile per cluster:
-//! its dominant drawn values, a readable name and its centroid ([`super::style_profile`]).
+//! its dominant drawn values, a name saying what sets it apart from the job's other clusters and
+//! its centroid ([`super::style_profile`], [`super::style_names`]).
 //! Fewer images than two clusters need (a job whose variants mostly failed) give a single cluster
 //! without a silhouette rather than no designs. A job without any image fails here.
 //!
@@ -16,7 +17,7 @@ use bff_math::Embeddings;
 use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
-use super::{gate, load_job, profile_name, style_profile, Gate, StageError, StageOutcome};
+use super::{gate, load_job, style_names, style_profile, Gate, StageError, StageOutcome};
 use crate::ids::{stage_seed, style_profile_id, JobKey};
 use crate::messages::{ClusterJob, QueueMessage, SelectDesigns};
 use crate::ports::{
@@ -121,23 +122,20 @@ pub fn cluster(
             .find(|i| i.image_id == image_id)
             .map_or(&[][..], |i| i.drawn.as_slice())
     };
+    let members: Vec<Vec<&[_]>> = (0..centroids.len())
+        .map(|c| {
+            embeddings
+                .iter()
+                .zip(&labels)
+                .filter(|(_, l)| **l == c)
+                .map(|(e, _)| drawn_of(&e.image_id))
+                .collect()
+        })
+        .collect();
+    let names = style_names(taxonomy, &members);
     let mut profiles = Vec::with_capacity(centroids.len());
-    let mut names: Vec<String> = Vec::new();
-    for (c, centroid) in centroids.iter().enumerate() {
-        let members: Vec<&[_]> = embeddings
-            .iter()
-            .zip(&labels)
-            .filter(|(_, l)| **l == c)
-            .map(|(e, _)| drawn_of(&e.image_id))
-            .collect();
-        let dominant = style_profile(taxonomy, &members);
-        let mut name = profile_name(taxonomy, &dominant, &format!("style {}", c + 1));
-        // Two clusters may read alike (they differ in what the name leaves out).
-        let repeats = names.iter().filter(|n| **n == name).count();
-        names.push(name.clone());
-        if repeats > 0 {
-            name = format!("{name} ({})", repeats + 1);
-        }
+    for (c, ((centroid, members), name)) in centroids.iter().zip(&members).zip(names).enumerate() {
+        let dominant = style_profile(taxonomy, members);
         profiles.push(StyleProfileRow {
             profile_id: style_profile_id(&key.job_id, c as u32),
             job_id: key.job_id.clone(),

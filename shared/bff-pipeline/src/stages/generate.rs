@@ -7,9 +7,10 @@
 //! Blob first, row second: a row always has its bytes, and a blob without a row is overwritten
 //! with the same bytes by the retry.
 //!
-//! Quality: the provider's own score when it has one, otherwise prompt adherence (the share of
-//! the variant's renderable planned values the picture shows; [`crate::quality`]). For the sketch
-//! renderer that is what quality means here; it is not an aesthetic judgement.
+//! Quality: the provider's own score when it has one, otherwise prompt adherence (how faithfully
+//! the picture shows the variant's renderable planned values, stand-ins counting half, halved
+//! when it shows a value the brief excludes; [`crate::quality`]). For the sketch renderer that
+//! is what quality means here; it is not an aesthetic judgement.
 //!
 //! Failures: an unavailable provider is retryable; a provider that refuses the request fails the
 //! variant at once. When retries run out, the Worker calls [`mark_image_failed`] (or
@@ -95,8 +96,15 @@ pub async fn handle(
             .cloned()
             .collect()
     });
-    let quality = provider_score(image.quality)
-        .unwrap_or_else(|| prompt_adherence(taxonomy, &requested, &drawn));
+    let quality = provider_score(image.quality).unwrap_or_else(|| {
+        prompt_adherence(
+            taxonomy,
+            &requested,
+            &drawn,
+            &image.approximated,
+            &job.excluded,
+        )
+    });
     let blob_key = image_blob_key(&key.user_id, &key.job_id, &variant.image_id);
     let bytes = image.png.len() as u64;
     blobs.put(&blob_key, image.png, "image/png").await?;

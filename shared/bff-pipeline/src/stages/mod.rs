@@ -63,7 +63,7 @@ use crate::ports::{
 };
 use crate::time::Timestamp;
 
-pub use style::{profile_name, style_profile};
+pub use style::{style_names, style_profile};
 
 /// What a handler did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
