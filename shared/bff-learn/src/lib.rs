@@ -20,6 +20,8 @@
 
 pub mod day;
 pub mod feedback;
+pub mod standout;
 
 pub use day::{day_of, day_start_ms, week_start};
 pub use feedback::{FeedbackSignal, RatedImage};
+pub use standout::{detect, Standout, StandoutRule};
