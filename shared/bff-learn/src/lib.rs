@@ -20,8 +20,10 @@
 
 pub mod day;
 pub mod feedback;
+pub mod preference;
 pub mod standout;
 
 pub use day::{day_of, day_start_ms, week_start};
 pub use feedback::{FeedbackSignal, RatedImage};
+pub use preference::{learn, LearnedWeight, Posterior};
 pub use standout::{detect, Standout, StandoutRule};
