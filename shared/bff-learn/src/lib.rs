@@ -21,7 +21,9 @@
 pub mod day;
 pub mod feedback;
 pub mod preference;
+pub mod rollup;
 pub mod standout;
+pub mod success;
 
 pub use day::{day_of, day_start_ms, week_start};
 pub use feedback::{FeedbackSignal, RatedImage};
