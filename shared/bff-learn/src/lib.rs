@@ -18,6 +18,7 @@
 
 #![warn(missing_docs)]
 
+pub mod analytics;
 pub mod day;
 pub mod feedback;
 pub mod preference;
