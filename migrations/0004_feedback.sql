@@ -166,7 +166,8 @@ CREATE TABLE analytics_daily_categories (
 
 -- --- the seed's views ---------------------------------------------------------------------------
 
--- Of the rated images showing a value, the share that were standouts, per user.
+-- Of the rated designs with a value (planned: what the designer judged), the share that were
+-- standouts, per user.
 CREATE VIEW outlier_rate_by_attribute AS
 SELECT f.user_id,
        json_extract(d.value, '$.category') AS category,
@@ -176,7 +177,7 @@ SELECT f.user_id,
        CAST(COUNT(o.feedback_id) AS REAL) / COUNT(*) AS outlier_rate
   FROM user_feedback f
   JOIN generated_images i ON i.image_id = f.image_id AND i.user_id = f.user_id
-  JOIN json_each(i.drawn) d
+  JOIN json_each(i.requested) d
   LEFT JOIN outliers o ON o.feedback_id = f.feedback_id
  WHERE f.rating IS NOT NULL
  GROUP BY f.user_id, category, value;

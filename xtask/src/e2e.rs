@@ -408,6 +408,9 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         "boosts changed Alice's next job ({a_boosts} variant prompts boosted) and not Bob's"
     ));
 
+    // Stages 10-11 on the first job.
+    crate::e2e_feedback::checks(api, &alice, &bob, &job_id)?;
+
     // A stage that exhausts its retries: its message on the dead-letter queue fails the job.
     let doomed = api.submit(&bob, SAMPLE_BRIEF, DESIGNS as u32)?;
     let doomed_id = text(&doomed, "job_id")?;

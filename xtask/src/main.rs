@@ -17,6 +17,7 @@
 mod bench;
 mod bench_pipeline;
 mod e2e;
+mod e2e_feedback;
 mod pipeline;
 mod run;
 mod setup;

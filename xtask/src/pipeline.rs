@@ -11,8 +11,17 @@ use serde_json::{json, Value};
 use crate::workers::{self, Built, Dev, HttpResponse};
 
 /// Every function under `functions/`, the gateway first (its config is the served one).
-pub const WORKERS: [&str; 7] = [
-    "gateway", "prompt", "generate", "embed", "cluster", "select", "coverage",
+pub const WORKERS: [&str; 10] = [
+    "gateway",
+    "prompt",
+    "generate",
+    "embed",
+    "cluster",
+    "select",
+    "coverage",
+    "feedback",
+    "learn",
+    "analytics",
 ];
 /// How long a job may take before it counts as stuck.
 pub const JOB_TIMEOUT: Duration = Duration::from_secs(240);

@@ -152,6 +152,10 @@ pub struct Dev {
     child: Child,
     base_url: String,
     log: PathBuf,
+    wrangler: PathBuf,
+    /// The config that owns the migrated database, and the state folder.
+    database: Option<(PathBuf, String)>,
+    state_dir: PathBuf,
 }
 
 impl Dev {
@@ -181,9 +185,11 @@ impl Dev {
             })
             .collect::<Result<_>>()?;
 
+        let mut database = None;
         for config in &configs {
             for binding in migrated_databases(config)? {
                 apply_migrations(&wrangler, config, &binding, &state_dir)?;
+                database.get_or_insert((config.clone(), binding));
             }
         }
 
@@ -219,9 +225,52 @@ impl Dev {
             child,
             base_url: format!("http://127.0.0.1:{port}"),
             log,
+            wrangler,
+            database,
+            state_dir,
         };
         dev.wait_ready()?;
         Ok(dev)
+    }
+
+    /// The rows of a read-only `sql` statement on the local D1 database, read by
+    /// `wrangler d1 execute --local` (not through any Worker: the tests check the Workers' answers
+    /// against it).
+    pub fn query(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
+        let (config, binding) = self
+            .database
+            .as_ref()
+            .context("no config of this wrangler dev has a migrated database")?;
+        let folder = config.parent().unwrap_or(Path::new("."));
+        let out = Command::new(&self.wrangler)
+            .current_dir(folder)
+            .args(["d1", "execute", binding, "--local", "--json", "-c"])
+            .arg(config)
+            .arg("--persist-to")
+            .arg(&self.state_dir)
+            .arg("--command")
+            .arg(sql)
+            .env("WRANGLER_SEND_METRICS", "false")
+            .env("NO_COLOR", "1")
+            .env("CI", "true")
+            .stdin(Stdio::null())
+            .output()
+            .context("cannot start wrangler d1 execute")?;
+        if !out.status.success() {
+            bail!(
+                "wrangler d1 execute failed ({}): {}{}",
+                out.status,
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+        let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| {
+            format!(
+                "wrangler d1 execute printed no JSON: {}",
+                String::from_utf8_lossy(&out.stdout)
+            )
+        })?;
+        Ok(parsed[0]["results"].as_array().cloned().unwrap_or_default())
     }
 
     /// `http://127.0.0.1:<port>`.
@@ -361,12 +410,22 @@ pub fn free_port() -> Result<u16> {
 #[derive(Debug, Clone)]
 pub struct HttpResponse {
     pub status: u16,
+    /// Header names lower-cased, values as sent.
+    pub headers: Vec<(String, String)>,
     pub body: String,
     /// The body as received (images).
     pub bytes: Vec<u8>,
 }
 
 impl HttpResponse {
+    /// The first value of a header (`name` in lower case).
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.as_str())
+    }
+
     /// The body as JSON.
     pub fn json(&self) -> Result<serde_json::Value> {
         serde_json::from_str(&self.body)
@@ -440,7 +499,14 @@ fn parse_response(raw: &[u8], eof: bool) -> Result<Option<HttpResponse>> {
     let Some(split) = raw.windows(4).position(|w| w == b"\r\n\r\n") else {
         return Ok(None);
     };
-    let head = String::from_utf8_lossy(&raw[..split]).to_ascii_lowercase();
+    let head_text = String::from_utf8_lossy(&raw[..split]).to_string();
+    let headers: Vec<(String, String)> = head_text
+        .lines()
+        .skip(1)
+        .filter_map(|l| l.split_once(':'))
+        .map(|(n, v)| (n.trim().to_ascii_lowercase(), v.trim().to_string()))
+        .collect();
+    let head = head_text.to_ascii_lowercase();
     let payload = &raw[split + 4..];
     let mut lines = head.lines();
     let status: u16 = lines
@@ -476,6 +542,7 @@ fn parse_response(raw: &[u8], eof: bool) -> Result<Option<HttpResponse>> {
     };
     Ok(Some(HttpResponse {
         status,
+        headers,
         body: String::from_utf8_lossy(&body).into_owned(),
         bytes: body,
     }))

@@ -32,24 +32,21 @@ use bff_cloudflare::auth;
 use bff_cloudflare::consumer::now;
 use bff_cloudflare::d1::{self, Param};
 use bff_cloudflare::{
-    bindings, dispatch, http, random_uuid, sql, D1JobStore, QueueDispatcher, R2Blobs,
+    bindings, dispatch, http, random_uuid, service, sql, D1JobStore, QueueDispatcher, R2Blobs,
 };
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
 use bff_pipeline::messages::{
-    ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
+    ClusterJob, EmbedImage, GenerateImage, LearnFromFeedback, MeasureCoverage, Message,
+    SelectDesigns,
 };
-use bff_pipeline::ports::{Dispatcher, JobStore};
+use bff_pipeline::ports::{Dispatcher, FeedbackStore, JobStore};
 use bff_pipeline::stages::resume;
 use bff_pipeline::{queries, JobKey, Timestamp};
 use serde::{Deserialize, Serialize};
-use worker::wasm_bindgen::JsValue;
 use worker::{
-    event, Context, Env, Headers, Method, Request, RequestInit, Response, Result, RouteContext,
-    Router, ScheduleContext, ScheduledEvent,
+    event, Context, Env, Headers, Method, Request, Response, Result, RouteContext, Router,
+    ScheduleContext, ScheduledEvent,
 };
-
-/// The service binding to the prompt Worker (`[[services]]` in `wrangler.toml`).
-const PROMPT_SERVICE: &str = "PROMPT";
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -71,6 +68,24 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         })
         .get_async("/api/coverage/:id", |req, ctx| {
             job_view(req, ctx, JobView::Coverage)
+        })
+        .post_async("/api/feedback", |req, ctx| {
+            forward(req, ctx, service::FEEDBACK)
+        })
+        .get_async("/api/feedback", |req, ctx| {
+            forward(req, ctx, service::FEEDBACK)
+        })
+        .get_async("/api/feedback/:id", |req, ctx| async move {
+            if is_health(&ctx) {
+                return health_check(ctx).await;
+            }
+            forward(req, ctx, service::FEEDBACK).await
+        })
+        .get_async("/api/analytics/:id", |req, ctx| async move {
+            if is_health(&ctx) {
+                return health_check(ctx).await;
+            }
+            forward(req, ctx, service::ANALYTICS).await
         })
         .post_async("/api/dev/users", dev_create_user)
         .post_async("/api/dev/redeliver/:id", dev_redeliver)
@@ -95,11 +110,46 @@ fn json_router_errors(response: Response, method: &str, path: &str) -> Result<Re
     api_error(&ApiError::no_route(method, path, status == 405))
 }
 
+/// The cron of the sweep (`[triggers] crons` in `wrangler.toml`).
+const SWEEP_CRON: &str = "*/10 * * * *";
+/// The cron of the daily analytics rollup.
+const ROLLUP_CRON: &str = "15 0 * * *";
+
 #[event(scheduled)]
 async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    if let Err(error) = sweep(&env).await {
-        worker::console_error!("cron {}: {error}", event.cron());
+    let cron = event.cron();
+    let result = match cron.as_str() {
+        ROLLUP_CRON => rollup(&env).await,
+        SWEEP_CRON => sweep(&env).await,
+        other => Err(worker::Error::RustError(format!(
+            "no task for cron {other:?}"
+        ))),
+    };
+    if let Err(error) = result {
+        worker::console_error!("cron {cron}: {error}");
     }
+}
+
+/// The daily rollup runs in the analytics Worker (yesterday and today).
+async fn rollup(env: &Env) -> Result<()> {
+    let mut answer = service::call(
+        env,
+        service::ANALYTICS,
+        Method::Post,
+        "/internal/rollup",
+        None,
+        None,
+    )
+    .await?;
+    let text = answer.text().await?;
+    if answer.status_code() != 200 {
+        return Err(worker::Error::RustError(format!(
+            "rollup answered {}: {text}",
+            answer.status_code()
+        )));
+    }
+    worker::console_log!("cron rollup: {text}");
+    Ok(())
 }
 
 #[derive(Deserialize)]
@@ -124,6 +174,18 @@ async fn sweep(env: &Env) -> Result<()> {
         match resume(&store, &dispatch, &key, &now()).await {
             Ok(sent) => worker::console_log!("sweep: job {} resumed, {sent} sent", job.job_id),
             Err(e) => worker::console_error!("sweep: job {}: {e}", job.job_id),
+        }
+    }
+    // Feedback whose learning message was lost or given up on.
+    let unlearned = store
+        .unlearned_feedback(&before, 500)
+        .await
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    for f in &unlearned {
+        let key = JobKey::new(&f.user_id, &f.job_id);
+        let message = LearnFromFeedback::new(&key, &f.feedback_id, f.revision).into();
+        if let Err(e) = dispatch.send(&message).await {
+            worker::console_error!("sweep: feedback {}: {e}", f.feedback_id);
         }
     }
     Ok(())
@@ -197,13 +259,25 @@ async fn health_check(ctx: RouteContext<()>) -> Result<Response> {
         .queue(dispatch::producer_binding(bff_pipeline::messages::GENERATE_QUEUE).unwrap_or(""))
         .into();
     let r2_check: Check = ctx.env.bucket(bindings::BLOBS).into();
-    let prompt_check: Check = ctx.env.service(PROMPT_SERVICE).into();
-    let ok = d1_check.ok && queue_check.ok && r2_check.ok && prompt_check.ok;
+    let services: Vec<(&str, Check)> = [service::PROMPT, service::FEEDBACK, service::ANALYTICS]
+        .into_iter()
+        .map(|name| (name, ctx.env.service(name).into()))
+        .collect();
+    let ok = d1_check.ok && queue_check.ok && r2_check.ok && services.iter().all(|(_, c)| c.ok);
+    let services: serde_json::Map<String, serde_json::Value> = services
+        .into_iter()
+        .map(|(name, c)| {
+            (
+                name.to_lowercase(),
+                serde_json::to_value(c).unwrap_or_default(),
+            )
+        })
+        .collect();
     http::json(
         if ok { 200 } else { 503 },
         &serde_json::json!({
             "status": if ok { "ok" } else { "degraded" },
-            "checks": { "d1": d1_check, "queue": queue_check, "r2": r2_check, "prompt": prompt_check },
+            "checks": { "d1": d1_check, "queue": queue_check, "r2": r2_check, "services": services },
         }),
     )
 }
@@ -234,31 +308,41 @@ async fn submit(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
         job_id: random_uuid()?,
         request,
     };
-    let init = RequestInit {
-        method: Method::Post,
-        body: Some(JsValue::from_str(&serde_json::to_string(&call)?)),
-        ..RequestInit::default()
+    service::call(
+        &ctx.env,
+        service::PROMPT,
+        Method::Post,
+        PlanCall::PATH,
+        None,
+        Some(serde_json::to_string(&call)?),
+    )
+    .await
+}
+
+/// `/api/feedback*` and `/api/analytics/*`: authenticated here, answered by the feedback and
+/// analytics Workers with the user attached.
+async fn forward(mut req: Request, ctx: RouteContext<()>, binding: &str) -> Result<Response> {
+    let user_id = authed!(req, &ctx.env);
+    let url = req.url()?;
+    let path = match url.query() {
+        Some(q) => format!("{}?{q}", url.path()),
+        None => url.path().to_string(),
     };
-    let answered = match ctx.env.service(PROMPT_SERVICE) {
-        Ok(prompt) => prompt.fetch(PlanCall::URL, Some(init)).await,
-        Err(e) => Err(e),
-    };
-    let mut answer = match answered {
-        Ok(answer) => answer,
-        Err(e) => {
-            return api_error(&ApiError::unavailable(format!(
-                "the prompt stage did not answer: {e}"
-            )))
+    let body = if req.method() == Method::Post {
+        let declared = req
+            .headers()
+            .get("Content-Length")?
+            .and_then(|v| v.parse::<usize>().ok());
+        if declared.is_some_and(|n| n > MAX_BODY_BYTES) {
+            return api_error(&ApiError::payload_too_large(format!(
+                "the request body is over {MAX_BODY_BYTES} bytes"
+            )));
         }
+        Some(req.text().await?)
+    } else {
+        None
     };
-    // The prompt Worker's body is already a `SubmitResponse` or an `ApiError`; pass it on.
-    let status = answer.status_code();
-    let body = answer.text().await?;
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    Ok(Response::ok(body)?
-        .with_status(status)
-        .with_headers(headers))
+    service::call(&ctx.env, binding, req.method(), &path, Some(&user_id), body).await
 }
 
 /// The job key of the `:id` route parameter for the user (ids are checked by the store's

@@ -12,7 +12,10 @@
 //!   its queue.
 //! - [`consumer`]: the body of every queue-consuming stage Worker (decode, handle, ack / retry /
 //!   give up per message, dead-letter queues).
+//! - [`feedback_store`]: the feedback, learning and analytics ports on the same [`D1JobStore`].
 //! - [`auth`]: bearer tokens, stored as SHA-256 hashes.
+//! - [`service`]: the gateway's calls to the prompt, feedback and analytics Workers over service
+//!   bindings, with the authenticated user.
 //!
 //! Helpers under them:
 //! - [`d1`]: run a statement, read the first row or all rows, batches, with typed parameters.
@@ -30,10 +33,12 @@ pub mod blobs;
 pub mod consumer;
 pub mod d1;
 pub mod dispatch;
+pub mod feedback_store;
 pub mod http;
 pub mod queue;
 pub mod r2;
 pub mod rows;
+pub mod service;
 pub mod sql;
 pub mod store;
 

@@ -25,8 +25,8 @@ pub const USER_BY_TOKEN: &str = "SELECT t.user_id AS user_id FROM api_tokens t \
 pub const USER_BOOSTS: &str = "SELECT user_id, category, value, boost, source_job_id, updated_at \
      FROM user_boosts WHERE user_id = ?1 ORDER BY category, value";
 
-pub const USER_PREFERENCES: &str = "SELECT user_id, category, value, weight, updated_at \
-     FROM user_preferences WHERE user_id = ?1 ORDER BY category, value";
+pub const USER_PREFERENCES: &str = "SELECT user_id, category, value, alpha, beta, evidence, \
+     weight, updated_at FROM user_preferences WHERE user_id = ?1 ORDER BY category, value";
 
 pub const UPSERT_USER_BOOST: &str = "INSERT INTO user_boosts \
      (user_id, category, value, boost, source_job_id, updated_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
@@ -111,6 +111,11 @@ pub const INSERT_IMAGE: &str = "INSERT INTO generated_images (image_id, job_id, 
 
 pub fn select_image() -> String {
     format!("SELECT {IMAGE_COLUMNS} FROM generated_images WHERE job_id = ?1 AND user_id = ?2 AND image_id = ?3")
+}
+
+/// A user's image by id, whatever its job.
+pub fn select_owned_image() -> String {
+    format!("SELECT {IMAGE_COLUMNS} FROM generated_images WHERE user_id = ?1 AND image_id = ?2")
 }
 
 pub fn select_images() -> String {
@@ -245,3 +250,200 @@ pub const SELECT_ONE: &str = "SELECT 1 AS one";
 pub const STALE_JOBS: &str = "SELECT job_id, user_id FROM generation_jobs \
      WHERE status NOT IN ('complete', 'partial', 'failed') AND updated_at < ?1 \
      ORDER BY updated_at LIMIT 50";
+
+// --- feedback (stage 10a) ---
+
+/// The user's most recent ratings but one image's.
+pub const RATING_HISTORY: &str = "SELECT rating FROM user_feedback \
+     WHERE user_id = ?1 AND image_id <> ?2 AND rating IS NOT NULL \
+     ORDER BY updated_at DESC LIMIT ?3";
+
+/// Inserts the feedback, or replaces the user's feedback on that image: revision + 1, the first
+/// `created_at` kept. The id is derived from the image, which belongs to one user.
+pub const UPSERT_FEEDBACK: &str = "INSERT INTO user_feedback \
+     (feedback_id, user_id, job_id, image_id, rating, liked, comment, tags, revision, \
+      learned_revision, created_at, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 1, 0, ?9, ?9) \
+     ON CONFLICT (feedback_id) DO UPDATE SET rating = excluded.rating, liked = excluded.liked, \
+     comment = excluded.comment, tags = excluded.tags, revision = user_feedback.revision + 1, \
+     updated_at = excluded.updated_at WHERE user_feedback.user_id = excluded.user_id";
+
+pub const DELETE_OUTLIER: &str = "DELETE FROM outliers WHERE feedback_id = ?1 AND user_id = ?2";
+
+pub const INSERT_OUTLIER: &str = "INSERT INTO outliers \
+     (feedback_id, user_id, job_id, image_id, rating, quality, rule, confidence, z, created_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+/// Moves the user's analytics version (the edge cache key of their analytics answers).
+pub const BUMP_ANALYTICS_VERSION: &str = "INSERT INTO user_analytics_state \
+     (user_id, version, rolled_up_at, updated_at) VALUES (?1, 1, NULL, ?2) \
+     ON CONFLICT (user_id) DO UPDATE SET version = user_analytics_state.version + 1, \
+     updated_at = excluded.updated_at";
+
+const FEEDBACK_WITH_OUTLIER: &str = "SELECT f.feedback_id, f.user_id, f.job_id, f.image_id, \
+     f.rating, f.liked, f.comment, f.tags, f.revision, f.learned_revision, f.created_at, \
+     f.updated_at, o.rule AS standout_rule, o.confidence AS standout_confidence, \
+     o.z AS standout_z, o.quality AS standout_quality, o.created_at AS standout_at \
+     FROM user_feedback f LEFT JOIN outliers o ON o.feedback_id = f.feedback_id";
+
+pub fn select_feedback() -> String {
+    format!("{FEEDBACK_WITH_OUTLIER} WHERE f.user_id = ?1 AND f.feedback_id = ?2")
+}
+
+/// Newest first; `?2` NULL for every job.
+pub fn list_feedback() -> String {
+    format!(
+        "{FEEDBACK_WITH_OUTLIER} WHERE f.user_id = ?1 AND (?2 IS NULL OR f.job_id = ?2) \
+         ORDER BY f.updated_at DESC, f.feedback_id LIMIT ?3"
+    )
+}
+
+/// The user's feedback with what learning and the rollup need of each image. A design's values
+/// are its planned ones (`requested`): what the designer judged is the design, fabric and
+/// occasion included, not only what a sketch can draw.
+const RATED_IMAGES: &str = "SELECT f.feedback_id, f.job_id, f.image_id, f.rating, f.liked, \
+     f.updated_at, i.requested AS attributes, i.quality, sp.profile_id, \
+     CASE WHEN o.feedback_id IS NULL THEN 0 ELSE 1 END AS standout \
+     FROM user_feedback f \
+     JOIN generated_images i ON i.image_id = f.image_id AND i.user_id = f.user_id \
+     LEFT JOIN cluster_assignments ca ON ca.job_id = f.job_id AND ca.image_id = f.image_id \
+     LEFT JOIN style_profiles sp ON sp.job_id = ca.job_id AND sp.cluster = ca.cluster \
+       AND sp.user_id = f.user_id \
+     LEFT JOIN outliers o ON o.feedback_id = f.feedback_id";
+
+pub fn rated_images_since() -> String {
+    format!("{RATED_IMAGES} WHERE f.user_id = ?1 AND f.updated_at >= ?2 ORDER BY f.updated_at, f.feedback_id")
+}
+
+pub fn rated_images_between() -> String {
+    format!(
+        "{RATED_IMAGES} WHERE f.user_id = ?1 AND f.updated_at >= ?2 AND f.updated_at < ?3 \
+         ORDER BY f.updated_at, f.feedback_id"
+    )
+}
+
+pub const PROFILE_GENERATIONS: &str =
+    "SELECT size AS n FROM style_profiles WHERE user_id = ?1 AND profile_id = ?2";
+
+// --- learning (stage 10b) ---
+
+pub const UPSERT_PREFERENCE: &str = "INSERT INTO user_preferences \
+     (user_id, category, value, alpha, beta, evidence, weight, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
+     ON CONFLICT (user_id, category, value) DO UPDATE SET alpha = excluded.alpha, \
+     beta = excluded.beta, evidence = excluded.evidence, weight = excluded.weight, \
+     updated_at = excluded.updated_at";
+
+pub const INSERT_LEARNING_UPDATE: &str = "INSERT INTO learning_updates \
+     (update_id, user_id, feedback_id, revision, category, value, weight_before, weight_after, \
+      evidence, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+     ON CONFLICT DO NOTHING";
+
+pub const UPSERT_ATTRIBUTE_SUCCESS: &str = "INSERT INTO vlt_attribute_success \
+     (user_id, category, value, ratings, rating_sum, likes, dislikes, outliers, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+     ON CONFLICT (user_id, category, value) DO UPDATE SET ratings = excluded.ratings, \
+     rating_sum = excluded.rating_sum, likes = excluded.likes, dislikes = excluded.dislikes, \
+     outliers = excluded.outliers, updated_at = excluded.updated_at";
+
+pub const UPSERT_PROFILE_SUCCESS: &str = "INSERT INTO style_profile_success \
+     (user_id, profile_id, generations, ratings, rating_sum, likes, dislikes, outliers, updated_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) \
+     ON CONFLICT (user_id, profile_id) DO UPDATE SET generations = excluded.generations, \
+     ratings = excluded.ratings, rating_sum = excluded.rating_sum, likes = excluded.likes, \
+     dislikes = excluded.dislikes, outliers = excluded.outliers, updated_at = excluded.updated_at";
+
+/// Never lowers the learned revision (an older message arriving late changes nothing).
+pub const MARK_LEARNED: &str = "UPDATE user_feedback SET learned_revision = ?3 \
+     WHERE user_id = ?1 AND feedback_id = ?2 AND learned_revision < ?3";
+
+pub const UNLEARNED_FEEDBACK: &str = "SELECT user_id, job_id, feedback_id, revision \
+     FROM user_feedback WHERE learned_revision < revision AND updated_at < ?1 \
+     ORDER BY updated_at LIMIT ?2";
+
+// --- analytics (stage 11) ---
+
+pub const ANALYTICS_VERSION: &str = "SELECT version FROM user_analytics_state WHERE user_id = ?1";
+
+/// Users with jobs, feedback or coverage reports in [`?1`, `?2`) (RFC 3339 text compares as time).
+pub const ACTIVE_USERS: &str = "SELECT user_id FROM generation_jobs \
+     WHERE created_at >= ?1 AND created_at < ?2 \
+     UNION SELECT user_id FROM user_feedback WHERE updated_at >= ?1 AND updated_at < ?2 \
+     UNION SELECT user_id FROM dpp_selection_results WHERE created_at >= ?1 AND created_at < ?2 \
+     UNION SELECT user_id FROM coverage_reports WHERE created_at >= ?1 AND created_at < ?2 \
+     ORDER BY user_id";
+
+pub const DAY_COUNTS: &str = "SELECT \
+     (SELECT COUNT(*) FROM generation_jobs WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3) AS jobs, \
+     (SELECT COUNT(*) FROM generated_images WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3) AS images";
+
+/// The picks of the selections made in [`?2`, `?3`), with each picked design's planned values.
+pub const DAY_PICKS: &str = "SELECT p.job_id, p.image_id, i.requested AS attributes, s.created_at \
+     FROM dpp_picks p \
+     JOIN dpp_selection_results s ON s.job_id = p.job_id AND s.user_id = p.user_id \
+     JOIN generated_images i ON i.image_id = p.image_id AND i.user_id = p.user_id \
+     WHERE p.user_id = ?1 AND s.created_at >= ?2 AND s.created_at < ?3 \
+     ORDER BY p.job_id, p.rank";
+
+pub const DAY_COVERAGE: &str = "SELECT job_id, overall_score, created_at FROM coverage_reports \
+     WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3 ORDER BY created_at, job_id";
+
+/// The categories the picks of each job measured in [`?2`, `?3`) show.
+pub const DAY_COVERED_CATEGORIES: &str = "SELECT DISTINCT p.job_id AS job_id, \
+     json_extract(d.value, '$.category') AS category \
+     FROM dpp_picks p \
+     JOIN generated_images i ON i.image_id = p.image_id AND i.user_id = p.user_id \
+     JOIN json_each(i.drawn) d \
+     WHERE p.user_id = ?1 AND p.job_id IN (SELECT job_id FROM coverage_reports \
+       WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3) \
+     ORDER BY 1, 2";
+
+pub const DELETE_DAILY_TOTALS: &str =
+    "DELETE FROM analytics_daily_totals WHERE user_id = ?1 AND day = ?2";
+pub const DELETE_DAILY_ATTRIBUTES: &str =
+    "DELETE FROM analytics_daily_attributes WHERE user_id = ?1 AND day = ?2";
+pub const DELETE_DAILY_CATEGORIES: &str =
+    "DELETE FROM analytics_daily_categories WHERE user_id = ?1 AND day = ?2";
+
+pub const INSERT_DAILY_TOTALS: &str = "INSERT INTO analytics_daily_totals \
+     (user_id, day, jobs, images, picks, feedback, ratings, rating_sum, likes, dislikes, \
+      standouts, coverage_reports, coverage_sum, rolled_up_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)";
+
+pub const INSERT_DAILY_ATTRIBUTE: &str = "INSERT INTO analytics_daily_attributes \
+     (user_id, day, category, value, picks, ratings, rating_sum, likes, dislikes, standouts) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)";
+
+pub const INSERT_DAILY_CATEGORY: &str = "INSERT INTO analytics_daily_categories \
+     (user_id, day, category, reports) VALUES (?1, ?2, ?3, ?4)";
+
+pub const MARK_ROLLED_UP: &str = "INSERT INTO user_analytics_state \
+     (user_id, version, rolled_up_at, updated_at) VALUES (?1, 1, ?2, ?2) \
+     ON CONFLICT (user_id) DO UPDATE SET version = user_analytics_state.version + 1, \
+     rolled_up_at = excluded.rolled_up_at, updated_at = excluded.updated_at";
+
+pub const DAILY_TOTALS: &str = "SELECT day, jobs, images, picks, feedback, ratings, rating_sum, \
+     likes, dislikes, standouts, coverage_reports, coverage_sum FROM analytics_daily_totals \
+     WHERE user_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day";
+
+pub const DAILY_ATTRIBUTES: &str = "SELECT day, category, value, picks, ratings, rating_sum, \
+     likes, dislikes, standouts FROM analytics_daily_attributes \
+     WHERE user_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, category, value";
+
+pub const DAILY_CATEGORIES: &str = "SELECT day, category, reports FROM analytics_daily_categories \
+     WHERE user_id = ?1 AND day >= ?2 AND day <= ?3 ORDER BY day, category";
+
+pub const ATTRIBUTE_SUCCESS: &str = "SELECT category, value, ratings, rating_sum, likes, \
+     dislikes, outliers FROM vlt_attribute_success WHERE user_id = ?1 ORDER BY category, value";
+
+pub const PROFILE_SUCCESS: &str = "SELECT ps.profile_id, ps.generations, ps.ratings, \
+     ps.rating_sum, ps.likes, ps.dislikes, ps.outliers, sp.name \
+     FROM style_profile_success ps \
+     JOIN style_profiles sp ON sp.profile_id = ps.profile_id AND sp.user_id = ps.user_id \
+     WHERE ps.user_id = ?1 ORDER BY ps.profile_id";
+
+/// Ratings and the standouts among them, over all of the user's current feedback.
+pub const STANDOUT_TOTALS: &str = "SELECT COUNT(f.rating) AS ratings, \
+     COUNT(CASE WHEN f.rating IS NOT NULL AND o.feedback_id IS NOT NULL THEN 1 END) AS standouts \
+     FROM user_feedback f LEFT JOIN outliers o ON o.feedback_id = f.feedback_id \
+     WHERE f.user_id = ?1";

@@ -42,7 +42,8 @@ pub struct RatedImage {
     pub image_id: String,
     /// The style profile (cluster) the image belongs to.
     pub profile_id: Option<String>,
-    /// The values the image shows (drawn).
+    /// The design's values: its planned ones, what the designer judged (fabric included, which a
+    /// sketch cannot draw).
     pub attributes: Vec<AttributeValue>,
     /// The design's quality score in `[0, 1]`.
     pub quality: f64,

@@ -37,9 +37,12 @@
 //!   would count it twice.
 //!
 //! **Planner weights.** The prompt planner multiplies a value's sampling prior by a weight in
-//! `[MIN_WEIGHT, MAX_WEIGHT]`, 1 being neutral: [`Posterior::weight`] is the posterior mean
-//! over the prior mean (so at most 2 with a uniform prior), [`Posterior::sample_weight`] the same
-//! for a Thompson draw from the posterior, which keeps exploring values with little evidence.
+//! `[MIN_WEIGHT, MAX_WEIGHT]`, 1 being neutral: [`Posterior::weight`] is the odds ratio of the
+//! posterior mean against the prior mean, `(p / (1 - p)) / (p0 / (1 - p0))`, the multiplicative
+//! preference of a Bradley-Terry or logistic model, so that a value liked nine times out of ten
+//! weighs about 9 (clamped to 5) and one disliked as often about 1/9 (clamped to 0.2);
+//! [`Posterior::sample_weight`] is the same for a Thompson draw from the posterior, which keeps
+//! exploring values with little evidence.
 
 use crate::day::MS_PER_DAY;
 use crate::feedback::{latest_feedback, FeedbackSignal, RatedImage};
@@ -123,12 +126,25 @@ impl Posterior {
         }
     }
 
+    /// The same posterior `elapsed_ms` later with no new feedback: every piece of evidence has
+    /// decayed by the same factor, so the decayed posterior is the prior plus the stored
+    /// evidence times [`decay`]`(elapsed_ms)`, exactly what [`learn`] would give at that time.
+    pub fn decayed(&self, elapsed_ms: i64) -> Self {
+        let k = decay(elapsed_ms);
+        Self {
+            alpha: PRIOR_ALPHA + (self.alpha - PRIOR_ALPHA).max(0.0) * k,
+            beta: PRIOR_BETA + (self.beta - PRIOR_BETA).max(0.0) * k,
+            evidence: self.evidence.max(0.0) * k,
+        }
+    }
+
     /// The expected chance that the designer likes a design showing the value.
     pub fn mean(&self) -> f64 {
         self.alpha / (self.alpha + self.beta)
     }
 
-    /// Planner weight: posterior mean over the prior mean, clamped to [MIN_WEIGHT, MAX_WEIGHT]; 1 = neutral.
+    /// Planner weight: the odds ratio of the posterior mean to the prior mean, clamped to
+    /// [MIN_WEIGHT, MAX_WEIGHT]; 1 = neutral.
     pub fn weight(&self) -> f64 {
         to_weight(self.mean())
     }
@@ -142,7 +158,7 @@ impl Posterior {
         }
     }
 
-    /// Thompson sample turned into a planner weight the same way (sample / prior mean, clamped).
+    /// Thompson sample turned into a planner weight the same way (odds ratio, clamped).
     pub fn sample_weight<R: rand::Rng + ?Sized>(&self, rng: &mut R) -> f64 {
         to_weight(self.sample(rng))
     }
@@ -154,11 +170,12 @@ fn prior_mean() -> f64 {
 }
 
 fn to_weight(p: f64) -> f64 {
-    if p.is_finite() {
-        (p / prior_mean()).clamp(MIN_WEIGHT, MAX_WEIGHT)
-    } else {
-        1.0
+    if !p.is_finite() {
+        return 1.0;
     }
+    let odds = |q: f64| q / (1.0 - q);
+    let p = p.clamp(1e-9, 1.0 - 1e-9);
+    (odds(p) / odds(prior_mean())).clamp(MIN_WEIGHT, MAX_WEIGHT)
 }
 
 /// One value's learned belief and the planner weight it gives.
@@ -232,6 +249,23 @@ pub fn weight_changes(
             after,
         })
         .collect()
+}
+
+#[cfg(test)]
+mod decayed_tests {
+    use super::*;
+
+    #[test]
+    fn decaying_a_posterior_equals_learning_later() {
+        let p = Posterior::from_evidence(4.0, 2.0);
+        let later = p.decayed(30 * MS_PER_DAY);
+        assert!((later.alpha - 3.0).abs() < 1e-12 && (later.beta - 2.0).abs() < 1e-12);
+        assert!((later.evidence - 3.0).abs() < 1e-12);
+        assert_eq!(p.decayed(0), p);
+        assert_eq!(p.decayed(-5), p);
+        let far = p.decayed(3650 * MS_PER_DAY);
+        assert!((far.weight() - 1.0).abs() < 1e-6);
+    }
 }
 
 #[cfg(test)]
@@ -339,9 +373,10 @@ mod tests {
         assert!(close(linen.posterior.alpha, 2.0));
         assert!(close(linen.posterior.beta, 1.5));
         assert!(close(linen.posterior.evidence, 1.5));
-        assert!(close(linen.weight, 8.0 / 7.0));
+        // The odds of the posterior mean are alpha / beta (the prior's are 1).
+        assert!(close(linen.weight, 2.0 / 1.5));
         let red = weight_of(&ws, "colour", "red").unwrap();
-        assert!(close(red.weight, 4.0 / 3.0));
+        assert!(close(red.weight, 2.0));
         // Sorted by attribute: colour before fabric.
         assert_eq!(ws[0].attribute.category, "colour");
     }
@@ -379,7 +414,14 @@ mod tests {
         let p = Posterior::from_evidence(0.0, 1e6);
         assert!(close(p.weight(), MIN_WEIGHT));
         let p = Posterior::from_evidence(1e6, 0.0);
-        assert!(p.weight() <= MAX_WEIGHT && p.weight() > 1.99);
+        assert!(close(p.weight(), MAX_WEIGHT));
+        // Nine to one: odds 9 against the prior's 1, clamped to 5; one to nine: 1/9 → 0.2.
+        assert!(close(
+            Posterior::from_evidence(8.0, 0.0).weight(),
+            MAX_WEIGHT
+        ));
+        let p = Posterior::from_evidence(2.0, 0.0); // mean 3/4: odds 3
+        assert!(close(p.weight(), 3.0));
     }
 
     #[test]
@@ -479,7 +521,8 @@ mod tests {
         let mean_sample = (0..n).map(|_| p.sample(&mut rng)).sum::<f64>() / n as f64;
         assert!((mean_sample - 0.6).abs() < 0.005, "{mean_sample}");
         let mean_weight = (0..n).map(|_| p.sample_weight(&mut rng)).sum::<f64>() / n as f64;
-        assert!((mean_weight - 1.2).abs() < 0.01, "{mean_weight}");
+        // E[X / (1 - X)] for X ~ Beta(a, b) is a / (b - 1).
+        assert!((mean_weight - 30.0 / 19.0).abs() < 0.02, "{mean_weight}");
         // Same seed, same draws.
         let mut a = Xoshiro256PlusPlus::seed_from_u64(3);
         let mut b = Xoshiro256PlusPlus::seed_from_u64(3);
@@ -523,11 +566,11 @@ mod tests {
         let changes = weight_changes(&before, &after, 1e-9);
         let names: Vec<_> = changes.iter().map(|c| c.attribute.value.as_str()).collect();
         assert_eq!(names, ["linen", "v-neck"]);
-        assert!(close(changes[0].before, 4.0 / 3.0));
-        // Linen: Beta(2, 3), mean 0.4, weight 0.8; v-neck: Beta(1, 3), weight 0.5.
-        assert!(close(changes[0].after, 0.8));
+        assert!(close(changes[0].before, 2.0));
+        // Linen: Beta(2, 3), odds 2/3; v-neck: Beta(1, 3), odds 1/3.
+        assert!(close(changes[0].after, 2.0 / 3.0));
         assert!(close(changes[1].before, 1.0));
-        assert!(close(changes[1].after, 0.5));
+        assert!(close(changes[1].after, 1.0 / 3.0));
     }
 
     fn arb_rated() -> impl Strategy<Value = RatedImage> {

@@ -49,6 +49,58 @@ impl Timestamp {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Milliseconds since the Unix epoch (fractions beyond milliseconds are dropped).
+    pub fn unix_ms(&self) -> i64 {
+        // The shape was checked when the value was built: fixed positions.
+        let b = self.0.as_bytes();
+        let num = |from: usize, to: usize| -> i64 {
+            b[from..to]
+                .iter()
+                .fold(0, |n, d| n * 10 + i64::from(d.wrapping_sub(b'0')))
+        };
+        let days = days_from_civil(num(0, 4), num(5, 7) as u32, num(8, 10) as u32);
+        let mut ms =
+            days * 86_400_000 + num(11, 13) * 3_600_000 + num(14, 16) * 60_000 + num(17, 19) * 1000;
+        let mut i = 19;
+        if b.get(i) == Some(&b'.') {
+            i += 1;
+            let start = i;
+            while b.get(i).is_some_and(u8::is_ascii_digit) {
+                i += 1;
+            }
+            let digits = &self.0[start..i];
+            let milli: String = digits.chars().chain("000".chars()).take(3).collect();
+            ms += milli.parse::<i64>().unwrap_or(0);
+        }
+        match b.get(i) {
+            Some(sign @ (b'+' | b'-')) => {
+                let offset = num(i + 1, i + 3) * 3_600_000 + num(i + 4, i + 6) * 60_000;
+                if *sign == b'+' {
+                    ms - offset
+                } else {
+                    ms + offset
+                }
+            }
+            _ => ms,
+        }
+    }
+
+    /// The UTC day, `YYYY-MM-DD`.
+    pub fn day(&self) -> String {
+        Self::from_unix_ms(self.unix_ms()).0[..10].to_string()
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let m = i64::from(month);
+    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
 }
 
 impl fmt::Display for Timestamp {
@@ -136,6 +188,32 @@ fn is_rfc3339(b: &[u8]) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn unix_ms_inverts_from_unix_ms() {
+        for ms in [
+            0,
+            1,
+            86_399_999,
+            951_782_400_000,
+            1_764_000_000_123,
+            -86_400_000,
+        ] {
+            assert_eq!(Timestamp::from_unix_ms(ms).unix_ms(), ms, "{ms}");
+        }
+        let t = Timestamp::parse("2026-11-25T10:00:00.5+02:00").unwrap();
+        assert_eq!(
+            t.unix_ms(),
+            Timestamp::parse("2026-11-25T08:00:00.500Z")
+                .unwrap()
+                .unix_ms()
+        );
+        assert_eq!(t.day(), "2026-11-25");
+        assert_eq!(
+            Timestamp::parse("2026-03-01T00:00:00Z").unwrap().day(),
+            "2026-03-01"
+        );
+    }
 
     #[test]
     fn unix_ms_formats_as_javascript_does() {

@@ -12,9 +12,11 @@
 //! Errors: every method returns [`PortError`] for a failure of the storage or queue itself (the
 //! stage turns it into a retry). "Not found" is `Ok(None)` or `Ok(false)`, never an error.
 
+mod feedback;
 mod rows;
 
 pub use bff_render::Approximation;
+pub use feedback::*;
 pub use rows::*;
 
 use bff_domain::prompt::{ModelFamily, QualityParameters};

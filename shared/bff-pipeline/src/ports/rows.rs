@@ -446,13 +446,18 @@ pub struct UserBoostRow {
     pub updated_at: Timestamp,
 }
 
-/// A learned preference weight on one value for one user (1 = neutral). Written by the learning
-/// stage; read when planning.
+/// A learned preference on one value for one user: the Beta posterior of "the designer likes
+/// designs showing it" as of `updated_at`, and the planner weight it gave then (1 = neutral).
+/// Written by the learning stage; read when planning (`bff_learn::preference`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PreferenceRow {
     pub user_id: String,
     pub category: String,
     pub value: String,
+    pub alpha: f64,
+    pub beta: f64,
+    /// Decayed evidence behind the posterior (success + failure).
+    pub evidence: f64,
     pub weight: f64,
     pub updated_at: Timestamp,
 }

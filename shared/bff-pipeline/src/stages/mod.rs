@@ -43,10 +43,13 @@
 //! exist); the Worker acknowledges the message and calls [`give_up`], which fails the variant (the
 //! job goes on without it) or the job.
 
+pub mod analytics;
 pub mod cluster;
 pub mod coverage;
 pub mod embed;
+pub mod feedback;
 pub mod generate;
+pub mod learn;
 pub mod prompt;
 pub mod select;
 mod style;

@@ -16,10 +16,13 @@ use bff_domain::prompt::{
     plan_designs, AttributeWeight, DesignRequest, Personalisation, Plan, PlanConfig,
 };
 use bff_domain::Taxonomy;
+use bff_learn::preference::Posterior;
+use rand::SeedableRng;
+use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::resume;
 use crate::api::{job_url, ApiError, SubmitResponse, ValidGeneration};
-use crate::ids::{image_id, job_seed, validate_id, JobKey};
+use crate::ids::{image_id, job_seed, stage_seed, validate_id, JobKey};
 use crate::messages::{GenerateImage, Message};
 use crate::ports::{
     Dispatcher, JobRow, JobStatus, JobStore, PreferenceRow, UserBoostRow, VariantRow, VariantStatus,
@@ -76,6 +79,8 @@ pub async fn submit(
         &store.user_boosts(user_id).await?,
         request,
         taxonomy,
+        now,
+        stage_seed(job_id, "preferences"),
     );
     let plan = plan(request, &personal, job_id, taxonomy)?;
     let (job, variants) = rows(&key, request, &personal, &plan, now)?;
@@ -125,12 +130,23 @@ pub async fn submit(
 /// The user's learned weights and boosts as the planner takes them. Boosts on values the brief
 /// rules out, or that the taxonomy no longer has, are left out: they could only force a category
 /// into every variant for nothing.
+///
+/// Learned preferences are Beta posteriors (`bff_learn::preference`) stored as of their last
+/// update: each is decayed to `now` (a taste nobody has confirmed for months fades back to
+/// neutral) and then one weight is drawn from it for this job, Thompson sampling: a value with
+/// little evidence gets widely varying weights from job to job, so the planner keeps exploring
+/// it, while a value with much evidence gets weights close to its mean. The draw is seeded
+/// (`seed`, from the job id), so a replayed job gets the same weights.
 pub fn personalisation(
     preferences: &[PreferenceRow],
     boosts: &[UserBoostRow],
     request: &ValidGeneration,
     taxonomy: &Taxonomy,
+    now: &Timestamp,
+    seed: u64,
 ) -> Personalisation {
+    let mut rng = Xoshiro256PlusPlus::seed_from_u64(seed);
+    let now_ms = now.unix_ms();
     let excluded = request.parsed().excluded();
     let usable = |category: &str, value: &str| {
         let a = bff_domain::AttributeValue::new(category, value);
@@ -140,10 +156,18 @@ pub fn personalisation(
         preferences: preferences
             .iter()
             .filter(|p| usable(&p.category, &p.value))
-            .map(|p| AttributeWeight {
-                category: p.category.clone(),
-                value: p.value.clone(),
-                weight: p.weight,
+            .map(|p| {
+                let posterior = Posterior {
+                    alpha: p.alpha,
+                    beta: p.beta,
+                    evidence: p.evidence,
+                };
+                let current = posterior.decayed(now_ms - p.updated_at.unix_ms());
+                AttributeWeight {
+                    category: p.category.clone(),
+                    value: p.value.clone(),
+                    weight: current.sample_weight(&mut rng),
+                }
             })
             .collect(),
         boosts: boosts

@@ -16,6 +16,8 @@
 //! Response bodies are built from store rows by the `from_rows` constructors; [`crate::queries`]
 //! loads the rows and builds them.
 
+pub mod feedback;
+
 use std::collections::BTreeMap;
 
 use bff_domain::{parse_brief, Brief, BriefError, BriefWarning, Taxonomy};

@@ -1,0 +1,604 @@
+//! The feedback, learning and analytics part of `cargo xtask e2e` (stages 10-11), run on a job
+//! the generation part finished.
+//!
+//! Checks: the health checks; every bad feedback input gets its 4xx and writes nothing (another
+//! user's image is a 404); ratings on the job's designs, standouts where a rating of 5 meets a
+//! quality of 0.75; a re-rating replaces (one row, revision 2); learning applies every revision
+//! (learning updates, preference weights that rise for values only seen in well-rated designs and
+//! fall for values only seen in badly rated ones); the daily rollup through `/__scheduled`, twice
+//! with the same rows; each analytics view's figures equal the ones computed here from the raw
+//! rows, read with `wrangler d1 execute` (not through any Worker); the 5-minute edge cache hits,
+//! and new feedback bypasses it; the next job of the same user is planned with the learned
+//! weights and another user's is not; another user sees none of it.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, ensure, Context, Result};
+use serde_json::{json, Value};
+
+use crate::pipeline::{self, text, Api, User};
+use crate::run::SAMPLE_BRIEF;
+
+fn ok(name: &str) {
+    println!("  ok  {name}");
+}
+
+/// Floats from JSON (numbers or null as NaN never equal).
+fn f(v: &Value) -> f64 {
+    v.as_f64().unwrap_or(f64::NAN)
+}
+
+fn close(a: f64, b: f64) -> bool {
+    (a - b).abs() <= 1e-9 * (1.0 + a.abs().max(b.abs()))
+}
+
+/// A value as `category/value`.
+fn key(v: &Value) -> String {
+    format!(
+        "{}/{}",
+        v["category"].as_str().unwrap_or("?"),
+        v["value"].as_str().unwrap_or("?")
+    )
+}
+
+pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
+    for path in ["/api/feedback/health-check", "/api/analytics/health-check"] {
+        let health = api.json("GET", path, None, None, 200)?;
+        ensure!(health["status"] == "ok", "{path}: {health}");
+    }
+    let job = api.job(alice, job_id)?;
+    let designs = job["selected"]
+        .as_array()
+        .context("selected designs")?
+        .clone();
+    ensure!(
+        designs.len() >= 8,
+        "too few designs to rate: {}",
+        designs.len()
+    );
+    let image = |i: usize| text(&designs[i], "image_id");
+
+    // --- bad input writes nothing ---
+    let first = image(0)?;
+    let oversized = json!({ "image_id": first, "rating": 3, "comment": "x".repeat(20_000) });
+    let bad: Vec<(&str, Option<&User>, String, u16)> = vec![
+        (
+            "no token",
+            None,
+            json!({ "image_id": first, "rating": 5 }).to_string(),
+            401,
+        ),
+        ("malformed JSON", Some(alice), "{\"image_id\": ".into(), 400),
+        (
+            "unknown field",
+            Some(alice),
+            json!({ "image_id": first, "stars": 5 }).to_string(),
+            400,
+        ),
+        (
+            "rating out of range",
+            Some(alice),
+            json!({ "image_id": first, "rating": 6 }).to_string(),
+            422,
+        ),
+        (
+            "neither rating nor like",
+            Some(alice),
+            json!({ "image_id": first }).to_string(),
+            422,
+        ),
+        (
+            "bad tag",
+            Some(alice),
+            json!({ "image_id": first, "liked": true, "tags": ["a;b"] }).to_string(),
+            422,
+        ),
+        (
+            "unknown image",
+            Some(alice),
+            json!({ "image_id": "no-such-image", "rating": 4 }).to_string(),
+            404,
+        ),
+        (
+            "another user's image",
+            Some(bob),
+            json!({ "image_id": first, "rating": 4 }).to_string(),
+            404,
+        ),
+        ("oversized body", Some(alice), oversized.to_string(), 413),
+    ];
+    for (name, user, body, status) in &bad {
+        let r = api.call("POST", "/api/feedback", *user, Some(body))?;
+        ensure!(
+            r.status == *status,
+            "{name}: expected {status}, got {} {}",
+            r.status,
+            r.body
+        );
+        let error = r
+            .json()
+            .with_context(|| format!("{name}: error body {}", r.body))?;
+        ensure!(error["message"].is_string(), "{name}: {error}");
+    }
+    let rows = api.dev.query("SELECT COUNT(*) AS n FROM user_feedback")?;
+    ensure!(rows[0]["n"] == 0, "bad input wrote feedback: {rows:?}");
+    ok("each bad feedback input → its 4xx (400 / 404 for another user's image / 413 / 422), nothing written");
+
+    // --- feedback: the best designs rated 5, the worst 2, one liked only ---
+    let mut by_quality: Vec<(f64, String)> = designs
+        .iter()
+        .map(|d| Ok((f(&d["quality"]), text(d, "image_id")?)))
+        .collect::<Result<_>>()?;
+    by_quality.sort_by(|a, b| b.0.total_cmp(&a.0).then_with(|| a.1.cmp(&b.1)));
+    let n = by_quality.len();
+    let mut plan: Vec<(String, Value)> = Vec::new();
+    for (i, (_, id)) in by_quality.iter().enumerate() {
+        let body = if i < 3 {
+            json!({ "image_id": id, "rating": 5, "liked": true, "tags": ["resort"] })
+        } else if i >= n - 3 {
+            json!({ "image_id": id, "rating": 2, "liked": false, "comment": "too plain" })
+        } else if i == 3 {
+            json!({ "image_id": id, "liked": true })
+        } else {
+            json!({ "image_id": id, "rating": 3 + (i % 2) })
+        };
+        plan.push((id.clone(), body));
+    }
+    let mut standouts = 0;
+    for (i, (id, body)) in plan.iter().enumerate() {
+        let r = api.json(
+            "POST",
+            "/api/feedback",
+            Some(alice),
+            Some(&body.to_string()),
+            201,
+        )?;
+        let fb = &r["feedback"];
+        ensure!(
+            fb["revision"] == 1 && fb["image_id"] == *id,
+            "feedback {id}: {r}"
+        );
+        let quality = by_quality[i].0;
+        let high = body["rating"].as_u64().unwrap_or(0) >= 4 && quality >= 0.75;
+        if high {
+            ensure!(
+                fb["standout"]["rule"] == "high_rating_and_quality",
+                "rating {} at quality {quality:.2} is a standout: {fb}",
+                body["rating"]
+            );
+        }
+        if body["rating"].as_u64().is_some_and(|r| r <= 3) || body["rating"].is_null() {
+            ensure!(fb["standout"].is_null(), "not a standout: {fb}");
+        }
+        standouts += usize::from(!fb["standout"].is_null());
+    }
+    ensure!(
+        standouts >= 1,
+        "no standout among the 5-star designs: {by_quality:?}"
+    );
+    ok(&format!(
+        "{n} pieces of feedback stored (201), {standouts} standouts (rating >= 4 and quality >= 0.75)"
+    ));
+
+    // A re-rating replaces: one row, revision 2.
+    let (re_id, _) = &plan[4];
+    let r = api.json(
+        "POST",
+        "/api/feedback",
+        Some(alice),
+        Some(&json!({ "image_id": re_id, "rating": 1, "liked": false }).to_string()),
+        200,
+    )?;
+    ensure!(r["feedback"]["revision"] == 2, "re-rating: {r}");
+    let rows = api.dev.query(&format!(
+        "SELECT COUNT(*) AS n FROM user_feedback WHERE user_id = '{}'",
+        alice.user_id
+    ))?;
+    ensure!(rows[0]["n"] == n, "re-rating duplicated feedback: {rows:?}");
+    ok("a re-rating replaces the feedback (200, revision 2, still one row per image)");
+
+    // --- learning ---
+    let start = Instant::now();
+    loop {
+        let list = api.json(
+            "GET",
+            &format!("/api/feedback?job_id={job_id}"),
+            Some(alice),
+            None,
+            200,
+        )?;
+        let items = list["feedback"].as_array().context("feedback list")?;
+        if items.len() == n && items.iter().all(|i| i["learned"] == true) {
+            break;
+        }
+        if start.elapsed() > Duration::from_secs(60) {
+            bail!("feedback not learned after 60 s: {list}");
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    // Every current revision has its learning updates (an earlier revision may have been
+    // overtaken by the re-rating before learning reached it).
+    let missing = api.dev.query(&format!(
+        "SELECT f.feedback_id, f.revision FROM user_feedback f WHERE f.user_id = '{}' \
+         AND NOT EXISTS (SELECT 1 FROM learning_updates u \
+           WHERE u.feedback_id = f.feedback_id AND u.revision = f.revision)",
+        alice.user_id
+    ))?;
+    ensure!(missing.is_empty(), "revisions without learning updates: {missing:?}");
+    // Independent sign check: values shown only in designs rated >= 4 must weigh more than 1,
+    // values shown only in designs rated <= 2 less than 1.
+    let rated = api.dev.query(&format!(
+        "SELECT f.rating, f.liked, i.requested AS drawn FROM user_feedback f JOIN generated_images i \
+         ON i.image_id = f.image_id WHERE f.user_id = '{}'",
+        alice.user_id
+    ))?;
+    let mut seen: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new(); // (good, bad, other)
+    for row in &rated {
+        let drawn: Vec<Value> = serde_json::from_str(row["drawn"].as_str().unwrap_or("[]"))?;
+        let rating = row["rating"].as_u64();
+        let liked = row["liked"].as_u64();
+        let class = match (rating, liked) {
+            (Some(r), l) if r >= 4 && l != Some(0) => 0,
+            (Some(r), l) if r <= 2 && l != Some(1) => 1,
+            _ => 2,
+        };
+        for v in &drawn {
+            let e = seen.entry(key(v)).or_default();
+            match class {
+                0 => e.0 += 1,
+                1 => e.1 += 1,
+                _ => e.2 += 1,
+            }
+        }
+    }
+    let prefs = api.dev.query(&format!(
+        "SELECT category, value, weight FROM user_preferences WHERE user_id = '{}'",
+        alice.user_id
+    ))?;
+    let weights: BTreeMap<String, f64> = prefs.iter().map(|p| (key(p), f(&p["weight"]))).collect();
+    let (mut up, mut down) = (0, 0);
+    for (value, (good, bad, other)) in &seen {
+        let w = *weights
+            .get(value)
+            .with_context(|| format!("no preference for {value}"))?;
+        if *good > 0 && *bad == 0 && *other == 0 {
+            ensure!(w > 1.0, "{value} only in well-rated designs, weight {w}");
+            up += 1;
+        }
+        if *bad > 0 && *good == 0 && *other == 0 {
+            ensure!(w < 1.0, "{value} only in badly rated designs, weight {w}");
+            down += 1;
+        }
+    }
+    ok(&format!(
+        "learning applied every revision: {} preference weights ({up} values only in well-rated designs above 1, {down} only in badly rated ones below 1)",
+        weights.len()
+    ));
+
+    // --- the daily rollup, twice ---
+    let dump = |user: &User| -> Result<Vec<Value>> {
+        let mut all = api.dev.query(&format!(
+            "SELECT day, jobs, images, picks, feedback, ratings, rating_sum, likes, dislikes, \
+             standouts, coverage_reports, coverage_sum FROM analytics_daily_totals \
+             WHERE user_id = '{}' ORDER BY day",
+            user.user_id
+        ))?;
+        all.extend(api.dev.query(&format!(
+            "SELECT * FROM analytics_daily_attributes WHERE user_id = '{}' \
+             ORDER BY day, category, value",
+            user.user_id
+        ))?);
+        all.extend(api.dev.query(&format!(
+            "SELECT * FROM analytics_daily_categories WHERE user_id = '{}' ORDER BY day, category",
+            user.user_id
+        ))?);
+        Ok(all)
+    };
+    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
+    ensure!(r.status == 200, "rollup cron: {} {}", r.status, r.body);
+    let first_run = wait_for_rows(|| dump(alice))?;
+    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
+    ensure!(r.status == 200, "rollup cron again: {}", r.status);
+    std::thread::sleep(Duration::from_millis(500));
+    let second_run = dump(alice)?;
+    ensure!(
+        first_run == second_run,
+        "the second rollup changed the rows"
+    );
+    ok(&format!(
+        "daily rollup through /__scheduled: {} rows, the same after a second run",
+        first_run.len()
+    ));
+
+    // --- analytics against the raw rows ---
+    analytics_match_raw_rows(api, alice, job_id)?;
+
+    // --- the edge cache ---
+    let get = |user: &User| api.call("GET", "/api/analytics/standouts", Some(user), None);
+    let a = get(alice)?;
+    let b = get(alice)?;
+    ensure!(
+        a.status == 200 && b.header("x-bff-cache") == Some("hit") && a.body == b.body,
+        "second read not from the cache: {:?} {:?}",
+        a.header("x-bff-cache"),
+        b.header("x-bff-cache")
+    );
+    let ratings_before = f(&a.json()?["data"]["ratings"]);
+    let (extra, _) = &plan[3]; // liked only so far: now rated too
+    api.json(
+        "POST",
+        "/api/feedback",
+        Some(alice),
+        Some(&json!({ "image_id": extra, "rating": 4, "liked": true }).to_string()),
+        200,
+    )?;
+    let c = get(alice)?;
+    let ratings_after = f(&c.json()?["data"]["ratings"]);
+    ensure!(
+        c.header("x-bff-cache") == Some("miss") && ratings_after == ratings_before + 1.0,
+        "after new feedback: cache {:?}, ratings {ratings_before} → {ratings_after}",
+        c.header("x-bff-cache")
+    );
+    ok("analytics served from the 5-minute edge cache; new feedback bypasses it");
+
+    // --- the next job uses the learned weights, for this user only ---
+    let a2 = api.submit(alice, SAMPLE_BRIEF, 6)?;
+    let b2 = api.submit(bob, SAMPLE_BRIEF, 6)?;
+    let personal = |job: &Value| -> Result<usize> {
+        let rows = api.dev.query(&format!(
+            "SELECT json_array_length(personalisation, '$.preferences') AS n \
+             FROM generation_jobs WHERE job_id = '{}'",
+            text(job, "job_id")?
+        ))?;
+        Ok(rows[0]["n"].as_u64().unwrap_or(0) as usize)
+    };
+    let (pa, pb) = (personal(&a2)?, personal(&b2)?);
+    ensure!(
+        pa > 0 && pb == 0,
+        "learned weights in the next plans: Alice {pa}, Bob {pb}"
+    );
+    pipeline::follow(api, alice, &text(&a2, "job_id")?, false)?;
+    pipeline::follow(api, bob, &text(&b2, "job_id")?, false)?;
+    ok(&format!(
+        "Alice's next job is planned with {pa} learned weights, Bob's with none"
+    ));
+
+    // --- another user sees none of it ---
+    let list = api.json("GET", "/api/feedback", Some(bob), None, 200)?;
+    ensure!(
+        list["feedback"].as_array().is_some_and(Vec::is_empty),
+        "Bob's feedback: {list}"
+    );
+    let r = api.call("GET", &format!("/api/feedback/{first}"), Some(bob), None)?;
+    ensure!(r.status == 404, "Alice's feedback as Bob: {}", r.status);
+    let s = api.json("GET", "/api/analytics/standouts", Some(bob), None, 200)?;
+    ensure!(s["data"]["ratings"] == 0, "Bob's standouts: {s}");
+    let r = api.call("GET", "/api/analytics/nonsense", Some(alice), None)?;
+    ensure!(
+        r.status == 404 && r.json()?["message"].is_string(),
+        "unknown view: {}",
+        r.status
+    );
+    ok("another user sees no feedback, standouts or analytics of the first; an unknown view is a 404");
+    Ok(())
+}
+
+fn wait_for_rows(mut read: impl FnMut() -> Result<Vec<Value>>) -> Result<Vec<Value>> {
+    let start = Instant::now();
+    loop {
+        let rows = read()?;
+        if !rows.is_empty() {
+            // The rollup writes in one transaction: rows present means all of them.
+            return Ok(rows);
+        }
+        if start.elapsed() > Duration::from_secs(30) {
+            bail!("no rollup rows after 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    }
+}
+
+/// Every analytics view's figures, recomputed here from the raw rows.
+fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()> {
+    let user = &alice.user_id;
+    let view = |name: &str| -> Result<Value> {
+        let r = api.json(
+            "GET",
+            &format!("/api/analytics/{name}"),
+            Some(alice),
+            None,
+            200,
+        )?;
+        Ok(r["data"].clone())
+    };
+
+    // Standouts: per value shown, ratings and standouts among them.
+    let rows = api.dev.query(&format!(
+        "SELECT f.rating, i.requested AS drawn, CASE WHEN o.feedback_id IS NULL THEN 0 ELSE 1 END AS standout \
+         FROM user_feedback f JOIN generated_images i ON i.image_id = f.image_id \
+         LEFT JOIN outliers o ON o.feedback_id = f.feedback_id WHERE f.user_id = '{user}'"
+    ))?;
+    let mut per_value: BTreeMap<String, (u32, u32)> = BTreeMap::new();
+    let (mut ratings, mut standouts) = (0u32, 0u32);
+    for row in &rows {
+        if row["rating"].is_null() {
+            continue;
+        }
+        let standout = row["standout"] == 1;
+        ratings += 1;
+        standouts += u32::from(standout);
+        let drawn: Vec<Value> = serde_json::from_str(row["drawn"].as_str().unwrap_or("[]"))?;
+        let mut keys: Vec<String> = drawn.iter().map(key).collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            let e = per_value.entry(k).or_default();
+            e.0 += 1;
+            e.1 += u32::from(standout);
+        }
+    }
+    let s = view("standouts")?;
+    ensure!(
+        s["ratings"] == ratings && s["standouts"] == standouts,
+        "standout totals {} / {} vs raw {ratings} / {standouts}",
+        s["ratings"],
+        s["standouts"]
+    );
+    let attributes = s["attributes"].as_array().context("standout attributes")?;
+    ensure!(
+        attributes.len() == per_value.len(),
+        "{} values vs raw {}",
+        attributes.len(),
+        per_value.len()
+    );
+    for a in attributes {
+        let k = key(&a["attribute"]);
+        let (r, o) = per_value
+            .get(&k)
+            .with_context(|| format!("{k} not in the raw rows"))?;
+        ensure!(
+            a["ratings"] == *r
+                && a["standouts"] == *o
+                && close(f(&a["standout_rate"]), f64::from(*o) / f64::from(*r)),
+            "{k}: {a} vs raw {r} ratings, {o} standouts"
+        );
+    }
+
+    // Feedback of the last 7 days (all of it is today's here).
+    let raw = api.dev.query(&format!(
+        "SELECT COUNT(*) AS feedback, COUNT(rating) AS ratings, AVG(rating) AS mean, \
+         SUM(CASE WHEN liked = 1 THEN 1 ELSE 0 END) AS likes, \
+         SUM(CASE WHEN liked = 0 THEN 1 ELSE 0 END) AS dislikes \
+         FROM user_feedback WHERE user_id = '{user}'"
+    ))?;
+    let raw = &raw[0];
+    let summary = &view("feedback")?["summary"];
+    ensure!(
+        summary["feedback"] == raw["feedback"]
+            && summary["ratings"] == raw["ratings"]
+            && summary["likes"] == raw["likes"]
+            && summary["dislikes"] == raw["dislikes"]
+            && summary["standouts"] == standouts
+            && close(f(&summary["mean_rating"]), f(&raw["mean"])),
+        "7-day summary {summary} vs raw {raw}"
+    );
+
+    // Style evolution: this week's share of the picks showing each value.
+    let picks = api.dev.query(&format!(
+        "SELECT i.requested AS drawn FROM dpp_picks p JOIN generated_images i ON i.image_id = p.image_id \
+         WHERE p.user_id = '{user}'"
+    ))?;
+    let mut shown: BTreeMap<String, u32> = BTreeMap::new();
+    for row in &picks {
+        let drawn: Vec<Value> = serde_json::from_str(row["drawn"].as_str().unwrap_or("[]"))?;
+        let mut keys: Vec<String> = drawn.iter().map(key).collect();
+        keys.sort();
+        keys.dedup();
+        for k in keys {
+            *shown.entry(k).or_default() += 1;
+        }
+    }
+    let evolution = view("evolution")?;
+    let week = evolution["weeks"]
+        .as_array()
+        .and_then(|w| w.last())
+        .context("no week in the evolution")?;
+    ensure!(
+        week["picks"] == picks.len(),
+        "week picks {} vs raw {}",
+        week["picks"],
+        picks.len()
+    );
+    let shares = week["shares"].as_array().context("shares")?;
+    ensure!(
+        shares.len() == shown.len(),
+        "{} shares vs raw {}",
+        shares.len(),
+        shown.len()
+    );
+    for share in shares {
+        let k = key(&share["attribute"]);
+        let count = *shown
+            .get(&k)
+            .with_context(|| format!("{k} not among the raw picks"))?;
+        ensure!(
+            share["picks"] == count
+                && close(f(&share["share"]), f64::from(count) / picks.len() as f64),
+            "{k}: {share} vs raw {count} of {}",
+            picks.len()
+        );
+    }
+
+    // Style profiles: ratings and mean rating per profile of the rated images.
+    let raw = api.dev.query(&format!(
+        "SELECT sp.profile_id, COUNT(f.rating) AS ratings, AVG(f.rating) AS mean \
+         FROM user_feedback f \
+         JOIN cluster_assignments ca ON ca.job_id = f.job_id AND ca.image_id = f.image_id \
+         JOIN style_profiles sp ON sp.job_id = ca.job_id AND sp.cluster = ca.cluster \
+         WHERE f.user_id = '{user}' GROUP BY sp.profile_id"
+    ))?;
+    let styles = view("styles")?;
+    let styles = styles["styles"].as_array().context("styles")?;
+    ensure!(
+        styles.len() == raw.len(),
+        "{} styles vs raw {}",
+        styles.len(),
+        raw.len()
+    );
+    for r in &raw {
+        let s = styles
+            .iter()
+            .find(|s| s["profile_id"] == r["profile_id"])
+            .with_context(|| format!("no style {}", r["profile_id"]))?;
+        ensure!(
+            s["ratings"] == r["ratings"]
+                && (r["mean"].is_null() || close(f(&s["mean_rating"]), f(&r["mean"]))),
+            "style {s} vs raw {r}"
+        );
+    }
+
+    // Coverage history: reports and mean overall score today.
+    let raw = api.dev.query(&format!(
+        "SELECT COUNT(*) AS reports, AVG(overall_score) AS mean FROM coverage_reports \
+         WHERE user_id = '{user}'"
+    ))?;
+    let coverage = view("coverage")?;
+    let today = coverage["history"]
+        .as_array()
+        .and_then(|h| {
+            h.iter()
+                .rev()
+                .find(|p| p["reports"].as_u64().unwrap_or(0) > 0)
+        })
+        .context("no coverage day")?;
+    ensure!(
+        today["reports"] == raw[0]["reports"]
+            && close(f(&today["mean_overall"]), f(&raw[0]["mean"])),
+        "coverage {today} vs raw {}",
+        raw[0]
+    );
+
+    // Recommendations: well-formed, and each "try more" agrees with the standout view.
+    let recs = view("recommendations")?;
+    let recs = recs["recommendations"]
+        .as_array()
+        .context("recommendations")?;
+    for r in recs {
+        ensure!(
+            r["kind"].is_string()
+                && r["message"].as_str().is_some_and(|m| !m.is_empty())
+                && r["evidence"].is_object(),
+            "recommendation {r}"
+        );
+    }
+    let _ = job_id;
+    ok(&format!(
+        "analytics equal the raw rows: standouts ({} values), 7-day summary, style evolution ({} values this week), {} styles, coverage; {} recommendations",
+        per_value.len(),
+        shown.len(),
+        styles.len(),
+        recs.len()
+    ));
+    Ok(())
+}
