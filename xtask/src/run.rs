@@ -1,7 +1,8 @@
 //! `cargo xtask run`: the main job, the whole pipeline on Cloudflare Workers under `wrangler dev`,
 //! offline: build every function, migrate a fresh local D1, create a development user, submit the
 //! sample brief for 12 designs, follow it stage by stage and print the chosen designs and the
-//! coverage gaps and boosts.
+//! coverage gaps and boosts; then leave feedback on a few of the designs, let learning and the
+//! daily rollup run, and print the insights the analytics views give.
 //!
 //! `cargo xtask demo-math`: the math alone on a generated sample, through the `bff` command line
 //! exactly as a user would: sample → cluster → select → coverage.
@@ -148,7 +149,133 @@ fn edge_job(api: &Api) -> Result<(pipeline::User, String)> {
             g["boost"].as_f64().unwrap_or(0.0) * 100.0
         );
     }
+    feedback_and_insights(api, &user, &job)?;
     Ok((user, job_id))
+}
+
+/// The designer rates a few designs: the three best-scoring get 5 stars, the two lowest 2 stars
+/// and a dislike. Then learning runs, the daily rollup is triggered, and the insights printed.
+fn feedback_and_insights(api: &Api, user: &pipeline::User, job: &Value) -> Result<()> {
+    let mut designs: Vec<&Value> = job["selected"].as_array().into_iter().flatten().collect();
+    designs.sort_by(|a, b| {
+        b["quality"]
+            .as_f64()
+            .unwrap_or(0.0)
+            .total_cmp(&a["quality"].as_f64().unwrap_or(0.0))
+    });
+    let n = designs.len();
+    println!("
+feedback:");
+    for (i, d) in designs.iter().enumerate() {
+        let body = if i < 3 {
+            serde_json::json!({ "image_id": d["image_id"], "rating": 5, "liked": true, "comment": "this is the collection" })
+        } else if i + 2 >= n {
+            serde_json::json!({ "image_id": d["image_id"], "rating": 2, "liked": false })
+        } else {
+            continue;
+        };
+        let r = api.json("POST", "/api/feedback", Some(user), Some(&body.to_string()), 201)?;
+        let f = &r["feedback"];
+        println!(
+            "  {} rated {} (quality {:.2}){}",
+            d["image_id"].as_str().unwrap_or("?"),
+            body["rating"],
+            d["quality"].as_f64().unwrap_or(0.0),
+            match f["standout"]["rule"].as_str() {
+                Some(rule) => format!(
+                    " -> standout ({rule}, confidence {:.2})",
+                    f["standout"]["confidence"].as_f64().unwrap_or(0.0)
+                ),
+                None => String::new(),
+            }
+        );
+    }
+    let start = std::time::Instant::now();
+    loop {
+        let list = api.json("GET", "/api/feedback", Some(user), None, 200)?;
+        let items = list["feedback"].as_array().cloned().unwrap_or_default();
+        if items.iter().all(|f| f["learned"] == true) {
+            println!("learning applied {} pieces of feedback", items.len());
+            break;
+        }
+        anyhow::ensure!(
+            start.elapsed() < std::time::Duration::from_secs(60),
+            "feedback not learned after 60 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(200));
+    }
+    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
+    anyhow::ensure!(r.status == 200, "rollup cron: {} {}", r.status, r.body);
+    // The rollup runs behind the cron's answer; the feedback summary shows when it has.
+    let start = std::time::Instant::now();
+    let summary = loop {
+        let s = api.json("GET", "/api/analytics/feedback", Some(user), None, 200)?;
+        if s["data"]["summary"]["feedback"].as_u64().unwrap_or(0) > 0 {
+            break s;
+        }
+        anyhow::ensure!(
+            start.elapsed() < std::time::Duration::from_secs(30),
+            "no rollup after 30 s"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(300));
+    };
+    let s = &summary["data"]["summary"];
+    println!(
+        "
+insights (daily rollup run through the cron route):
+  last 7 days: {} pieces of feedback, mean rating {:.2}, {} likes, {} dislikes, {} standouts",
+        s["feedback"],
+        s["mean_rating"].as_f64().unwrap_or(f64::NAN),
+        s["likes"],
+        s["dislikes"],
+        s["standouts"]
+    );
+    let standouts = api.json("GET", "/api/analytics/standouts", Some(user), None, 200)?;
+    println!("  standout rate by value (top 5):");
+    for a in standouts["data"]["attributes"]
+        .as_array()
+        .into_iter()
+        .flatten()
+        .take(5)
+    {
+        println!(
+            "    {}/{}: {} of {} rated designs, lift {}",
+            a["attribute"]["category"].as_str().unwrap_or("?"),
+            a["attribute"]["value"].as_str().unwrap_or("?"),
+            a["standouts"],
+            a["ratings"],
+            a["lift"]
+                .as_f64()
+                .map_or("-".to_string(), |l| format!("{l:.1}x"))
+        );
+    }
+    let styles = api.json("GET", "/api/analytics/styles", Some(user), None, 200)?;
+    println!("  styles:");
+    for p in styles["data"]["styles"].as_array().into_iter().flatten() {
+        println!(
+            "    {}: {} generated, {} rated, mean {}, standout rate {}",
+            p["name"].as_str().unwrap_or("?"),
+            p["generations"],
+            p["ratings"],
+            p["mean_rating"]
+                .as_f64()
+                .map_or("-".to_string(), |m| format!("{m:.1}")),
+            p["standout_rate"]
+                .as_f64()
+                .map_or("-".to_string(), |r| format!("{:.0}%", r * 100.0))
+        );
+    }
+    let recs = api.json("GET", "/api/analytics/recommendations", Some(user), None, 200)?;
+    println!("  recommendations:");
+    let recs = recs["data"]["recommendations"].as_array().cloned().unwrap_or_default();
+    if recs.is_empty() {
+        println!("    none yet (they need a few more ratings per value)");
+    }
+    for r in &recs {
+        println!("    {}", r["message"].as_str().unwrap_or("?"));
+    }
+    println!("  (also /api/analytics/evolution and /api/analytics/coverage)");
+    Ok(())
 }
 
 const DESIGNS: &str = "12";

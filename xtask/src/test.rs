@@ -7,7 +7,8 @@ use anyhow::{bail, Result};
 
 use crate::{e2e, setup, shell};
 
-/// `cargo build` of every pure crate (math, domain, renderer, embedder, pipeline) for one target.
+/// `cargo build` of every pure crate (math, domain, renderer, embedder, learning, pipeline) for one
+/// target.
 macro_rules! pure_crates_build {
     ($target:literal) => {
         [
@@ -23,14 +24,16 @@ macro_rules! pure_crates_build {
             "-p",
             "bff-embed",
             "-p",
+            "bff-learn",
+            "-p",
             "bff-pipeline",
             "--target",
             $target,
         ]
     };
 }
-const PURE_CRATES_FOR_WORKERS: [&str; 15] = pure_crates_build!("wasm32-unknown-unknown");
-const PURE_CRATES_FOR_SPIN: [&str; 15] = pure_crates_build!("wasm32-wasip2");
+const PURE_CRATES_FOR_WORKERS: [&str; 17] = pure_crates_build!("wasm32-unknown-unknown");
+const PURE_CRATES_FOR_SPIN: [&str; 17] = pure_crates_build!("wasm32-wasip2");
 
 struct Check {
     name: &'static str,

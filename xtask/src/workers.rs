@@ -242,28 +242,39 @@ impl Dev {
             .as_ref()
             .context("no config of this wrangler dev has a migrated database")?;
         let folder = config.parent().unwrap_or(Path::new("."));
-        let out = Command::new(&self.wrangler)
-            .current_dir(folder)
-            .args(["d1", "execute", binding, "--local", "--json", "-c"])
-            .arg(config)
-            .arg("--persist-to")
-            .arg(&self.state_dir)
-            .arg("--command")
-            .arg(sql)
-            .env("WRANGLER_SEND_METRICS", "false")
-            .env("NO_COLOR", "1")
-            .env("CI", "true")
-            .stdin(Stdio::null())
-            .output()
-            .context("cannot start wrangler d1 execute")?;
-        if !out.status.success() {
-            bail!(
-                "wrangler d1 execute failed ({}): {}{}",
-                out.status,
+        // The running Workers write the same SQLite file: a read may find it locked for a
+        // moment (SQLITE_BUSY), which a retry resolves.
+        let mut attempt = 0;
+        let out = loop {
+            let out = Command::new(&self.wrangler)
+                .current_dir(folder)
+                .args(["d1", "execute", binding, "--local", "--json", "-c"])
+                .arg(config)
+                .arg("--persist-to")
+                .arg(&self.state_dir)
+                .arg("--command")
+                .arg(sql)
+                .env("WRANGLER_SEND_METRICS", "false")
+                .env("NO_COLOR", "1")
+                .env("CI", "true")
+                .stdin(Stdio::null())
+                .output()
+                .context("cannot start wrangler d1 execute")?;
+            if out.status.success() {
+                break out;
+            }
+            let text = format!(
+                "{}{}",
                 String::from_utf8_lossy(&out.stdout),
                 String::from_utf8_lossy(&out.stderr)
             );
-        }
+            attempt += 1;
+            if attempt < 20 && (text.contains("SQLITE_BUSY") || text.contains("database is locked")) {
+                std::thread::sleep(Duration::from_millis(250));
+                continue;
+            }
+            bail!("wrangler d1 execute failed ({}): {text}", out.status);
+        };
         let parsed: serde_json::Value = serde_json::from_slice(&out.stdout).with_context(|| {
             format!(
                 "wrangler d1 execute printed no JSON: {}",

@@ -20,7 +20,9 @@ use bff_pipeline::api::ApiError;
 use bff_pipeline::ports::AnalyticsStore;
 use bff_pipeline::stages::analytics::{self, View, CACHE_SECONDS};
 use serde::Deserialize;
-use worker::{event, Cache, Context, Env, Request, Response, Result, RouteContext, Router};
+use worker::{
+    event, Cache, Context, Env, Headers, Request, Response, Result, RouteContext, Router,
+};
 
 #[event(fetch)]
 async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
@@ -59,30 +61,31 @@ async fn view(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     );
     let cache = Cache::default();
     if let Ok(Some(mut cached)) = cache.get(key.as_str(), false).await {
-        cached.headers_mut().set("X-Bff-Cache", "hit")?;
-        cached
-            .headers_mut()
-            .set("Cache-Control", "private, no-cache")?;
-        return Ok(cached);
+        // A cached response's headers are immutable: answer with its body in a new one.
+        return answer(cached.text().await?, "hit");
     }
     let body = match analytics::answer(&store, &user_id, view, &now).await {
-        Ok(body) => body,
+        Ok(body) => serde_json::to_string(&body)?,
         Err(e) => return api_error(&e),
     };
-    let mut response = http::json(200, &body)?;
-    // Stored at the edge for CACHE_SECONDS; the client always revalidates (the key moves with
-    // new feedback, which a browser cache would not know).
-    response
-        .headers_mut()
-        .set("Cache-Control", &format!("public, max-age={CACHE_SECONDS}"))?;
-    if let Err(e) = cache.put(key.as_str(), response.cloned()?).await {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Cache-Control", &format!("public, max-age={CACHE_SECONDS}"))?;
+    let stored = Response::ok(body.clone())?.with_headers(headers);
+    if let Err(e) = cache.put(key.as_str(), stored).await {
         worker::console_error!("analytics cache put: {e}");
     }
-    response
-        .headers_mut()
-        .set("Cache-Control", "private, no-cache")?;
-    response.headers_mut().set("X-Bff-Cache", "miss")?;
-    Ok(response)
+    answer(body, "miss")
+}
+
+/// The JSON answer to the client: the client always revalidates (the key moves with new
+/// feedback, which a browser cache would not know); `X-Bff-Cache` says whether the edge had it.
+fn answer(body: String, cache: &str) -> Result<Response> {
+    let headers = Headers::new();
+    headers.set("Content-Type", "application/json")?;
+    headers.set("Cache-Control", "private, no-cache")?;
+    headers.set("X-Bff-Cache", cache)?;
+    Ok(Response::ok(body)?.with_headers(headers))
 }
 
 #[derive(Deserialize, Default)]
