@@ -225,7 +225,10 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
            WHERE u.feedback_id = f.feedback_id AND u.revision = f.revision)",
         alice.user_id
     ))?;
-    ensure!(missing.is_empty(), "revisions without learning updates: {missing:?}");
+    ensure!(
+        missing.is_empty(),
+        "revisions without learning updates: {missing:?}"
+    );
     // Independent sign check: values shown only in designs rated >= 4 must weigh more than 1,
     // values shown only in designs rated <= 2 less than 1.
     let rated = api.dev.query(&format!(

@@ -164,8 +164,10 @@ fn feedback_and_insights(api: &Api, user: &pipeline::User, job: &Value) -> Resul
             .total_cmp(&a["quality"].as_f64().unwrap_or(0.0))
     });
     let n = designs.len();
-    println!("
-feedback:");
+    println!(
+        "
+feedback:"
+    );
     for (i, d) in designs.iter().enumerate() {
         let body = if i < 3 {
             serde_json::json!({ "image_id": d["image_id"], "rating": 5, "liked": true, "comment": "this is the collection" })
@@ -174,7 +176,13 @@ feedback:");
         } else {
             continue;
         };
-        let r = api.json("POST", "/api/feedback", Some(user), Some(&body.to_string()), 201)?;
+        let r = api.json(
+            "POST",
+            "/api/feedback",
+            Some(user),
+            Some(&body.to_string()),
+            201,
+        )?;
         let f = &r["feedback"];
         println!(
             "  {} rated {} (quality {:.2}){}",
@@ -265,9 +273,18 @@ insights (daily rollup run through the cron route):
                 .map_or("-".to_string(), |r| format!("{:.0}%", r * 100.0))
         );
     }
-    let recs = api.json("GET", "/api/analytics/recommendations", Some(user), None, 200)?;
+    let recs = api.json(
+        "GET",
+        "/api/analytics/recommendations",
+        Some(user),
+        None,
+        200,
+    )?;
     println!("  recommendations:");
-    let recs = recs["data"]["recommendations"].as_array().cloned().unwrap_or_default();
+    let recs = recs["data"]["recommendations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
     if recs.is_empty() {
         println!("    none yet (they need a few more ratings per value)");
     }

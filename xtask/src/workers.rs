@@ -269,7 +269,8 @@ impl Dev {
                 String::from_utf8_lossy(&out.stderr)
             );
             attempt += 1;
-            if attempt < 20 && (text.contains("SQLITE_BUSY") || text.contains("database is locked")) {
+            if attempt < 20 && (text.contains("SQLITE_BUSY") || text.contains("database is locked"))
+            {
                 std::thread::sleep(Duration::from_millis(250));
                 continue;
             }
