@@ -14,11 +14,15 @@ use bff_domain::AttributeValue;
 
 use crate::ids::JobKey;
 use crate::messages::Message;
+use bff_learn::feedback::{FeedbackSignal, RatedImage};
+use bff_learn::success::{AttributeSuccess, ProfileSuccess};
+
 use crate::ports::{
     AttributeGapRow, BlobStore, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow,
-    Dispatcher, EmbeddingRow, ImageProvider, ImageRequest, ImageRow, JobProgress, JobRow,
-    JobStatus, JobStore, PickRow, PortError, PreferenceRow, ProviderError, ProviderImage,
-    SelectionRow, StyleProfileRow, UserBoostRow, VariantRow, VariantStatus,
+    Dispatcher, EmbeddingRow, FeedbackRow, FeedbackStore, ImageProvider, ImageRequest, ImageRow,
+    JobProgress, JobRow, JobStatus, JobStore, Learned, LearningUpdateRow, OutlierRow, PickRow,
+    PortError, PreferenceRow, ProviderError, ProviderImage, SelectionRow, StyleProfileRow,
+    UnlearnedFeedback, UserBoostRow, VariantRow, VariantStatus,
 };
 use crate::time::Timestamp;
 
@@ -41,6 +45,15 @@ pub struct Tables {
     /// Keyed by (user, category, value).
     pub user_boosts: BTreeMap<UserValue, UserBoostRow>,
     pub user_preferences: BTreeMap<UserValue, PreferenceRow>,
+    /// Keyed by feedback id.
+    pub feedback: BTreeMap<String, FeedbackRow>,
+    pub outliers: BTreeMap<String, OutlierRow>,
+    /// Keyed by (feedback id, revision, category, value).
+    pub learning_updates: BTreeMap<(String, u32, String, String), LearningUpdateRow>,
+    pub attribute_success: BTreeMap<UserValue, AttributeSuccess>,
+    /// Keyed by (user, profile id).
+    pub profile_success: BTreeMap<(String, String), ProfileSuccess>,
+    pub analytics_versions: BTreeMap<String, u64>,
 }
 
 impl Tables {
@@ -117,6 +130,230 @@ fn sorted_by_variant<T: Clone>(
     let mut rows: Vec<T> = rows.collect();
     rows.sort_by_key(|r| variant(r));
     rows
+}
+
+/// The feedback port as the D1 adapter implements it (one row per user and image, revisions,
+/// standouts replaced, learning never lowering the learned revision).
+impl FeedbackStore for MemoryStore {
+    async fn owned_image(
+        &self,
+        user_id: &str,
+        image_id: &str,
+    ) -> Result<Option<ImageRow>, PortError> {
+        self.read(|t| {
+            t.images
+                .get(image_id)
+                .filter(|i| i.user_id == user_id)
+                .cloned()
+        })
+    }
+
+    async fn rating_history(
+        &self,
+        user_id: &str,
+        except_image_id: &str,
+        limit: u32,
+    ) -> Result<Vec<u8>, PortError> {
+        self.read(|t| {
+            let mut rows: Vec<&FeedbackRow> = t
+                .feedback
+                .values()
+                .filter(|f| f.user_id == user_id && f.image_id != except_image_id)
+                .filter(|f| f.rating.is_some())
+                .collect();
+            rows.sort_by(|a, b| b.updated_at.as_str().cmp(a.updated_at.as_str()));
+            rows.iter()
+                .take(limit as usize)
+                .filter_map(|f| f.rating)
+                .collect()
+        })
+    }
+
+    async fn save_feedback(
+        &self,
+        feedback: &FeedbackRow,
+        standout: Option<&OutlierRow>,
+    ) -> Result<FeedbackRow, PortError> {
+        self.write(|t| {
+            let stored = match t.feedback.get(&feedback.feedback_id) {
+                Some(old) if old.user_id == feedback.user_id => FeedbackRow {
+                    revision: old.revision + 1,
+                    learned_revision: old.learned_revision,
+                    created_at: old.created_at.clone(),
+                    ..feedback.clone()
+                },
+                Some(_) => return Err(PortError::new("job store", "feedback of another user")),
+                None => FeedbackRow {
+                    revision: 1,
+                    learned_revision: 0,
+                    ..feedback.clone()
+                },
+            };
+            t.feedback
+                .insert(stored.feedback_id.clone(), stored.clone());
+            t.outliers.remove(&stored.feedback_id);
+            if let Some(o) = standout {
+                t.outliers.insert(o.feedback_id.clone(), o.clone());
+            }
+            *t.analytics_versions
+                .entry(stored.user_id.clone())
+                .or_default() += 1;
+            Ok(stored)
+        })?
+    }
+
+    async fn feedback(
+        &self,
+        user_id: &str,
+        feedback_id: &str,
+    ) -> Result<Option<(FeedbackRow, Option<OutlierRow>)>, PortError> {
+        self.read(|t| {
+            t.feedback
+                .get(feedback_id)
+                .filter(|f| f.user_id == user_id)
+                .map(|f| (f.clone(), t.outliers.get(feedback_id).cloned()))
+        })
+    }
+
+    async fn list_feedback(
+        &self,
+        user_id: &str,
+        job_id: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<(FeedbackRow, Option<OutlierRow>)>, PortError> {
+        self.read(|t| {
+            let mut rows: Vec<(FeedbackRow, Option<OutlierRow>)> = t
+                .feedback
+                .values()
+                .filter(|f| f.user_id == user_id && job_id.is_none_or(|j| f.job_id == j))
+                .map(|f| (f.clone(), t.outliers.get(&f.feedback_id).cloned()))
+                .collect();
+            rows.sort_by(|(a, _), (b, _)| {
+                b.updated_at
+                    .as_str()
+                    .cmp(a.updated_at.as_str())
+                    .then_with(|| a.feedback_id.cmp(&b.feedback_id))
+            });
+            rows.truncate(limit as usize);
+            rows
+        })
+    }
+
+    async fn rated_images(
+        &self,
+        user_id: &str,
+        since: &Timestamp,
+    ) -> Result<Vec<RatedImage>, PortError> {
+        self.read(|t| {
+            let mut rows: Vec<&FeedbackRow> = t
+                .feedback
+                .values()
+                .filter(|f| f.user_id == user_id && f.updated_at.unix_ms() >= since.unix_ms())
+                .collect();
+            rows.sort_by(|a, b| {
+                a.updated_at
+                    .as_str()
+                    .cmp(b.updated_at.as_str())
+                    .then_with(|| a.feedback_id.cmp(&b.feedback_id))
+            });
+            rows.into_iter()
+                .filter_map(|f| {
+                    let image = t.images.get(&f.image_id).filter(|i| i.user_id == user_id)?;
+                    let profile_id = t
+                        .cluster_assignments
+                        .get(&f.image_id)
+                        .map(|a| crate::ids::style_profile_id(&a.job_id, a.cluster));
+                    Some(RatedImage {
+                        feedback_id: f.feedback_id.clone(),
+                        job_id: f.job_id.clone(),
+                        image_id: f.image_id.clone(),
+                        profile_id,
+                        attributes: image.requested.clone(),
+                        quality: image.quality,
+                        signal: FeedbackSignal {
+                            rating: f.rating,
+                            liked: f.liked,
+                        },
+                        standout: t.outliers.contains_key(&f.feedback_id),
+                        at_ms: f.updated_at.unix_ms(),
+                    })
+                })
+                .collect()
+        })
+    }
+
+    async fn profile_generations(&self, user_id: &str, profile_id: &str) -> Result<u32, PortError> {
+        self.read(|t| {
+            t.style_profiles
+                .get(profile_id)
+                .filter(|p| p.user_id == user_id)
+                .map_or(0, |p| p.size)
+        })
+    }
+
+    async fn preferences(&self, user_id: &str) -> Result<Vec<PreferenceRow>, PortError> {
+        self.user_preferences(user_id).await
+    }
+
+    async fn save_learning(&self, l: &Learned) -> Result<(), PortError> {
+        self.write(|t| {
+            for p in &l.preferences {
+                let key = (l.user_id.clone(), p.category.clone(), p.value.clone());
+                t.user_preferences.insert(key, p.clone());
+            }
+            for u in &l.updates {
+                let key = (
+                    u.feedback_id.clone(),
+                    u.revision,
+                    u.category.clone(),
+                    u.value.clone(),
+                );
+                t.learning_updates.entry(key).or_insert_with(|| u.clone());
+            }
+            for s in &l.attribute_success {
+                let key = (
+                    l.user_id.clone(),
+                    s.attribute.category.clone(),
+                    s.attribute.value.clone(),
+                );
+                t.attribute_success.insert(key, s.clone());
+            }
+            if let Some(p) = &l.profile_success {
+                t.profile_success
+                    .insert((l.user_id.clone(), p.profile_id.clone()), p.clone());
+            }
+            if let Some(f) = t
+                .feedback
+                .get_mut(&l.feedback_id)
+                .filter(|f| f.user_id == l.user_id)
+            {
+                f.learned_revision = f.learned_revision.max(l.revision);
+            }
+            *t.analytics_versions.entry(l.user_id.clone()).or_default() += 1;
+        })
+    }
+
+    async fn unlearned_feedback(
+        &self,
+        before: &Timestamp,
+        limit: u32,
+    ) -> Result<Vec<UnlearnedFeedback>, PortError> {
+        self.read(|t| {
+            t.feedback
+                .values()
+                .filter(|f| {
+                    f.learned_revision < f.revision && f.updated_at.unix_ms() < before.unix_ms()
+                })
+                .take(limit as usize)
+                .map(|f| UnlearnedFeedback {
+                    user_id: f.user_id.clone(),
+                    job_id: f.job_id.clone(),
+                    feedback_id: f.feedback_id.clone(),
+                    revision: f.revision,
+                })
+                .collect()
+        })
+    }
 }
 
 impl JobStore for MemoryStore {
