@@ -21,9 +21,10 @@
 //! Development routes, only when the variable `BFF_DEV_ROUTES` is `enabled` (`.dev.vars`, which only
 //! `wrangler dev` reads): `POST /api/dev/users` creates a user and returns a token;
 //! `POST /api/dev/redeliver/:id` sends every message of the job's stages again, as an
-//! at-least-once queue may; `GET /api/dev/counts/:id` gives the job's row counts;
-//! `POST /api/dev/dead-letter/:id` puts the job's `ClusterJob` on `bff-cluster-dlq`, as if
-//! clustering had failed all its retries (the job must end `failed`).
+//! at-least-once queue may; `GET /api/dev/counts/:id` gives the job's row counts. With them on,
+//! `POST /api/generation` also accepts the development provider `flaky-sketch` (the sketch
+//! renderer with a simulated outage of every third image: real retries, dead-letter queues and
+//! a `partial` job).
 //!
 //! Cron (`*/10 * * * *`): jobs that have not moved for 10 minutes get the message they wait for
 //! again (`stages::resume`), in case one was lost between a write and its send.
@@ -90,7 +91,6 @@ async fn fetch(req: Request, env: Env, _ctx: Context) -> Result<Response> {
         .post_async("/api/dev/users", dev_create_user)
         .post_async("/api/dev/redeliver/:id", dev_redeliver)
         .get_async("/api/dev/counts/:id", dev_counts)
-        .post_async("/api/dev/dead-letter/:id", dev_dead_letter)
         .run(req, env)
         .await?;
     json_router_errors(response, &method, &path)
@@ -299,8 +299,14 @@ async fn submit(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
         Ok(request) => request,
         Err(e) => return api_error(&e),
     };
-    // Validated here so that bad input costs no hop; the prompt Worker plans and stores.
-    if let Err(e) = request.validate() {
+    // Validated here so that bad input costs no hop; the prompt Worker plans and stores. The
+    // development provider (a simulated outage) is accepted only with the development routes on.
+    let checked = if dev_enabled(&ctx.env) {
+        request.validate_with(&GenerationRequest::DEVELOPMENT_PROVIDERS)
+    } else {
+        request.validate()
+    };
+    if let Err(e) = checked {
         return api_error(&e);
     }
     let call = PlanCall {
@@ -507,29 +513,4 @@ async fn dev_counts(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         Ok(counts) => http::json(200, &counts),
         Err(e) => api_error(&ApiError::from(e)),
     }
-}
-
-/// Producer binding of `bff-cluster-dlq`, used only by the development route below.
-const CLUSTER_DLQ: &str = "CLUSTER_DLQ";
-
-async fn dev_dead_letter(req: Request, ctx: RouteContext<()>) -> Result<Response> {
-    if !dev_enabled(&ctx.env) {
-        return not_found();
-    }
-    let user_id = authed!(req, &ctx.env);
-    let key = key(&ctx, &user_id);
-    let store = D1JobStore::from_env(&ctx.env)?;
-    if store.job(&key).await.ok().flatten().is_none() {
-        return api_error(&ApiError::not_found(format!(
-            "no generation job {}",
-            key.job_id
-        )));
-    }
-    let producer = bff_cloudflare::queue::producer(&ctx.env, CLUSTER_DLQ)?;
-    bff_cloudflare::queue::send_json(&producer, &Message::from(ClusterJob::new(&key)).encode())
-        .await?;
-    http::json(
-        202,
-        &serde_json::json!({ "job_id": key.job_id, "dead_lettered": "ClusterJob" }),
-    )
 }

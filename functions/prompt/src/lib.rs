@@ -10,12 +10,12 @@
 //! synchronous so that a brief that cannot be planned is still the submitter's 422.
 //!
 //! The entry point reads the call, checks the request again (the same pure validation the
-//! gateway ran) and hands it to `bff_pipeline::stages::prompt::submit`, which is idempotent per
+//! gateway ran; which providers a request may name is the gateway's decision) and hands it to `bff_pipeline::stages::prompt::submit`, which is idempotent per
 //! job id (a retried call creates nothing and re-sends only what is pending).
 
 use bff_cloudflare::consumer::now;
 use bff_cloudflare::{d1, http, D1JobStore, QueueDispatcher};
-use bff_pipeline::api::{ApiError, PlanCall, MAX_BODY_BYTES};
+use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
 use bff_pipeline::stages::prompt;
 use worker::{event, Context, Env, Method, Request, Response, Result};
 
@@ -35,7 +35,12 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(call) => call,
         Err(e) => return api_error(&ApiError::bad_request(format!("invalid plan call: {e}"))),
     };
-    let request = match call.request.validate() {
+    // The gateway decides which providers a request may name (the development one only with
+    // its development routes on); this re-check is of the request's shape and values.
+    let request = match call
+        .request
+        .validate_with(&GenerationRequest::DEVELOPMENT_PROVIDERS)
+    {
         Ok(valid) => valid,
         Err(e) => return api_error(&e),
     };

@@ -215,6 +215,10 @@ impl GenerationRequest {
         self.validate_with(&[Provider::Sketch])
     }
 
+    /// The providers a development deployment (`wrangler dev` with the development routes on)
+    /// accepts: the sketch renderer and its flaky twin.
+    pub const DEVELOPMENT_PROVIDERS: [Provider; 2] = [Provider::Sketch, Provider::FlakySketch];
+
     /// Checks the request for a deployment where the `configured` providers are available.
     pub fn validate_with(&self, configured: &[Provider]) -> Result<ValidGeneration, ApiError> {
         let provider = match self.provider.as_deref() {

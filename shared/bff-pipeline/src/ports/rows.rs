@@ -153,6 +153,10 @@ named_enum!(
         Stability = "stability",
         Replicate = "replicate",
         WorkersAi = "workers-ai",
+        /// Development only (accepted when the development routes are on): the sketch renderer
+        /// behind a simulated outage of every third image, so that retries, dead-letter queues
+        /// and partial jobs can be exercised on real queues ([`crate::offline`]).
+        FlakySketch = "flaky-sketch",
     }
 );
 
@@ -160,7 +164,7 @@ impl Provider {
     /// The prompt conventions of the provider's models.
     pub fn model_family(self) -> ModelFamily {
         match self {
-            Provider::Sketch => ModelFamily::Sketch,
+            Provider::Sketch | Provider::FlakySketch => ModelFamily::Sketch,
             Provider::OpenAi => ModelFamily::Dalle,
             Provider::Stability | Provider::Replicate | Provider::WorkersAi => {
                 ModelFamily::StableDiffusion
