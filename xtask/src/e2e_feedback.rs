@@ -468,6 +468,33 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
         );
     }
 
+    // The seed's views agree with the same raw rows.
+    let view_rows = api.dev.query(&format!(
+        "SELECT category, value, rated, outliers FROM outlier_rate_by_attribute \
+         WHERE user_id = '{user}'"
+    ))?;
+    ensure!(
+        view_rows.len() == per_value.len(),
+        "outlier_rate_by_attribute: {} rows vs raw {}",
+        view_rows.len(),
+        per_value.len()
+    );
+    for row in &view_rows {
+        let (r, o) = per_value
+            .get(&key(row))
+            .with_context(|| format!("view row {row}"))?;
+        ensure!(
+            row["rated"] == *r && row["outliers"] == *o,
+            "view {row} vs raw {r} / {o}"
+        );
+    }
+    let recent = api.dev.query(&format!(
+        "SELECT feedback, ratings, outliers FROM recent_feedback_summary WHERE user_id = '{user}'"
+    ))?;
+    let coverage_rows = api.dev.query(&format!(
+        "SELECT COUNT(*) AS n FROM coverage_summary_view WHERE user_id = '{user}'"
+    ))?;
+
     // Feedback of the last 7 days (all of it is today's here).
     let raw = api.dev.query(&format!(
         "SELECT COUNT(*) AS feedback, COUNT(rating) AS ratings, AVG(rating) AS mean, \
@@ -485,6 +512,13 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
             && summary["standouts"] == standouts
             && close(f(&summary["mean_rating"]), f(&raw["mean"])),
         "7-day summary {summary} vs raw {raw}"
+    );
+    ensure!(
+        recent.len() == 1
+            && recent[0]["feedback"] == raw["feedback"]
+            && recent[0]["ratings"] == raw["ratings"]
+            && recent[0]["outliers"] == standouts,
+        "recent_feedback_summary {recent:?} vs raw {raw}"
     );
 
     // Style evolution: this week's share of the picks showing each value.
@@ -581,6 +615,11 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
         "coverage {today} vs raw {}",
         raw[0]
     );
+    ensure!(
+        coverage_rows[0]["n"] == raw[0]["reports"],
+        "coverage_summary_view {coverage_rows:?} vs raw {}",
+        raw[0]
+    );
 
     // Recommendations: well-formed, and each "try more" agrees with the standout view.
     let recs = view("recommendations")?;
@@ -597,7 +636,7 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     }
     let _ = job_id;
     ok(&format!(
-        "analytics equal the raw rows: standouts ({} values), 7-day summary, style evolution ({} values this week), {} styles, coverage; {} recommendations",
+        "analytics and the seed's views equal the raw rows: standouts ({} values), 7-day summary, style evolution ({} values this week), {} styles, coverage; {} recommendations",
         per_value.len(),
         shown.len(),
         styles.len(),
