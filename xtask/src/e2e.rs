@@ -435,11 +435,11 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
     )?;
     let variants = counts["variants"].as_u64().unwrap_or(0);
     let images = counts["images"].as_u64().unwrap_or(0);
-    let expected_failures = (0..variants as u32)
-        .filter(|v| {
-            bff_pipeline::offline::simulated_outage(&bff_pipeline::ids::image_id(&flaky_id, *v))
-        })
-        .count() as u64;
+    let failing: Vec<String> = (0..variants as u32)
+        .map(|v| bff_pipeline::ids::image_id(&flaky_id, v))
+        .filter(|id| bff_pipeline::offline::simulated_outage(id))
+        .collect();
+    let expected_failures = failing.len() as u64;
     ensure!(
         variants == 24 && expected_failures > 0 && images == variants - expected_failures,
         "outage: {images} images of {variants}, {expected_failures} expected to fail: {counts}"
@@ -449,9 +449,8 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         "dead letters: {counts}"
     );
     let log = std::fs::read_to_string(api.dev.log_path()).unwrap_or_default();
-    let retried = (0..variants as u32)
-        .map(|v| bff_pipeline::ids::image_id(&flaky_id, v))
-        .filter(|id| bff_pipeline::offline::simulated_outage(id))
+    let retried = failing
+        .iter()
         .map(|id| {
             log.lines()
                 .filter(|l| l.contains(&format!("outage for {id} ")) && l.contains("retrying in"))
@@ -475,7 +474,8 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
     Ok(times)
 }
 
-fn job_dim(api: &Api, user: &User, job_id: &str) -> Result<u64> {
+/// One figure of the job's row counts (`GET /api/dev/counts/:id`).
+fn count(api: &Api, user: &User, job_id: &str, field: &str) -> Result<u64> {
     let v: Value = api.json(
         "GET",
         &format!("/api/dev/counts/{job_id}"),
@@ -483,21 +483,16 @@ fn job_dim(api: &Api, user: &User, job_id: &str) -> Result<u64> {
         None,
         200,
     )?;
-    v["embedding_dim"]
+    v[field]
         .as_u64()
-        .context("no embedding_dim in counts")
+        .with_context(|| format!("no {field} in counts"))
+}
+
+fn job_dim(api: &Api, user: &User, job_id: &str) -> Result<u64> {
+    count(api, user, job_id, "embedding_dim")
 }
 
 /// Variants of the job whose plan applied a coverage-gap boost.
 fn boosts_applied(api: &Api, user: &User, job_id: &str) -> Result<u64> {
-    let v: Value = api.json(
-        "GET",
-        &format!("/api/dev/counts/{job_id}"),
-        Some(user),
-        None,
-        200,
-    )?;
-    v["boosted_variants"]
-        .as_u64()
-        .context("no boosted_variants in counts")
+    count(api, user, job_id, "boosted_variants")
 }

@@ -11,7 +11,7 @@ use bff_learn::standout::StandoutRule;
 use bff_learn::success::{AttributeSuccess, ProfileSuccess};
 use bff_pipeline::ports::{
     AnalyticsStore, FeedbackRow, FeedbackStore, ImageRow, Learned, OutlierRow, PortError,
-    PreferenceRow, UnlearnedFeedback,
+    UnlearnedFeedback,
 };
 use bff_pipeline::Timestamp;
 use serde::Deserialize;
@@ -267,24 +267,6 @@ impl D1JobStore {
             .await
             .map_err(port)
     }
-
-    fn statement(
-        &self,
-        sql: &str,
-        params: &[Param<'_>],
-    ) -> Result<worker::D1PreparedStatement, PortError> {
-        d1::statement(self.database(), sql, params).map_err(port)
-    }
-
-    async fn transaction(
-        &self,
-        statements: Vec<worker::D1PreparedStatement>,
-    ) -> Result<(), PortError> {
-        d1::batch(self.database(), statements)
-            .await
-            .map(|_| ())
-            .map_err(port)
-    }
 }
 
 impl FeedbackStore for D1JobStore {
@@ -328,7 +310,7 @@ impl FeedbackStore for D1JobStore {
         let tags = json_text(&f.tags)?;
         let rating = f.rating.map(u32::from);
         let mut statements = vec![
-            self.statement(
+            self.stmt(
                 sql::UPSERT_FEEDBACK,
                 &[
                     f.feedback_id.as_str().into(),
@@ -342,14 +324,14 @@ impl FeedbackStore for D1JobStore {
                     f.updated_at.as_str().into(),
                 ],
             )?,
-            self.statement(
+            self.stmt(
                 sql::DELETE_OUTLIER,
                 &[f.feedback_id.as_str().into(), f.user_id.as_str().into()],
             )?,
         ];
         if let Some(o) = standout {
             let rule = enum_text(&o.rule)?;
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::INSERT_OUTLIER,
                 &[
                     o.feedback_id.as_str().into(),
@@ -365,11 +347,11 @@ impl FeedbackStore for D1JobStore {
                 ],
             )?);
         }
-        statements.push(self.statement(
+        statements.push(self.stmt(
             sql::BUMP_ANALYTICS_VERSION,
             &[f.user_id.as_str().into(), f.updated_at.as_str().into()],
         )?);
-        self.transaction(statements).await?;
+        self.batch(statements).await?;
         self.feedback(&f.user_id, &f.feedback_id)
             .await?
             .map(|(row, _)| row)
@@ -432,16 +414,12 @@ impl FeedbackStore for D1JobStore {
             .unwrap_or(0.0) as u32)
     }
 
-    async fn preferences(&self, user_id: &str) -> Result<Vec<PreferenceRow>, PortError> {
-        bff_pipeline::ports::JobStore::user_preferences(self, user_id).await
-    }
-
     async fn save_learning(&self, l: &Learned) -> Result<(), PortError> {
         let user = l.user_id.as_str();
         let now = l.now.as_str();
         let mut statements = Vec::new();
         for p in &l.preferences {
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::UPSERT_PREFERENCE,
                 &[
                     user.into(),
@@ -457,7 +435,7 @@ impl FeedbackStore for D1JobStore {
         }
         for u in &l.updates {
             let evidence = json_text(&u.evidence)?;
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::INSERT_LEARNING_UPDATE,
                 &[
                     u.update_id.as_str().into(),
@@ -474,7 +452,7 @@ impl FeedbackStore for D1JobStore {
             )?);
         }
         for s in &l.attribute_success {
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::UPSERT_ATTRIBUTE_SUCCESS,
                 &[
                     user.into(),
@@ -490,7 +468,7 @@ impl FeedbackStore for D1JobStore {
             )?);
         }
         if let Some(p) = &l.profile_success {
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::UPSERT_PROFILE_SUCCESS,
                 &[
                     user.into(),
@@ -505,7 +483,7 @@ impl FeedbackStore for D1JobStore {
                 ],
             )?);
         }
-        statements.push(self.statement(
+        statements.push(self.stmt(
             sql::MARK_LEARNED,
             &[
                 user.into(),
@@ -513,8 +491,8 @@ impl FeedbackStore for D1JobStore {
                 l.revision.into(),
             ],
         )?);
-        statements.push(self.statement(sql::BUMP_ANALYTICS_VERSION, &[user.into(), now.into()])?);
-        self.transaction(statements).await
+        statements.push(self.stmt(sql::BUMP_ANALYTICS_VERSION, &[user.into(), now.into()])?);
+        self.batch(statements).await.map(|_| ())
     }
 
     async fn unlearned_feedback(
@@ -632,12 +610,12 @@ impl AnalyticsStore for D1JobStore {
         let day = rollup.totals.day.as_str();
         let key = [user_id.into(), day.into()];
         let mut statements = vec![
-            self.statement(sql::DELETE_DAILY_TOTALS, &key)?,
-            self.statement(sql::DELETE_DAILY_ATTRIBUTES, &key)?,
-            self.statement(sql::DELETE_DAILY_CATEGORIES, &key)?,
+            self.stmt(sql::DELETE_DAILY_TOTALS, &key)?,
+            self.stmt(sql::DELETE_DAILY_ATTRIBUTES, &key)?,
+            self.stmt(sql::DELETE_DAILY_CATEGORIES, &key)?,
         ];
         let t = &rollup.totals;
-        statements.push(self.statement(
+        statements.push(self.stmt(
             sql::INSERT_DAILY_TOTALS,
             &[
                 user_id.into(),
@@ -657,7 +635,7 @@ impl AnalyticsStore for D1JobStore {
             ],
         )?);
         for a in &rollup.attributes {
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::INSERT_DAILY_ATTRIBUTE,
                 &[
                     user_id.into(),
@@ -674,7 +652,7 @@ impl AnalyticsStore for D1JobStore {
             )?);
         }
         for c in &rollup.categories {
-            statements.push(self.statement(
+            statements.push(self.stmt(
                 sql::INSERT_DAILY_CATEGORY,
                 &[
                     user_id.into(),
@@ -684,9 +662,8 @@ impl AnalyticsStore for D1JobStore {
                 ],
             )?);
         }
-        statements
-            .push(self.statement(sql::MARK_ROLLED_UP, &[user_id.into(), now.as_str().into()])?);
-        self.transaction(statements).await
+        statements.push(self.stmt(sql::MARK_ROLLED_UP, &[user_id.into(), now.as_str().into()])?);
+        self.batch(statements).await.map(|_| ())
     }
 
     async fn daily_totals(

@@ -38,7 +38,11 @@ impl D1JobStore {
         &self.db
     }
 
-    fn stmt(&self, sql: &str, params: &[Param<'_>]) -> Result<D1PreparedStatement, PortError> {
+    pub(crate) fn stmt(
+        &self,
+        sql: &str,
+        params: &[Param<'_>],
+    ) -> Result<D1PreparedStatement, PortError> {
         d1::statement(&self.db, sql, params).map_err(port)
     }
 
@@ -46,7 +50,10 @@ impl D1JobStore {
         d1::execute(&self.db, sql, params).await.map_err(port)
     }
 
-    async fn batch(&self, statements: Vec<D1PreparedStatement>) -> Result<Vec<usize>, PortError> {
+    pub(crate) async fn batch(
+        &self,
+        statements: Vec<D1PreparedStatement>,
+    ) -> Result<Vec<usize>, PortError> {
         d1::batch(&self.db, statements).await.map_err(port)
     }
 

@@ -291,10 +291,6 @@ impl FeedbackStore for MemoryStore {
         })
     }
 
-    async fn preferences(&self, user_id: &str) -> Result<Vec<PreferenceRow>, PortError> {
-        self.user_preferences(user_id).await
-    }
-
     async fn save_learning(&self, l: &Learned) -> Result<(), PortError> {
         self.write(|t| {
             for p in &l.preferences {

@@ -3,7 +3,7 @@
 use bff_learn::standout::StandoutRule;
 use serde::{Deserialize, Serialize};
 
-use super::{ApiError, MAX_BODY_BYTES};
+use super::ApiError;
 use crate::ids::validate_id;
 use crate::ports::{FeedbackRow, OutlierRow};
 use crate::time::Timestamp;
@@ -47,14 +47,7 @@ pub struct ValidFeedback {
 impl FeedbackRequest {
     /// Reads a body: size limit, JSON, unknown fields refused (400 / 413).
     pub fn from_json(body: &[u8]) -> Result<Self, ApiError> {
-        if body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::payload_too_large(format!(
-                "the request body has {} bytes; at most {MAX_BODY_BYTES} are accepted",
-                body.len()
-            )));
-        }
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("invalid feedback body: {e}")))
+        super::read_json(body, "feedback body")
     }
 
     /// Checks the values (422 naming the field).

@@ -200,14 +200,7 @@ impl ValidGeneration {
 impl GenerationRequest {
     /// Reads a request body: at most [`MAX_BODY_BYTES`], JSON, no unknown fields.
     pub fn from_json(body: &[u8]) -> Result<Self, ApiError> {
-        if body.len() > MAX_BODY_BYTES {
-            return Err(ApiError::payload_too_large(format!(
-                "the request body has {} bytes; at most {MAX_BODY_BYTES} are accepted",
-                body.len()
-            )));
-        }
-        serde_json::from_slice(body)
-            .map_err(|e| ApiError::bad_request(format!("invalid request body: {e}")))
+        read_json(body, "request body")
     }
 
     /// Checks the request for a deployment with only the offline sketch renderer configured.
@@ -294,6 +287,18 @@ fn check_designs(designs: u32, field: &str) -> Result<u32, ApiError> {
     .with_field(field))
 }
 
+/// Reads a request body: 413 over [`MAX_BODY_BYTES`], 400 when it is not the JSON of `T`
+/// (syntax, types, unknown fields), naming `what` in the message.
+pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Result<T, ApiError> {
+    if body.len() > MAX_BODY_BYTES {
+        return Err(ApiError::payload_too_large(format!(
+            "the request body has {} bytes; at most {MAX_BODY_BYTES} are accepted",
+            body.len()
+        )));
+    }
+    serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid {what}: {e}")))
+}
+
 /// A brief the parser refused, as a 422 on the `brief` field.
 pub fn brief_error(e: BriefError) -> ApiError {
     let message = match &e {
@@ -373,9 +378,7 @@ pub struct PlanCall {
 }
 
 impl PlanCall {
-    /// The URL the gateway calls on the prompt Worker's service binding (the host is ignored by
-    /// a binding; the path is the only route the prompt Worker answers).
-    pub const URL: &'static str = "https://bff-prompt.internal/plan";
+    /// The only route the prompt Worker answers.
     pub const PATH: &'static str = "/plan";
 }
 

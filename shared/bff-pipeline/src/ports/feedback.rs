@@ -136,9 +136,6 @@ pub trait FeedbackStore {
     /// Images generated in a style profile.
     async fn profile_generations(&self, user_id: &str, profile_id: &str) -> Result<u32, PortError>;
 
-    /// The user's learned preferences on these values (absent: never learned).
-    async fn preferences(&self, user_id: &str) -> Result<Vec<PreferenceRow>, PortError>;
-
     /// Writes a learning step and marks the revision learned (never lowers `learned_revision`),
     /// in one transaction. Writing the same step twice changes nothing.
     async fn save_learning(&self, learned: &Learned) -> Result<(), PortError>;

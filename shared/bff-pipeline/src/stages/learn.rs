@@ -19,7 +19,7 @@ use bff_learn::success;
 
 use super::{StageError, StageOutcome};
 use crate::messages::LearnFromFeedback;
-use crate::ports::{FeedbackStore, Learned, LearningUpdateRow, PreferenceRow};
+use crate::ports::{FeedbackStore, JobStore, Learned, LearningUpdateRow, PreferenceRow};
 use crate::time::Timestamp;
 
 /// Feedback older than this is not read: with a 30-day half-life its weight is below 2^-12.
@@ -27,7 +27,7 @@ pub const WINDOW_DAYS: i64 = 365;
 
 /// Learns from the feedback's current revision; see the module docs.
 pub async fn handle(
-    store: &impl FeedbackStore,
+    store: &(impl FeedbackStore + JobStore),
     message: &LearnFromFeedback,
     now: &Timestamp,
 ) -> Result<StageOutcome, StageError> {
@@ -51,7 +51,7 @@ pub async fn handle(
 
     let learned = preference::learn(&rated, now_ms);
     let before: BTreeMap<(String, String), PreferenceRow> = store
-        .preferences(user_id)
+        .user_preferences(user_id)
         .await?
         .into_iter()
         .map(|p| ((p.category.clone(), p.value.clone()), p))
