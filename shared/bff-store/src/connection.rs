@@ -1,0 +1,178 @@
+//! The one thing a platform supplies to the store: a SQL connection.
+//!
+//! D1 (`bff-cloudflare`), Spin's SQLite and PostgreSQL (`bff-spin`) and the native test
+//! connections implement [`Connection`]; everything above it (statements, row decoding, the
+//! ports) is written once in this crate.
+//!
+//! Statements are written with numbered SQLite-style parameters (`?1`, `?2`); a Postgres
+//! connection rewrites them to `$1`, `$2` with [`numbered_to_dollar`]. Where the two dialects
+//! differ the statement is a [`Sql`] pair (see `crate::sql`).
+
+use std::fmt;
+
+/// Which SQL dialect a connection speaks.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dialect {
+    /// SQLite: Cloudflare D1 and Spin's SQLite (and `rusqlite` in tests).
+    Sqlite,
+    /// PostgreSQL (Spin's outbound `pg`, and the `postgres` crate in tests).
+    Postgres,
+}
+
+/// A statement parameter.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Param<'a> {
+    Null,
+    Text(&'a str),
+    Int(i64),
+    Real(f64),
+    Blob(&'a [u8]),
+}
+
+impl<'a> From<&'a str> for Param<'a> {
+    fn from(s: &'a str) -> Self {
+        Param::Text(s)
+    }
+}
+
+impl<'a> From<&'a String> for Param<'a> {
+    fn from(s: &'a String) -> Self {
+        Param::Text(s)
+    }
+}
+
+impl From<u32> for Param<'_> {
+    fn from(i: u32) -> Self {
+        Param::Int(i64::from(i))
+    }
+}
+
+impl From<bool> for Param<'_> {
+    fn from(b: bool) -> Self {
+        Param::Int(i64::from(b))
+    }
+}
+
+impl From<i64> for Param<'_> {
+    fn from(i: i64) -> Self {
+        Param::Int(i)
+    }
+}
+
+impl From<f64> for Param<'_> {
+    fn from(x: f64) -> Self {
+        Param::Real(x)
+    }
+}
+
+impl<'a> From<&'a [u8]> for Param<'a> {
+    fn from(b: &'a [u8]) -> Self {
+        Param::Blob(b)
+    }
+}
+
+impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+    fn from(v: Option<T>) -> Self {
+        v.map_or(Param::Null, Into::into)
+    }
+}
+
+/// One statement of a transaction: SQL text (already in the connection's dialect) and its
+/// parameters.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Statement<'a> {
+    pub sql: &'a str,
+    pub params: Vec<Param<'a>>,
+}
+
+/// A row as a JSON object keyed by column name. Connections map their values as: NULL → null,
+/// integers → integral numbers, floats → numbers, text → strings, blobs → lower-case hex strings,
+/// Postgres `jsonb` → its JSON text as a string (so that JSON columns read the same in both
+/// dialects).
+pub type Row = serde_json::Map<String, serde_json::Value>;
+
+/// A failure of the database itself (connection, constraint, syntax): the stage retries.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SqlError(pub String);
+
+impl fmt::Display for SqlError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for SqlError {}
+
+/// Who the following statements act for. Postgres connections set it as the session's
+/// `bff.user_id` (or `bff.scope = 'system'`), which the row-level security policies check, so
+/// that a statement that forgot its `user_id` filter still sees only that user's rows; SQLite has
+/// no row security and ignores it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope<'a> {
+    /// One user's rows.
+    User(&'a str),
+    /// Work across users: the cron sweep, the daily rollup's user list, the queue, sign-in.
+    System,
+}
+
+/// A SQL connection. Methods are `async fn` without `Send` bounds: both edge runtimes are
+/// single-threaded wasm.
+#[allow(async_fn_in_trait)]
+pub trait Connection {
+    fn dialect(&self) -> Dialect;
+
+    /// Sets who the next statements act for (see [`Scope`]); a no-op where the database has no
+    /// row security. Connections remember the current scope and only speak to the database when
+    /// it changes.
+    async fn scope(&self, scope: Scope<'_>) -> Result<(), SqlError>;
+
+    /// Runs one statement that returns no rows; returns how many rows it changed.
+    async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, SqlError>;
+
+    /// Runs one statement and returns its rows.
+    async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, SqlError>;
+
+    /// Runs the statements in one transaction, all or none; returns the rows each changed.
+    async fn transaction(&self, statements: &[Statement<'_>]) -> Result<Vec<u64>, SqlError>;
+}
+
+/// Rewrites SQLite-style numbered parameters (`?1`) to Postgres ones (`$1`), leaving string
+/// literals, quoted identifiers and comments alone.
+pub fn numbered_to_dollar(sql: &str) -> String {
+    let mut out = String::with_capacity(sql.len());
+    let mut chars = sql.chars().peekable();
+    let mut quote: Option<char> = None;
+    while let Some(c) = chars.next() {
+        match quote {
+            Some(q) => {
+                out.push(c);
+                if c == q {
+                    quote = None;
+                }
+            }
+            None => match c {
+                '\'' | '"' => {
+                    quote = Some(c);
+                    out.push(c);
+                }
+                '?' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+                _ => out.push(c),
+            },
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbered_parameters_become_dollars_outside_literals() {
+        assert_eq!(
+            numbered_to_dollar("SELECT '?1', \"a?2\" FROM t WHERE a = ?1 AND b = ?12 AND c = '?'"),
+            "SELECT '?1', \"a?2\" FROM t WHERE a = $1 AND b = $12 AND c = '?'"
+        );
+        assert_eq!(numbered_to_dollar("x = 'it''s' AND y = ?3"), "x = 'it''s' AND y = $3");
+    }
+}
