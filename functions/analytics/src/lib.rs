@@ -15,7 +15,7 @@
 //! computed again. `X-Bff-Cache: hit | miss` says which happened.
 
 use bff_cloudflare::consumer::now;
-use bff_cloudflare::{http, service, D1JobStore};
+use bff_cloudflare::{http, service};
 use bff_pipeline::api::ApiError;
 use bff_pipeline::ports::AnalyticsStore;
 use bff_pipeline::stages::analytics::{self, View, CACHE_SECONDS};
@@ -47,7 +47,7 @@ async fn view(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         Ok(view) => view,
         Err(e) => return api_error(&e),
     };
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     let version = match store.analytics_version(&user_id).await {
         Ok(v) => v,
         Err(e) => return api_error(&ApiError::from(e)),
@@ -124,7 +124,7 @@ async fn rollup(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
         }
         None => analytics::cron_days(&now),
     };
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     match analytics::roll_up(&store, &days, &now).await {
         Ok(report) => {
             worker::console_log!("rollup: {}", serde_json::to_string(&report)?);

@@ -13,7 +13,7 @@
 //! producer to it and turns its results into HTTP answers.
 
 use bff_cloudflare::consumer::now;
-use bff_cloudflare::{http, service, D1JobStore, QueueDispatcher};
+use bff_cloudflare::{http, service, QueueDispatcher};
 use bff_pipeline::api::feedback::FeedbackRequest;
 use bff_pipeline::api::ApiError;
 use bff_pipeline::stages::feedback;
@@ -49,7 +49,7 @@ async fn submit(mut req: Request, ctx: RouteContext<()>) -> Result<Response> {
         Ok(valid) => valid,
         Err(e) => return api_error(&e),
     };
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     let dispatch = QueueDispatcher::new(ctx.env.clone());
     let before = bff_cloudflare::d1::meter();
     match feedback::submit(&store, &dispatch, &user_id, &request, &now()).await {
@@ -82,7 +82,7 @@ async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         .query_pairs()
         .find(|(k, _)| k == "job_id")
         .map(|(_, v)| v.into_owned());
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     match feedback::list(&store, &user_id, job_id.as_deref()).await {
         Ok(list) => http::json(200, &list),
         Err(e) => api_error(&e),
@@ -92,7 +92,7 @@ async fn list(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 async fn one(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let user_id = caller!(req);
     let image = ctx.param("image").cloned().unwrap_or_default();
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     match feedback::one(&store, &user_id, &image).await {
         Ok(view) => http::json(200, &view),
         Err(e) => api_error(&e),

@@ -29,12 +29,8 @@
 //! Cron (`*/10 * * * *`): jobs that have not moved for 10 minutes get the message they wait for
 //! again (`stages::resume`), in case one was lost between a write and its send.
 
-use bff_cloudflare::auth;
 use bff_cloudflare::consumer::now;
-use bff_cloudflare::d1::{self, Param};
-use bff_cloudflare::{
-    bindings, dispatch, http, random_uuid, service, sql, D1JobStore, QueueDispatcher, R2Blobs,
-};
+use bff_cloudflare::{bindings, dispatch, http, random_uuid, service, QueueDispatcher, R2Blobs};
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, LearnFromFeedback, MeasureCoverage, Message,
@@ -152,25 +148,17 @@ async fn rollup(env: &Env) -> Result<()> {
     Ok(())
 }
 
-#[derive(Deserialize)]
-struct StaleJob {
-    job_id: String,
-    user_id: String,
-}
-
 async fn sweep(env: &Env) -> Result<()> {
-    let store = D1JobStore::from_env(env)?;
+    let store = bff_cloudflare::store(env)?;
     let dispatch = QueueDispatcher::new(env.clone());
     let now_ms = worker::Date::now().as_millis() as i64;
     let before = Timestamp::from_unix_ms(now_ms - 10 * 60 * 1000);
-    let stale: Vec<StaleJob> = d1::all(
-        store.database(),
-        sql::STALE_JOBS,
-        &[Param::Text(before.as_str())],
-    )
-    .await?;
-    for job in stale {
-        let key = JobKey::new(&job.user_id, &job.job_id);
+    let stale = store
+        .stale_jobs(&before)
+        .await
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
+    for key in stale {
+        let job = &key;
         match resume(&store, &dispatch, &key, &now()).await {
             Ok(sent) => worker::console_log!("sweep: job {} resumed, {sent} sent", job.job_id),
             Err(e) => worker::console_error!("sweep: job {}: {e}", job.job_id),
@@ -197,9 +185,9 @@ fn api_error(e: &ApiError) -> Result<Response> {
 
 /// The authenticated user, or the 401 response.
 async fn user(req: &Request, env: &Env) -> Result<std::result::Result<String, Response>> {
-    let db = d1::database(env, bindings::DB)?;
+    let store = bff_cloudflare::store(env)?;
     let header = req.headers().get("Authorization")?;
-    match auth::authenticate(&db, header.as_deref()).await {
+    match store.authenticate(header.as_deref()).await {
         Ok(Some(user_id)) => Ok(Ok(user_id)),
         Ok(None) => Ok(Err(api_error(&ApiError::unauthorized(
             "a valid bearer token is required (Authorization: Bearer <token>)",
@@ -239,18 +227,12 @@ impl<T> From<Result<T>> for Check {
     }
 }
 
-#[derive(Deserialize)]
-struct One {
-    one: i64,
-}
-
 async fn health_check(ctx: RouteContext<()>) -> Result<Response> {
     let d1_check: Check = async {
-        let db = d1::database(&ctx.env, bindings::DB)?;
-        match d1::first::<One>(&db, sql::SELECT_ONE, &[]).await? {
-            Some(One { one: 1 }) => Ok(()),
-            _ => Err(worker::Error::RustError("SELECT 1 gave no 1".into())),
-        }
+        bff_cloudflare::store(&ctx.env)?
+            .health()
+            .await
+            .map_err(|e| worker::Error::RustError(e.to_string()))
     }
     .await
     .into();
@@ -369,7 +351,7 @@ async fn job_status(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         return health_check(ctx).await;
     }
     let user_id = authed!(req, &ctx.env);
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     match queries::job_status(&store, &key(&ctx, &user_id)).await {
         Ok(body) => http::json(200, &body),
         Err(e) => api_error(&e),
@@ -378,7 +360,7 @@ async fn job_status(req: Request, ctx: RouteContext<()>) -> Result<Response> {
 
 async fn image(req: Request, ctx: RouteContext<()>) -> Result<Response> {
     let user_id = authed!(req, &ctx.env);
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     let blobs = R2Blobs::from_env(&ctx.env)?;
     let image_id = ctx.param("image").cloned().unwrap_or_default();
     let image_id = image_id.strip_suffix(".png").unwrap_or(&image_id);
@@ -408,7 +390,7 @@ async fn job_view(req: Request, ctx: RouteContext<()>, view: JobView) -> Result<
         return health_check(ctx).await;
     }
     let user_id = authed!(req, &ctx.env);
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     let key = key(&ctx, &user_id);
     let response = match view {
         JobView::Clusters => queries::clusters(&store, &key)
@@ -458,8 +440,10 @@ async fn dev_create_user(mut req: Request, ctx: RouteContext<()>) -> Result<Resp
         random_uuid()?.replace('-', ""),
         random_uuid()?.replace('-', "")
     );
-    let db = d1::database(&ctx.env, bindings::DB)?;
-    auth::create_user_token(&db, &user_id, &name, &token, now().as_str()).await?;
+    bff_cloudflare::store(&ctx.env)?
+        .create_user_token(&user_id, &name, &token, "development", &now())
+        .await
+        .map_err(|e| worker::Error::RustError(e.to_string()))?;
     http::json(
         201,
         &serde_json::json!({ "user_id": user_id, "name": name, "token": token }),
@@ -472,7 +456,7 @@ async fn dev_redeliver(req: Request, ctx: RouteContext<()>) -> Result<Response> 
     }
     let user_id = authed!(req, &ctx.env);
     let key = key(&ctx, &user_id);
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     if store.job(&key).await.ok().flatten().is_none() {
         return api_error(&ApiError::not_found(format!(
             "no generation job {}",
@@ -508,7 +492,7 @@ async fn dev_counts(req: Request, ctx: RouteContext<()>) -> Result<Response> {
         return not_found();
     }
     let user_id = authed!(req, &ctx.env);
-    let store = D1JobStore::from_env(&ctx.env)?;
+    let store = bff_cloudflare::store(&ctx.env)?;
     match store.row_counts(&key(&ctx, &user_id)).await {
         Ok(counts) => http::json(200, &counts),
         Err(e) => api_error(&ApiError::from(e)),

@@ -14,7 +14,7 @@
 //! job id (a retried call creates nothing and re-sends only what is pending).
 
 use bff_cloudflare::consumer::now;
-use bff_cloudflare::{d1, http, D1JobStore, QueueDispatcher};
+use bff_cloudflare::{d1, http, QueueDispatcher};
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
 use bff_pipeline::stages::prompt;
 use worker::{event, Context, Env, Method, Request, Response, Result};
@@ -44,7 +44,7 @@ async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         Ok(valid) => valid,
         Err(e) => return api_error(&e),
     };
-    let store = D1JobStore::from_env(&env)?;
+    let store = bff_cloudflare::store(&env)?;
     let dispatch = QueueDispatcher::new(env.clone());
     let before = d1::meter();
     let submitted = prompt::submit(

@@ -18,8 +18,9 @@ use bff_pipeline::stages::{give_up, Permanent, StageError, StageOutcome};
 use bff_pipeline::Timestamp;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
-use crate::d1::Param;
-use crate::{sql, D1JobStore, QueueDispatcher, R2Blobs};
+use bff_store::operations::DeadLetter;
+
+use crate::{D1JobStore, QueueDispatcher, R2Blobs};
 
 /// The current time as the pipeline's timestamp.
 pub fn now() -> Timestamp {
@@ -61,7 +62,7 @@ pub async fn consume<T>(
 ) -> worker::Result<()> {
     let queue_name = batch.queue();
     let adapters = Adapters {
-        store: D1JobStore::from_env(env)?,
+        store: crate::store(env)?,
         blobs: R2Blobs::from_env(env)?,
         dispatch: QueueDispatcher::new(env.clone()),
     };
@@ -156,21 +157,14 @@ async fn refuse(
     worker::console_error!("{queue_name}: refused message {}: {error}", raw.id());
     let outcome = serde_json::json!({ "refused": error.to_string() }).to_string();
     let id = raw.id();
-    let now = now();
-    let result = crate::d1::execute(
-        store.database(),
-        sql::INSERT_DEAD_LETTER,
-        &[
-            Param::Text(&id),
-            Param::Text(queue_name),
-            Param::Null,
-            Param::Null,
-            Param::Text(body),
-            Param::Text(&outcome),
-            Param::Text(now.as_str()),
-        ],
-    )
-    .await;
+    let letter = DeadLetter {
+        message_id: &id,
+        queue: queue_name,
+        key: None,
+        body,
+        outcome: &outcome,
+    };
+    let result = store.record_dead_letter(&letter, &now()).await;
     match result {
         Ok(_) => raw.ack(),
         Err(_) => raw.retry(),
@@ -187,22 +181,14 @@ async fn record(
 ) {
     let key = message.key();
     let id = raw.id();
-    let now = now();
-    if let Err(e) = crate::d1::execute(
-        store.database(),
-        sql::INSERT_DEAD_LETTER,
-        &[
-            Param::Text(&id),
-            Param::Text(queue_name),
-            Param::Text(&key.user_id),
-            Param::Text(&key.job_id),
-            Param::Text(body),
-            Param::Text(outcome),
-            Param::Text(now.as_str()),
-        ],
-    )
-    .await
-    {
+    let letter = DeadLetter {
+        message_id: &id,
+        queue: queue_name,
+        key: Some(&key),
+        body,
+        outcome,
+    };
+    if let Err(e) = store.record_dead_letter(&letter, &now()).await {
         worker::console_error!("{queue_name}: could not record dead letter {id}: {e}");
     }
 }

@@ -1,79 +1,28 @@
-//! D1 (SQLite) with typed parameters: [`execute`], [`first`], [`all`] and the atomic [`batch`].
+//! D1 (SQLite) as a `bff_store::Connection` ([`D1Connection`]): the store's statements run here
+//! with typed parameters; a transaction is D1's atomic `batch`.
 //!
-//! Statements use anonymous (`?`) or numbered (`?1`) parameters; D1 does not support named ones.
+//! Statements use numbered (`?1`) parameters; D1 does not support named ones.
 //!
 //! Every call is metered ([`meter`]): statements run and round trips to D1 (a batch is one round
 //! trip), so that a Worker can report what each message or request cost.
 
 use std::cell::Cell;
 
+use bff_store::{Connection, Dialect, Param, Row, Scope, SqlError, Statement};
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
 use worker::{D1Database, D1PreparedStatement, Env, Result};
 
-/// A statement parameter. Integers travel as JavaScript numbers: exact up to 2^53.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Param<'a> {
-    Null,
-    Text(&'a str),
-    Int(i64),
-    Real(f64),
-    /// A BLOB (bound as an `ArrayBuffer`).
-    Blob(&'a [u8]),
-}
-
-impl Param<'_> {
-    fn to_js(self) -> JsValue {
-        match self {
-            Param::Null => JsValue::NULL,
-            Param::Text(s) => JsValue::from_str(s),
-            // D1 has no BigInt binding; numbers are f64 on the JavaScript side.
-            Param::Int(i) => JsValue::from_f64(i as f64),
-            Param::Real(x) => JsValue::from_f64(x),
-            Param::Blob(bytes) => worker::js_sys::Uint8Array::from(bytes).buffer().into(),
-        }
-    }
-}
-
-impl<'a> From<&'a str> for Param<'a> {
-    fn from(s: &'a str) -> Self {
-        Param::Text(s)
-    }
-}
-
-impl<'a> From<&'a String> for Param<'a> {
-    fn from(s: &'a String) -> Self {
-        Param::Text(s)
-    }
-}
-
-impl From<u32> for Param<'_> {
-    fn from(i: u32) -> Self {
-        Param::Int(i64::from(i))
-    }
-}
-
-impl From<bool> for Param<'_> {
-    fn from(b: bool) -> Self {
-        Param::Int(i64::from(b))
-    }
-}
-
-impl From<i64> for Param<'_> {
-    fn from(i: i64) -> Self {
-        Param::Int(i)
-    }
-}
-
-impl From<f64> for Param<'_> {
-    fn from(x: f64) -> Self {
-        Param::Real(x)
-    }
-}
-
-impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
-    fn from(v: Option<T>) -> Self {
-        v.map_or(Param::Null, Into::into)
+fn to_js(param: &Param) -> JsValue {
+    match param {
+        Param::Null => JsValue::NULL,
+        Param::Text(s) | Param::Json(s) => JsValue::from_str(s),
+        // D1 has no BigInt binding; numbers are f64 on the JavaScript side.
+        Param::Int(i) => JsValue::from_f64(*i as f64),
+        Param::Real(x) => JsValue::from_f64(*x),
+        Param::Blob(bytes) => worker::js_sys::Uint8Array::from(bytes.as_slice())
+            .buffer()
+            .into(),
     }
 }
 
@@ -124,13 +73,13 @@ pub fn database(env: &Env, binding: &str) -> Result<D1Database> {
 }
 
 /// Prepares `sql` and binds `params` in order.
-pub fn statement(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result<D1PreparedStatement> {
-    let values: Vec<JsValue> = params.iter().map(|p| p.to_js()).collect();
+pub fn statement(db: &D1Database, sql: &str, params: &[Param]) -> Result<D1PreparedStatement> {
+    let values: Vec<JsValue> = params.iter().map(to_js).collect();
     db.prepare(sql).bind(&values)
 }
 
 /// Runs a statement that returns no rows; returns how many rows it changed.
-pub async fn execute(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result<usize> {
+pub async fn execute(db: &D1Database, sql: &str, params: &[Param]) -> Result<usize> {
     count(1);
     let result = statement(db, sql, params)?.run().await?;
     changes(&result)
@@ -140,7 +89,7 @@ pub async fn execute(db: &D1Database, sql: &str, params: &[Param<'_>]) -> Result
 pub async fn first<T: DeserializeOwned>(
     db: &D1Database,
     sql: &str,
-    params: &[Param<'_>],
+    params: &[Param],
 ) -> Result<Option<T>> {
     count(1);
     statement(db, sql, params)?.first::<T>(None).await
@@ -150,7 +99,7 @@ pub async fn first<T: DeserializeOwned>(
 pub async fn all<T: DeserializeOwned>(
     db: &D1Database,
     sql: &str,
-    params: &[Param<'_>],
+    params: &[Param],
 ) -> Result<Vec<T>> {
     count(1);
     let result = statement(db, sql, params)?.all().await?;
@@ -172,4 +121,66 @@ fn changes(result: &worker::D1Result) -> Result<usize> {
         return Err(worker::Error::RustError(format!("D1: {error}")));
     }
     Ok(result.meta()?.and_then(|m| m.changes).unwrap_or(0))
+}
+
+/// The D1 database as the store's connection. D1 has no row-level security: the store's
+/// statements carry their `user_id` filters themselves.
+pub struct D1Connection {
+    db: D1Database,
+}
+
+impl D1Connection {
+    pub fn new(db: D1Database) -> Self {
+        Self { db }
+    }
+}
+
+fn sql_error(e: worker::Error) -> SqlError {
+    SqlError(format!("D1: {e}"))
+}
+
+impl Connection for D1Connection {
+    fn dialect(&self) -> Dialect {
+        Dialect::Sqlite
+    }
+
+    async fn scope(&self, _scope: Scope<'_>) -> std::result::Result<(), SqlError> {
+        Ok(())
+    }
+
+    async fn execute(&self, sql: &str, params: &[Param]) -> std::result::Result<u64, SqlError> {
+        execute(&self.db, sql, params)
+            .await
+            .map(|n| n as u64)
+            .map_err(sql_error)
+    }
+
+    async fn query(&self, sql: &str, params: &[Param]) -> std::result::Result<Vec<Row>, SqlError> {
+        all::<serde_json::Value>(&self.db, sql, params)
+            .await
+            .map_err(sql_error)?
+            .into_iter()
+            .map(|row| match row {
+                serde_json::Value::Object(fields) => Ok(fields),
+                other => Err(SqlError(format!(
+                    "D1 returned a row that is not an object: {other}"
+                ))),
+            })
+            .collect()
+    }
+
+    async fn transaction(
+        &self,
+        statements: &[Statement],
+    ) -> std::result::Result<Vec<u64>, SqlError> {
+        let prepared = statements
+            .iter()
+            .map(|s| statement(&self.db, &s.sql, &s.params))
+            .collect::<Result<Vec<_>>>()
+            .map_err(sql_error)?;
+        batch(&self.db, prepared)
+            .await
+            .map(|changes| changes.into_iter().map(|n| n as u64).collect())
+            .map_err(sql_error)
+    }
 }

@@ -5,46 +5,48 @@
 //! its error handling and the names of the bindings live in one place.
 //!
 //! The pipeline's ports on Cloudflare:
-//! - [`store`]: [`D1JobStore`], `bff_pipeline::ports::JobStore` on D1; every SQL statement of the
-//!   pipeline is in [`sql`], rows are read back by [`rows`].
+//! - [`D1JobStore`]: `bff_store::SqlStore` (the `JobStore`, `FeedbackStore` and `AnalyticsStore`
+//!   ports, users and tokens) over [`d1::D1Connection`]; the SQL lives in `bff-store`.
 //! - [`blobs`]: [`R2Blobs`], the `BlobStore` on R2.
 //! - [`dispatch`]: [`QueueDispatcher`], the `Dispatcher`: each message to the producer binding of
 //!   its queue.
 //! - [`consumer`]: the body of every queue-consuming stage Worker (decode, handle, ack / retry /
 //!   give up per message, dead-letter queues).
-//! - [`feedback_store`]: the feedback, learning and analytics ports on the same [`D1JobStore`].
-//! - [`auth`]: bearer tokens, stored as SHA-256 hashes.
 //! - [`service`]: the gateway's calls to the prompt, feedback and analytics Workers over service
 //!   bindings, with the authenticated user.
 //!
 //! Helpers under them:
-//! - [`d1`]: run a statement, read the first row or all rows, batches, with typed parameters.
+//! - [`d1`]: the D1 connection: statements, rows, batches, with typed parameters, metered.
 //! - [`queue`]: send messages, settle them.
 //! - [`r2`]: put and get whole objects.
 //! - [`http`]: JSON responses and JSON errors.
 //! - [`bindings`]: the binding names the `wrangler.toml` files declare.
 //!
-//! [`rows`], [`sql`] and the token hashing are pure and tested natively; everything else calls into
-//! JavaScript: it compiles for the host (so the workspace builds, lints and tests everywhere) but
-//! only runs inside workerd.
+//! Everything here calls into JavaScript: it compiles for the host (so the workspace builds, lints
+//! and tests everywhere) but only runs inside workerd.
 
-pub mod auth;
 pub mod blobs;
 pub mod consumer;
 pub mod d1;
 pub mod dispatch;
-pub mod feedback_store;
 pub mod http;
 pub mod queue;
 pub mod r2;
-pub mod rows;
 pub mod service;
-pub mod sql;
-pub mod store;
 
+pub use bff_store::operations::{bearer, token_hash};
 pub use blobs::R2Blobs;
 pub use dispatch::QueueDispatcher;
-pub use store::D1JobStore;
+
+/// The pipeline's state on D1.
+pub type D1JobStore = bff_store::SqlStore<d1::D1Connection>;
+
+/// The store on the D1 database bound as `DB`.
+pub fn store(env: &worker::Env) -> worker::Result<D1JobStore> {
+    Ok(bff_store::SqlStore::new(d1::D1Connection::new(
+        d1::database(env, bindings::DB)?,
+    )))
+}
 
 pub use worker;
 

@@ -19,70 +19,79 @@ pub enum Dialect {
     Postgres,
 }
 
-/// A statement parameter.
+/// A statement parameter (owned, so that a transaction's statements can outlive the values they
+/// were built from).
 #[derive(Debug, Clone, PartialEq)]
-pub enum Param<'a> {
+pub enum Param {
     Null,
-    Text(&'a str),
+    Text(String),
     Int(i64),
     Real(f64),
-    Blob(&'a [u8]),
+    Blob(Vec<u8>),
+    /// JSON text for a JSON column: bound as text on SQLite, as `jsonb` on Postgres.
+    Json(String),
 }
 
-impl<'a> From<&'a str> for Param<'a> {
-    fn from(s: &'a str) -> Self {
+impl From<&str> for Param {
+    fn from(s: &str) -> Self {
+        Param::Text(s.to_string())
+    }
+}
+
+impl From<&String> for Param {
+    fn from(s: &String) -> Self {
+        Param::Text(s.clone())
+    }
+}
+
+impl From<String> for Param {
+    fn from(s: String) -> Self {
         Param::Text(s)
     }
 }
 
-impl<'a> From<&'a String> for Param<'a> {
-    fn from(s: &'a String) -> Self {
-        Param::Text(s)
-    }
-}
-
-impl From<u32> for Param<'_> {
+impl From<u32> for Param {
     fn from(i: u32) -> Self {
         Param::Int(i64::from(i))
     }
 }
 
-impl From<bool> for Param<'_> {
+impl From<bool> for Param {
     fn from(b: bool) -> Self {
         Param::Int(i64::from(b))
     }
 }
 
-impl From<i64> for Param<'_> {
+impl From<i64> for Param {
     fn from(i: i64) -> Self {
         Param::Int(i)
     }
 }
 
-impl From<f64> for Param<'_> {
+impl From<f64> for Param {
     fn from(x: f64) -> Self {
         Param::Real(x)
     }
 }
 
-impl<'a> From<&'a [u8]> for Param<'a> {
-    fn from(b: &'a [u8]) -> Self {
-        Param::Blob(b)
+impl From<&[u8]> for Param {
+    fn from(b: &[u8]) -> Self {
+        Param::Blob(b.to_vec())
     }
 }
 
-impl<'a, T: Into<Param<'a>>> From<Option<T>> for Param<'a> {
+impl<T: Into<Param>> From<Option<T>> for Param {
     fn from(v: Option<T>) -> Self {
         v.map_or(Param::Null, Into::into)
     }
 }
 
-/// One statement of a transaction: SQL text (already in the connection's dialect) and its
-/// parameters.
+/// One statement of a transaction: SQL text in the connection's dialect (Postgres connections
+/// still rewrite `?N`) and its parameters.
 #[derive(Debug, Clone, PartialEq)]
-pub struct Statement<'a> {
-    pub sql: &'a str,
-    pub params: Vec<Param<'a>>,
+pub struct Statement {
+    pub sql: String,
+    pub params: Vec<Param>,
 }
 
 /// A row as a JSON object keyed by column name. Connections map their values as: NULL → null,
@@ -127,13 +136,13 @@ pub trait Connection {
     async fn scope(&self, scope: Scope<'_>) -> Result<(), SqlError>;
 
     /// Runs one statement that returns no rows; returns how many rows it changed.
-    async fn execute(&self, sql: &str, params: &[Param<'_>]) -> Result<u64, SqlError>;
+    async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64, SqlError>;
 
     /// Runs one statement and returns its rows.
-    async fn query(&self, sql: &str, params: &[Param<'_>]) -> Result<Vec<Row>, SqlError>;
+    async fn query(&self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError>;
 
     /// Runs the statements in one transaction, all or none; returns the rows each changed.
-    async fn transaction(&self, statements: &[Statement<'_>]) -> Result<Vec<u64>, SqlError>;
+    async fn transaction(&self, statements: &[Statement]) -> Result<Vec<u64>, SqlError>;
 }
 
 /// Rewrites SQLite-style numbered parameters (`?1`) to Postgres ones (`$1`), leaving string
@@ -173,6 +182,9 @@ mod tests {
             numbered_to_dollar("SELECT '?1', \"a?2\" FROM t WHERE a = ?1 AND b = ?12 AND c = '?'"),
             "SELECT '?1', \"a?2\" FROM t WHERE a = $1 AND b = $12 AND c = '?'"
         );
-        assert_eq!(numbered_to_dollar("x = 'it''s' AND y = ?3"), "x = 'it''s' AND y = $3");
+        assert_eq!(
+            numbered_to_dollar("x = 'it''s' AND y = ?3"),
+            "x = 'it''s' AND y = $3"
+        );
     }
 }

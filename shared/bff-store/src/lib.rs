@@ -2,7 +2,18 @@
 //!
 //! - [`connection`]: the [`Connection`] trait a platform implements (D1, Spin's SQLite and
 //!   PostgreSQL, native `rusqlite` and `postgres` in tests), typed parameters and rows.
+//! - [`sql`]: every statement, with the SQLite and Postgres dialects side by side where they
+//!   differ.
+//! - [`store`], [`feedback_store`]: [`SqlStore`], the `JobStore`, `FeedbackStore` and
+//!   `AnalyticsStore` ports of `bff-pipeline` over any connection; [`rows`] reads rows back.
+//! - [`operations`]: users and hashed bearer tokens, dead letters, the sweep's stalled jobs, health.
 
 pub mod connection;
+pub mod feedback_store;
+pub mod operations;
+pub mod rows;
+pub mod sql;
+pub mod store;
 
 pub use connection::{Connection, Dialect, Param, Row, Scope, SqlError, Statement};
+pub use store::SqlStore;

@@ -1,11 +1,36 @@
-//! Every SQL statement of the pipeline on D1, in one place; parameters are always bound (`?N`),
-//! never formatted into the text. Tables and columns: `migrations/0002_pipeline.sql`. Column
-//! lists name the fields of the rows in `bff_pipeline::ports`, which [`crate::rows`] reads back.
+//! Every SQL statement of the pipeline, in one place, for both dialects; parameters are always
+//! bound (`?N`, rewritten to `$N` by Postgres connections), never formatted into the text. Tables
+//! and columns: `migrations/` (SQLite: D1 and Spin) and `migrations/postgres/`. Column lists name
+//! the fields of the rows in `bff_pipeline::ports`, which [`crate::rows`] reads back.
+//!
+//! A `&str` constant runs unchanged on SQLite and Postgres. A [`Sql`] pair is a statement where the
+//! dialects differ; every difference is in this file. The schemas keep the statements alike:
+//! integers are `BIGINT` on Postgres, timestamps RFC 3339 text and booleans 0/1 on both, JSON
+//! columns `jsonb` on Postgres, bound from JSON text ([`crate::Param::Json`]) and read back as
+//! JSON text by the connections.
 //!
 //! Idempotency shapes (see `bff_pipeline::ports::JobStore`): inserts of things named by
 //! deterministic ids are `ON CONFLICT DO NOTHING`; whole-stage results are an upsert of the parent
 //! row plus delete-then-insert of the children in one `batch`; status moves are conditional
 //! UPDATEs from a named status; the fan-in is [`FAN_IN`], one conditional UPDATE.
+
+use crate::connection::Dialect;
+
+/// A statement whose text differs between the dialects.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Sql {
+    pub sqlite: &'static str,
+    pub postgres: &'static str,
+}
+
+impl Sql {
+    pub fn text(&self, dialect: Dialect) -> &'static str {
+        match dialect {
+            Dialect::Sqlite => self.sqlite,
+            Dialect::Postgres => self.postgres,
+        }
+    }
+}
 
 // --- users and tokens ---
 
@@ -129,12 +154,18 @@ pub const INSERT_EMBEDDING: &str =
      embedder, dim, vector, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) \
      ON CONFLICT (image_id) DO NOTHING";
 
-/// Vectors come back as hex text (`hex(vector)`), which every driver returns the same way.
-pub const SELECT_EMBEDDINGS: &str =
-    "SELECT e.image_id, e.job_id, e.user_id, e.variant, e.embedder, \
+/// Vectors come back as hex text, which every driver returns the same way: `hex()` on SQLite,
+/// `encode(.., 'hex')` on Postgres.
+pub const SELECT_EMBEDDINGS: Sql = Sql {
+    sqlite: "SELECT e.image_id, e.job_id, e.user_id, e.variant, e.embedder, \
      hex(e.vector) AS vector, e.created_at FROM image_embeddings e \
      JOIN variants v ON v.job_id = e.job_id AND v.variant = e.variant AND v.user_id = e.user_id \
-     WHERE e.job_id = ?1 AND e.user_id = ?2 AND v.status = 'embedded' ORDER BY e.variant";
+     WHERE e.job_id = ?1 AND e.user_id = ?2 AND v.status = 'embedded' ORDER BY e.variant",
+    postgres: "SELECT e.image_id, e.job_id, e.user_id, e.variant, e.embedder, \
+     encode(e.vector, 'hex') AS vector, e.created_at FROM image_embeddings e \
+     JOIN variants v ON v.job_id = e.job_id AND v.variant = e.variant AND v.user_id = e.user_id \
+     WHERE e.job_id = ?1 AND e.user_id = ?2 AND v.status = 'embedded' ORDER BY e.variant",
+};
 
 // --- clusters ---
 
@@ -160,9 +191,14 @@ pub const INSERT_CLUSTER_ASSIGNMENT: &str = "INSERT INTO cluster_assignments (im
 pub const SELECT_CLUSTER_RESULT: &str = "SELECT job_id, user_id, k, silhouette, candidates, \
      image_count, seed, created_at FROM cluster_results WHERE job_id = ?1 AND user_id = ?2";
 
-pub const SELECT_STYLE_PROFILES: &str = "SELECT profile_id, job_id, user_id, cluster, name, size, \
+pub const SELECT_STYLE_PROFILES: Sql = Sql {
+    sqlite: "SELECT profile_id, job_id, user_id, cluster, name, size, \
      dominant, hex(centroid) AS centroid, created_at FROM style_profiles \
-     WHERE job_id = ?1 AND user_id = ?2 ORDER BY cluster";
+     WHERE job_id = ?1 AND user_id = ?2 ORDER BY cluster",
+    postgres: "SELECT profile_id, job_id, user_id, cluster, name, size, \
+     dominant, encode(centroid, 'hex') AS centroid, created_at FROM style_profiles \
+     WHERE job_id = ?1 AND user_id = ?2 ORDER BY cluster",
+};
 
 pub const SELECT_CLUSTER_ASSIGNMENTS: &str = "SELECT image_id, job_id, user_id, cluster, distance \
      FROM cluster_assignments WHERE job_id = ?1 AND user_id = ?2 ORDER BY image_id";
@@ -227,7 +263,8 @@ pub const INSERT_DEAD_LETTER: &str =
      ON CONFLICT (message_id) DO NOTHING";
 
 /// Row counts of the pipeline's tables for one job (the duplicate-delivery check compares them).
-pub const JOB_ROW_COUNTS: &str = "SELECT \
+pub const JOB_ROW_COUNTS: Sql = Sql {
+    sqlite: "SELECT \
      (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2) AS variants, \
      (SELECT COUNT(*) FROM generated_images WHERE job_id = ?1 AND user_id = ?2) AS images, \
      (SELECT COUNT(*) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embeddings, \
@@ -240,7 +277,22 @@ pub const JOB_ROW_COUNTS: &str = "SELECT \
      (SELECT COUNT(*) FROM dead_letters WHERE job_id = ?1 AND user_id = ?2) AS dead_letters, \
      (SELECT MAX(dim) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embedding_dim, \
      (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2 \
-        AND json_array_length(boosts_applied) > 0) AS boosted_variants";
+        AND json_array_length(boosts_applied) > 0) AS boosted_variants",
+    postgres: "SELECT \
+     (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2) AS variants, \
+     (SELECT COUNT(*) FROM generated_images WHERE job_id = ?1 AND user_id = ?2) AS images, \
+     (SELECT COUNT(*) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embeddings, \
+     (SELECT COUNT(*) FROM style_profiles WHERE job_id = ?1 AND user_id = ?2) AS style_profiles, \
+     (SELECT COUNT(*) FROM cluster_assignments WHERE job_id = ?1 AND user_id = ?2) AS assignments, \
+     (SELECT COUNT(*) FROM dpp_picks WHERE job_id = ?1 AND user_id = ?2) AS picks, \
+     (SELECT COUNT(*) FROM attribute_gaps WHERE job_id = ?1 AND user_id = ?2) AS gaps, \
+     (SELECT COUNT(*) FROM user_boosts WHERE user_id = ?2) AS user_boosts, \
+     (SELECT COUNT(*) FROM generation_jobs WHERE user_id = ?2) AS user_jobs, \
+     (SELECT COUNT(*) FROM dead_letters WHERE job_id = ?1 AND user_id = ?2) AS dead_letters, \
+     (SELECT MAX(dim) FROM image_embeddings WHERE job_id = ?1 AND user_id = ?2) AS embedding_dim, \
+     (SELECT COUNT(*) FROM variants WHERE job_id = ?1 AND user_id = ?2 \
+        AND jsonb_array_length(boosts_applied) > 0) AS boosted_variants",
+};
 
 /// Health check.
 pub const SELECT_ONE: &str = "SELECT 1 AS one";
@@ -389,14 +441,23 @@ pub const DAY_COVERAGE: &str = "SELECT job_id, overall_score, created_at FROM co
      WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3 ORDER BY created_at, job_id";
 
 /// The categories the picks of each job measured in [`?2`, `?3`) show.
-pub const DAY_COVERED_CATEGORIES: &str = "SELECT DISTINCT p.job_id AS job_id, \
+pub const DAY_COVERED_CATEGORIES: Sql = Sql {
+    sqlite: "SELECT DISTINCT p.job_id AS job_id, \
      json_extract(d.value, '$.category') AS category \
      FROM dpp_picks p \
      JOIN generated_images i ON i.image_id = p.image_id AND i.user_id = p.user_id \
      JOIN json_each(i.drawn) d \
      WHERE p.user_id = ?1 AND p.job_id IN (SELECT job_id FROM coverage_reports \
        WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3) \
-     ORDER BY 1, 2";
+     ORDER BY 1, 2",
+    postgres: "SELECT DISTINCT p.job_id AS job_id, d.value ->> 'category' AS category \
+     FROM dpp_picks p \
+     JOIN generated_images i ON i.image_id = p.image_id AND i.user_id = p.user_id \
+     CROSS JOIN LATERAL jsonb_array_elements(i.drawn) AS d(value) \
+     WHERE p.user_id = ?1 AND p.job_id IN (SELECT job_id FROM coverage_reports \
+       WHERE user_id = ?1 AND created_at >= ?2 AND created_at < ?3) \
+     ORDER BY 1, 2",
+};
 
 pub const DELETE_DAILY_TOTALS: &str =
     "DELETE FROM analytics_daily_totals WHERE user_id = ?1 AND day = ?2";

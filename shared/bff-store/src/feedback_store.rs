@@ -1,4 +1,4 @@
-//! `bff_pipeline::ports::{FeedbackStore, AnalyticsStore}` on D1, for [`D1JobStore`]. The SQL is in
+//! `bff_pipeline::ports::{FeedbackStore, AnalyticsStore}` for [`SqlStore`]. The SQL is in
 //! [`crate::sql`]; rows come back as flat structs here and are turned into the pipeline's types.
 
 use bff_domain::AttributeValue;
@@ -17,13 +17,9 @@ use bff_pipeline::Timestamp;
 use serde::Deserialize;
 use serde_json::Value;
 
-use crate::d1::{self, Param};
+use crate::connection::{Connection, Param};
 use crate::rows::{self, enum_text, json_text};
-use crate::{sql, D1JobStore};
-
-fn port(e: worker::Error) -> PortError {
-    PortError::new("feedback store", e.to_string())
-}
+use crate::{sql, SqlStore};
 
 fn bad(what: &str, e: impl std::fmt::Display) -> PortError {
     PortError::new("feedback store", format!("unreadable {what}: {e}"))
@@ -247,34 +243,35 @@ struct Rating {
     rating: f64,
 }
 
-impl D1JobStore {
+impl<C: Connection> SqlStore<C> {
     async fn rows<T: serde::de::DeserializeOwned>(
         &self,
         sql: &str,
-        params: &[Param<'_>],
+        params: &[Param],
     ) -> Result<Vec<T>, PortError> {
-        d1::all::<T>(self.database(), sql, params)
-            .await
-            .map_err(port)
+        self.raw(sql, params)
+            .await?
+            .into_iter()
+            .map(|row| serde_json::from_value(row).map_err(|e| bad("row", e)))
+            .collect()
     }
 
     async fn row<T: serde::de::DeserializeOwned>(
         &self,
         sql: &str,
-        params: &[Param<'_>],
+        params: &[Param],
     ) -> Result<Option<T>, PortError> {
-        d1::first::<T>(self.database(), sql, params)
-            .await
-            .map_err(port)
+        Ok(self.rows(sql, params).await?.into_iter().next())
     }
 }
 
-impl FeedbackStore for D1JobStore {
+impl<C: Connection> FeedbackStore for SqlStore<C> {
     async fn owned_image(
         &self,
         user_id: &str,
         image_id: &str,
     ) -> Result<Option<ImageRow>, PortError> {
+        self.scope(user_id).await?;
         match self
             .row::<Value>(
                 &sql::select_owned_image(),
@@ -293,6 +290,7 @@ impl FeedbackStore for D1JobStore {
         except_image_id: &str,
         limit: u32,
     ) -> Result<Vec<u8>, PortError> {
+        self.scope(user_id).await?;
         let rows: Vec<Rating> = self
             .rows(
                 sql::RATING_HISTORY,
@@ -307,6 +305,7 @@ impl FeedbackStore for D1JobStore {
         f: &FeedbackRow,
         standout: Option<&OutlierRow>,
     ) -> Result<FeedbackRow, PortError> {
+        self.scope(&f.user_id).await?;
         let tags = json_text(&f.tags)?;
         let rating = f.rating.map(u32::from);
         let mut statements = vec![
@@ -320,7 +319,7 @@ impl FeedbackStore for D1JobStore {
                     rating.into(),
                     f.liked.into(),
                     f.comment.as_deref().into(),
-                    tags.as_str().into(),
+                    tags.clone(),
                     f.updated_at.as_str().into(),
                 ],
             )?,
@@ -363,6 +362,7 @@ impl FeedbackStore for D1JobStore {
         user_id: &str,
         feedback_id: &str,
     ) -> Result<Option<(FeedbackRow, Option<OutlierRow>)>, PortError> {
+        self.scope(user_id).await?;
         self.row::<FeedbackJoined>(
             &sql::select_feedback(),
             &[user_id.into(), feedback_id.into()],
@@ -378,6 +378,7 @@ impl FeedbackStore for D1JobStore {
         job_id: Option<&str>,
         limit: u32,
     ) -> Result<Vec<(FeedbackRow, Option<OutlierRow>)>, PortError> {
+        self.scope(user_id).await?;
         self.rows::<FeedbackJoined>(
             &sql::list_feedback(),
             &[user_id.into(), job_id.into(), limit.into()],
@@ -393,6 +394,7 @@ impl FeedbackStore for D1JobStore {
         user_id: &str,
         since: &Timestamp,
     ) -> Result<Vec<RatedImage>, PortError> {
+        self.scope(user_id).await?;
         self.rows::<RatedRow>(
             &sql::rated_images_since(),
             &[user_id.into(), since.as_str().into()],
@@ -404,6 +406,7 @@ impl FeedbackStore for D1JobStore {
     }
 
     async fn profile_generations(&self, user_id: &str, profile_id: &str) -> Result<u32, PortError> {
+        self.scope(user_id).await?;
         Ok(self
             .row::<Count>(
                 sql::PROFILE_GENERATIONS,
@@ -415,6 +418,7 @@ impl FeedbackStore for D1JobStore {
     }
 
     async fn save_learning(&self, l: &Learned) -> Result<(), PortError> {
+        self.scope(&l.user_id).await?;
         let user = l.user_id.as_str();
         let now = l.now.as_str();
         let mut statements = Vec::new();
@@ -446,7 +450,7 @@ impl FeedbackStore for D1JobStore {
                     u.value.as_str().into(),
                     u.weight_before.into(),
                     u.weight_after.into(),
-                    evidence.as_str().into(),
+                    evidence.clone(),
                     u.created_at.as_str().into(),
                 ],
             )?);
@@ -500,6 +504,7 @@ impl FeedbackStore for D1JobStore {
         before: &Timestamp,
         limit: u32,
     ) -> Result<Vec<UnlearnedFeedback>, PortError> {
+        self.scope_system().await?;
         #[derive(Deserialize)]
         struct Row {
             user_id: String,
@@ -525,8 +530,9 @@ impl FeedbackStore for D1JobStore {
     }
 }
 
-impl AnalyticsStore for D1JobStore {
+impl<C: Connection> AnalyticsStore for SqlStore<C> {
     async fn analytics_version(&self, user_id: &str) -> Result<u64, PortError> {
+        self.scope(user_id).await?;
         Ok(self
             .row::<Version>(sql::ANALYTICS_VERSION, &[user_id.into()])
             .await?
@@ -534,6 +540,7 @@ impl AnalyticsStore for D1JobStore {
     }
 
     async fn active_users(&self, day: &str) -> Result<Vec<String>, PortError> {
+        self.scope_system().await?;
         let (from, to) = day_range(day)?;
         let rows: Vec<UserRow> = self
             .rows(
@@ -545,6 +552,7 @@ impl AnalyticsStore for D1JobStore {
     }
 
     async fn day_input(&self, user_id: &str, day: &str) -> Result<DayInput, PortError> {
+        self.scope(user_id).await?;
         let (from, to) = day_range(day)?;
         let range = [user_id.into(), from.as_str().into(), to.as_str().into()];
         let counts = self
@@ -573,7 +581,9 @@ impl AnalyticsStore for D1JobStore {
             .into_iter()
             .map(RatedRow::into_rated)
             .collect::<Result<Vec<_>, PortError>>()?;
-        let covered: Vec<CoveredCategory> = self.rows(sql::DAY_COVERED_CATEGORIES, &range).await?;
+        let covered: Vec<CoveredCategory> = self
+            .rows(self.pick(&sql::DAY_COVERED_CATEGORIES), &range)
+            .await?;
         let coverage = self
             .rows::<CoverageRow>(sql::DAY_COVERAGE, &range)
             .await?
@@ -607,6 +617,7 @@ impl AnalyticsStore for D1JobStore {
         rollup: &DayRollup,
         now: &Timestamp,
     ) -> Result<(), PortError> {
+        self.scope(user_id).await?;
         let day = rollup.totals.day.as_str();
         let key = [user_id.into(), day.into()];
         let mut statements = vec![
@@ -672,6 +683,7 @@ impl AnalyticsStore for D1JobStore {
         from: &str,
         to: &str,
     ) -> Result<Vec<DailyTotals>, PortError> {
+        self.scope(user_id).await?;
         let rows: Vec<TotalsRow> = self
             .rows(sql::DAILY_TOTALS, &[user_id.into(), from.into(), to.into()])
             .await?;
@@ -700,6 +712,7 @@ impl AnalyticsStore for D1JobStore {
         from: &str,
         to: &str,
     ) -> Result<Vec<DailyAttribute>, PortError> {
+        self.scope(user_id).await?;
         let rows: Vec<AttributeDayRow> = self
             .rows(
                 sql::DAILY_ATTRIBUTES,
@@ -727,6 +740,7 @@ impl AnalyticsStore for D1JobStore {
         from: &str,
         to: &str,
     ) -> Result<Vec<DailyCategoryCoverage>, PortError> {
+        self.scope(user_id).await?;
         let rows: Vec<CategoryDayRow> = self
             .rows(
                 sql::DAILY_CATEGORIES,
@@ -744,6 +758,7 @@ impl AnalyticsStore for D1JobStore {
     }
 
     async fn attribute_success(&self, user_id: &str) -> Result<Vec<AttributeSuccess>, PortError> {
+        self.scope(user_id).await?;
         let rows: Vec<SuccessRow> = self.rows(sql::ATTRIBUTE_SUCCESS, &[user_id.into()]).await?;
         Ok(rows
             .into_iter()
@@ -762,6 +777,7 @@ impl AnalyticsStore for D1JobStore {
         &self,
         user_id: &str,
     ) -> Result<Vec<(ProfileSuccess, String)>, PortError> {
+        self.scope(user_id).await?;
         let rows: Vec<ProfileRow> = self.rows(sql::PROFILE_SUCCESS, &[user_id.into()]).await?;
         Ok(rows
             .into_iter()
@@ -783,6 +799,7 @@ impl AnalyticsStore for D1JobStore {
     }
 
     async fn standout_totals(&self, user_id: &str) -> Result<(u32, u32), PortError> {
+        self.scope(user_id).await?;
         let t = self
             .row::<Totals>(sql::STANDOUT_TOTALS, &[user_id.into()])
             .await?

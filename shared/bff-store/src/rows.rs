@@ -1,7 +1,6 @@
-//! Reading D1 rows back into `bff_pipeline::ports` rows, and writing their columns. Pure: tested
-//! natively.
+//! Reading stored rows back into `bff_pipeline::ports` rows, and writing their columns.
 //!
-//! D1 returns a row as a JavaScript object whose numbers are doubles. [`decode`] takes it as a
+//! A connection returns a row as a JSON object (D1's numbers are doubles). [`decode`] takes it as a
 //! `serde_json::Value` and fixes up, by column name, what the storage form changed: JSON text
 //! columns are parsed, decimal-text seeds become `u64`, 0/1 integers become booleans, hex vectors
 //! (`hex(vector)`) become `f32` arrays, and whole doubles become integers.
@@ -10,6 +9,8 @@ use bff_pipeline::ports::{decode_vector, PortError};
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 use serde_json::{Map, Number, Value};
+
+use crate::connection::Param;
 
 /// How a table's columns are stored.
 #[derive(Debug, Clone, Copy, Default)]
@@ -168,9 +169,11 @@ pub fn encode_hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }
 
-/// A value as JSON text, for a JSON column.
-pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<String, PortError> {
-    serde_json::to_string(value).map_err(|e| PortError::new("job store", e.to_string()))
+/// A value for a JSON column (`TEXT` on SQLite, `JSONB` on Postgres).
+pub fn json_text<T: Serialize + ?Sized>(value: &T) -> Result<Param, PortError> {
+    serde_json::to_string(value)
+        .map(Param::Json)
+        .map_err(|e| PortError::new("job store", e.to_string()))
 }
 
 /// A unit enum's serde name (`"sketch"`, `"novelty"`), for a text column.

@@ -1,5 +1,6 @@
-//! [`D1JobStore`]: `bff_pipeline::ports::JobStore` on D1. The SQL is in [`crate::sql`]; rows are
-//! read back by [`crate::rows`]. Transactions are `db.batch` (all statements or none).
+//! [`SqlStore`]: `bff_pipeline::ports::JobStore` over any [`Connection`]. The SQL is in
+//! [`crate::sql`]; rows are read back by [`crate::rows`]. Transactions are the connection's
+//! (all statements or none).
 
 use bff_domain::AttributeValue;
 use bff_pipeline::ports::{
@@ -10,51 +11,74 @@ use bff_pipeline::ports::{
 use bff_pipeline::{JobKey, Timestamp};
 use serde::Deserialize;
 use serde_json::Value;
-use worker::{D1Database, D1PreparedStatement};
 
-use crate::d1::{self, Param};
+use crate::connection::{Connection, Dialect, Param, Scope, SqlError, Statement};
 use crate::rows::{self, enum_text, json_text, Columns};
-use crate::sql;
+use crate::sql::{self, Sql};
 
-/// The pipeline's state in the D1 database bound as `DB`.
-pub struct D1JobStore {
-    db: D1Database,
+/// The pipeline's state (jobs, images, clusters, selections, coverage, feedback, learning,
+/// analytics, users and tokens) in one SQL database.
+pub struct SqlStore<C> {
+    conn: C,
 }
 
-fn port(e: worker::Error) -> PortError {
-    PortError::new("job store", e.to_string())
+pub(crate) fn port(e: SqlError) -> PortError {
+    PortError::new("job store", e.0)
 }
 
-impl D1JobStore {
-    pub fn new(db: D1Database) -> Self {
-        Self { db }
+impl<C: Connection> SqlStore<C> {
+    pub fn new(conn: C) -> Self {
+        Self { conn }
     }
 
-    pub fn from_env(env: &worker::Env) -> worker::Result<Self> {
-        Ok(Self::new(d1::database(env, crate::bindings::DB)?))
+    pub fn connection(&self) -> &C {
+        &self.conn
     }
 
-    pub fn database(&self) -> &D1Database {
-        &self.db
+    pub fn dialect(&self) -> Dialect {
+        self.conn.dialect()
     }
 
-    pub(crate) fn stmt(
-        &self,
-        sql: &str,
-        params: &[Param<'_>],
-    ) -> Result<D1PreparedStatement, PortError> {
-        d1::statement(&self.db, sql, params).map_err(port)
+    /// The statement's text in this store's dialect.
+    pub(crate) fn pick(&self, sql: &Sql) -> &'static str {
+        sql.text(self.conn.dialect())
     }
 
-    async fn exec(&self, sql: &str, params: &[Param<'_>]) -> Result<usize, PortError> {
-        d1::execute(&self.db, sql, params).await.map_err(port)
+    /// Acts for `user_id` from now on (row-level security on Postgres).
+    pub(crate) async fn scope(&self, user_id: &str) -> Result<(), PortError> {
+        self.conn.scope(Scope::User(user_id)).await.map_err(port)
     }
 
-    pub(crate) async fn batch(
-        &self,
-        statements: Vec<D1PreparedStatement>,
-    ) -> Result<Vec<usize>, PortError> {
-        d1::batch(&self.db, statements).await.map_err(port)
+    /// Acts across users from now on (the sweep, the rollup's user list, sign-in).
+    pub(crate) async fn scope_system(&self) -> Result<(), PortError> {
+        self.conn.scope(Scope::System).await.map_err(port)
+    }
+
+    pub(crate) fn stmt(&self, sql: &str, params: &[Param]) -> Result<Statement, PortError> {
+        Ok(Statement {
+            sql: sql.to_string(),
+            params: params.to_vec(),
+        })
+    }
+
+    pub(crate) async fn exec(&self, sql: &str, params: &[Param]) -> Result<u64, PortError> {
+        self.conn.execute(sql, params).await.map_err(port)
+    }
+
+    pub(crate) async fn batch(&self, statements: Vec<Statement>) -> Result<Vec<u64>, PortError> {
+        self.conn.transaction(&statements).await.map_err(port)
+    }
+
+    /// The rows of a query as JSON objects.
+    pub(crate) async fn raw(&self, sql: &str, params: &[Param]) -> Result<Vec<Value>, PortError> {
+        Ok(self
+            .conn
+            .query(sql, params)
+            .await
+            .map_err(port)?
+            .into_iter()
+            .map(Value::Object)
+            .collect())
     }
 
     async fn one<T: serde::de::DeserializeOwned>(
@@ -62,12 +86,9 @@ impl D1JobStore {
         table: &str,
         columns: &Columns,
         sql: &str,
-        params: &[Param<'_>],
+        params: &[Param],
     ) -> Result<Option<T>, PortError> {
-        match d1::first::<Value>(&self.db, sql, params)
-            .await
-            .map_err(port)?
-        {
+        match self.raw(sql, params).await?.into_iter().next() {
             Some(row) => rows::decode(table, columns, row).map(Some),
             None => Ok(None),
         }
@@ -78,11 +99,10 @@ impl D1JobStore {
         table: &str,
         columns: &Columns,
         sql: &str,
-        params: &[Param<'_>],
+        params: &[Param],
     ) -> Result<Vec<T>, PortError> {
-        d1::all::<Value>(&self.db, sql, params)
-            .await
-            .map_err(port)?
+        self.raw(sql, params)
+            .await?
             .into_iter()
             .map(|row| rows::decode(table, columns, row))
             .collect()
@@ -90,17 +110,19 @@ impl D1JobStore {
 
     /// Row counts of one job's tables (and the user's boosts), for checks and the dev routes.
     pub async fn row_counts(&self, key: &JobKey) -> Result<Value, PortError> {
-        Ok(d1::first::<Value>(
-            &self.db,
-            sql::JOB_ROW_COUNTS,
-            &[key.job_id.as_str().into(), key.user_id.as_str().into()],
-        )
-        .await
-        .map_err(port)?
-        .unwrap_or(Value::Null))
+        self.scope(&key.user_id).await?;
+        Ok(self
+            .raw(
+                self.pick(&sql::JOB_ROW_COUNTS),
+                &[key.job_id.as_str().into(), key.user_id.as_str().into()],
+            )
+            .await?
+            .into_iter()
+            .next()
+            .unwrap_or(Value::Null))
     }
 
-    fn variant_statement(&self, v: &VariantRow) -> Result<D1PreparedStatement, PortError> {
+    fn variant_statement(&self, v: &VariantRow) -> Result<Statement, PortError> {
         let seed = v.seed.to_string();
         let model = enum_text(&v.model)?;
         let attributes = json_text(&v.attributes)?;
@@ -116,9 +138,9 @@ impl D1JobStore {
                 v.status.as_str().into(),
                 seed.as_str().into(),
                 model.as_str().into(),
-                attributes.as_str().into(),
-                prompt.as_str().into(),
-                boosts.as_str().into(),
+                attributes.clone(),
+                prompt.clone(),
+                boosts.clone(),
                 v.error.as_deref().into(),
                 v.created_at.as_str().into(),
                 v.updated_at.as_str().into(),
@@ -133,7 +155,7 @@ impl D1JobStore {
         from: VariantStatus,
         to: VariantStatus,
         now: &Timestamp,
-    ) -> Result<D1PreparedStatement, PortError> {
+    ) -> Result<Statement, PortError> {
         self.stmt(
             sql::MOVE_VARIANT,
             &[
@@ -148,7 +170,7 @@ impl D1JobStore {
     }
 }
 
-fn k<'a>(key: &'a JobKey) -> [Param<'a>; 2] {
+fn k(key: &JobKey) -> [Param; 2] {
     [key.job_id.as_str().into(), key.user_id.as_str().into()]
 }
 
@@ -158,8 +180,9 @@ struct StatusCount {
     n: f64,
 }
 
-impl JobStore for D1JobStore {
+impl<C: Connection> JobStore for SqlStore<C> {
     async fn user_boosts(&self, user_id: &str) -> Result<Vec<UserBoostRow>, PortError> {
+        self.scope(user_id).await?;
         self.many(
             "user_boosts",
             &rows::PLAIN,
@@ -170,6 +193,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn user_preferences(&self, user_id: &str) -> Result<Vec<PreferenceRow>, PortError> {
+        self.scope(user_id).await?;
         self.many(
             "user_preferences",
             &rows::PLAIN,
@@ -185,6 +209,7 @@ impl JobStore for D1JobStore {
         set: &[UserBoostRow],
         cleared: &[AttributeValue],
     ) -> Result<(), PortError> {
+        self.scope(user_id).await?;
         let mut statements = Vec::new();
         for b in set {
             if b.user_id != user_id {
@@ -219,6 +244,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn create_job(&self, job: &JobRow, variants: &[VariantRow]) -> Result<bool, PortError> {
+        self.scope(&job.user_id).await?;
         let seed = job.seed.to_string();
         let requested = json_text(&job.requested)?;
         let excluded = json_text(&job.excluded)?;
@@ -238,11 +264,11 @@ impl JobStore for D1JobStore {
                 job.over_generation.into(),
                 seed.as_str().into(),
                 job.taxonomy_version.as_str().into(),
-                requested.as_str().into(),
-                excluded.as_str().into(),
-                modifiers.as_str().into(),
-                personalisation.as_str().into(),
-                warnings.as_str().into(),
+                requested.clone(),
+                excluded.clone(),
+                modifiers.clone(),
+                personalisation.clone(),
+                warnings.clone(),
                 job.error.as_deref().into(),
                 job.created_at.as_str().into(),
                 job.updated_at.as_str().into(),
@@ -262,6 +288,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn job(&self, key: &JobKey) -> Result<Option<JobRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.one("generation_jobs", &rows::JOB, &sql::select_job(), &k(key))
             .await
     }
@@ -273,6 +300,7 @@ impl JobStore for D1JobStore {
         to: JobStatus,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
+        self.scope(&key.user_id).await?;
         let [j, u] = k(key);
         let n = self
             .exec(
@@ -295,6 +323,7 @@ impl JobStore for D1JobStore {
         reason: &str,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
+        self.scope(&key.user_id).await?;
         let [j, u] = k(key);
         let n = self
             .exec(sql::FAIL_JOB, &[j, u, reason.into(), now.as_str().into()])
@@ -303,9 +332,14 @@ impl JobStore for D1JobStore {
     }
 
     async fn job_progress(&self, key: &JobKey) -> Result<JobProgress, PortError> {
-        let counts: Vec<StatusCount> = d1::all(&self.db, sql::JOB_PROGRESS, &k(key))
-            .await
-            .map_err(port)?;
+        self.scope(&key.user_id).await?;
+        let counts: Vec<StatusCount> = self
+            .raw(sql::JOB_PROGRESS, &k(key))
+            .await?
+            .into_iter()
+            .map(serde_json::from_value)
+            .collect::<Result<_, _>>()
+            .map_err(|e| PortError::new("job store", e.to_string()))?;
         let mut statuses = Vec::new();
         for c in counts {
             let status: VariantStatus =
@@ -320,6 +354,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn variant(&self, key: &JobKey, variant: u32) -> Result<Option<VariantRow>, PortError> {
+        self.scope(&key.user_id).await?;
         let [j, u] = k(key);
         self.one(
             "variants",
@@ -331,6 +366,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn variants(&self, key: &JobKey) -> Result<Vec<VariantRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many("variants", &rows::VARIANT, &sql::select_variants(), &k(key))
             .await
     }
@@ -342,6 +378,7 @@ impl JobStore for D1JobStore {
         reason: &str,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
+        self.scope(&key.user_id).await?;
         let [j, u] = k(key);
         let n = self
             .exec(
@@ -353,6 +390,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn insert_image(&self, image: &ImageRow, now: &Timestamp) -> Result<bool, PortError> {
+        self.scope(&image.user_id).await?;
         let seed = image.seed.to_string();
         let parameters = json_text(&image.parameters)?;
         let requested = json_text(&image.requested)?;
@@ -369,9 +407,9 @@ impl JobStore for D1JobStore {
                 seed.as_str().into(),
                 image.provider.as_str().into(),
                 image.model.as_str().into(),
-                parameters.as_str().into(),
-                requested.as_str().into(),
-                drawn.as_str().into(),
+                parameters.clone(),
+                requested.clone(),
+                drawn.clone(),
                 image.quality.into(),
                 image.blob_key.as_str().into(),
                 image.width.into(),
@@ -393,6 +431,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn image(&self, key: &JobKey, image_id: &str) -> Result<Option<ImageRow>, PortError> {
+        self.scope(&key.user_id).await?;
         let [j, u] = k(key);
         self.one(
             "generated_images",
@@ -404,6 +443,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn images(&self, key: &JobKey) -> Result<Vec<ImageRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many(
             "generated_images",
             &rows::IMAGE,
@@ -418,6 +458,7 @@ impl JobStore for D1JobStore {
         embedding: &EmbeddingRow,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
+        self.scope(&embedding.user_id).await?;
         let bytes = encode_vector(&embedding.vector);
         let dim = embedding.vector.len() as i64;
         let insert = self.stmt(
@@ -429,7 +470,7 @@ impl JobStore for D1JobStore {
                 embedding.variant.into(),
                 embedding.embedder.as_str().into(),
                 Param::Int(dim),
-                Param::Blob(&bytes),
+                Param::Blob(bytes),
                 embedding.created_at.as_str().into(),
             ],
         )?;
@@ -446,10 +487,11 @@ impl JobStore for D1JobStore {
     }
 
     async fn embeddings(&self, key: &JobKey) -> Result<Vec<EmbeddingRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many(
             "image_embeddings",
             &rows::EMBEDDING,
-            sql::SELECT_EMBEDDINGS,
+            self.pick(&sql::SELECT_EMBEDDINGS),
             &k(key),
         )
         .await
@@ -460,6 +502,7 @@ impl JobStore for D1JobStore {
         key: &JobKey,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
+        self.scope(&key.user_id).await?;
         let [j, u] = k(key);
         Ok(self.exec(sql::FAN_IN, &[j, u, now.as_str().into()]).await? == 1)
     }
@@ -470,6 +513,7 @@ impl JobStore for D1JobStore {
         profiles: &[StyleProfileRow],
         assignments: &[ClusterAssignmentRow],
     ) -> Result<(), PortError> {
+        self.scope(&result.user_id).await?;
         let key = JobKey::new(&result.user_id, &result.job_id);
         let candidates = json_text(&result.candidates)?;
         let seed = result.seed.to_string();
@@ -481,7 +525,7 @@ impl JobStore for D1JobStore {
                     result.user_id.as_str().into(),
                     result.k.into(),
                     result.silhouette.into(),
-                    candidates.as_str().into(),
+                    candidates.clone(),
                     result.image_count.into(),
                     seed.as_str().into(),
                     result.created_at.as_str().into(),
@@ -502,8 +546,8 @@ impl JobStore for D1JobStore {
                     p.cluster.into(),
                     p.name.as_str().into(),
                     p.size.into(),
-                    dominant.as_str().into(),
-                    Param::Blob(&centroid),
+                    dominant.clone(),
+                    Param::Blob(centroid),
                     p.created_at.as_str().into(),
                 ],
             )?);
@@ -524,6 +568,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn cluster_result(&self, key: &JobKey) -> Result<Option<ClusterResultRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.one(
             "cluster_results",
             &rows::CLUSTER_RESULT,
@@ -534,10 +579,11 @@ impl JobStore for D1JobStore {
     }
 
     async fn style_profiles(&self, key: &JobKey) -> Result<Vec<StyleProfileRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many(
             "style_profiles",
             &rows::STYLE_PROFILE,
-            sql::SELECT_STYLE_PROFILES,
+            self.pick(&sql::SELECT_STYLE_PROFILES),
             &k(key),
         )
         .await
@@ -547,6 +593,7 @@ impl JobStore for D1JobStore {
         &self,
         key: &JobKey,
     ) -> Result<Vec<ClusterAssignmentRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many(
             "cluster_assignments",
             &rows::PLAIN,
@@ -561,6 +608,7 @@ impl JobStore for D1JobStore {
         selection: &SelectionRow,
         picks: &[PickRow],
     ) -> Result<(), PortError> {
+        self.scope(&selection.user_id).await?;
         let key = JobKey::new(&selection.user_id, &selection.job_id);
         let stop = enum_text(&selection.stop)?;
         let suppressed = json_text(&selection.suppressed)?;
@@ -579,7 +627,7 @@ impl JobStore for D1JobStore {
                     selection.log_det_similarity.into(),
                     selection.mean_pairwise_cosine_distance.into(),
                     selection.cluster_cap_relaxed.into(),
-                    suppressed.as_str().into(),
+                    suppressed.clone(),
                     selection.created_at.as_str().into(),
                 ],
             )?,
@@ -607,6 +655,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn selection(&self, key: &JobKey) -> Result<Option<SelectionRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.one(
             "dpp_selection_results",
             &rows::SELECTION,
@@ -617,6 +666,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn picks(&self, key: &JobKey) -> Result<Vec<PickRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many("dpp_picks", &rows::PLAIN, sql::SELECT_PICKS, &k(key))
             .await
     }
@@ -626,6 +676,7 @@ impl JobStore for D1JobStore {
         report: &CoverageReportRow,
         gaps: &[AttributeGapRow],
     ) -> Result<(), PortError> {
+        self.scope(&report.user_id).await?;
         let key = JobKey::new(&report.user_id, &report.job_id);
         let body = json_text(&report.report)?;
         let mut statements = vec![
@@ -638,7 +689,7 @@ impl JobStore for D1JobStore {
                     report.overall_evenness.into(),
                     report.set_size.into(),
                     report.image_count.into(),
-                    body.as_str().into(),
+                    body.clone(),
                     report.created_at.as_str().into(),
                 ],
             )?,
@@ -669,6 +720,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn coverage_report(&self, key: &JobKey) -> Result<Option<CoverageReportRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.one(
             "coverage_reports",
             &rows::COVERAGE,
@@ -679,6 +731,7 @@ impl JobStore for D1JobStore {
     }
 
     async fn attribute_gaps(&self, key: &JobKey) -> Result<Vec<AttributeGapRow>, PortError> {
+        self.scope(&key.user_id).await?;
         self.many("attribute_gaps", &rows::GAP, sql::SELECT_GAPS, &k(key))
             .await
     }
