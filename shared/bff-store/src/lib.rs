@@ -6,11 +6,14 @@
 //!   differ.
 //! - [`store`], [`feedback_store`]: [`SqlStore`], the `JobStore`, `FeedbackStore` and
 //!   `AnalyticsStore` ports of `bff-pipeline` over any connection; [`rows`] reads rows back.
+//! - [`queue`]: the durable queue of the Spin deployment (messages in the database, Redis as the
+//!   doorbell), with retries, back-off and dead letters.
 //! - [`operations`]: users and hashed bearer tokens, dead letters, the sweep's stalled jobs, health.
 
 pub mod connection;
 pub mod feedback_store;
 pub mod operations;
+pub mod queue;
 pub mod rows;
 pub mod sql;
 pub mod store;

@@ -508,3 +508,36 @@ pub const STANDOUT_TOTALS: &str = "SELECT COUNT(f.rating) AS ratings, \
      COUNT(CASE WHEN f.rating IS NOT NULL AND o.feedback_id IS NOT NULL THEN 1 END) AS standouts \
      FROM user_feedback f LEFT JOIN outliers o ON o.feedback_id = f.feedback_id \
      WHERE f.user_id = ?1";
+
+// --- the durable queue (Spin; `crate::queue`) ---
+
+pub const ENQUEUE: &str = "INSERT INTO queue_messages \
+     (message_id, queue, body, attempts, visible_at, claimed_by, last_error, created_at) \
+     VALUES (?1, ?2, ?3, 0, ?4, NULL, NULL, ?4) ON CONFLICT (message_id) DO NOTHING";
+
+/// The claim, one statement per dialect: Postgres skips rows another transaction has locked, so
+/// that two consumers never take the same message; SQLite has one writer at a time.
+pub const CLAIM: Sql = Sql {
+    sqlite: "UPDATE queue_messages SET attempts = attempts + 1, claimed_by = ?3, visible_at = ?4 \
+     WHERE message_id = (SELECT message_id FROM queue_messages \
+       WHERE queue = ?1 AND visible_at <= ?2 ORDER BY visible_at, message_id LIMIT 1) \
+     RETURNING message_id, queue, body, attempts",
+    postgres:
+        "UPDATE queue_messages SET attempts = attempts + 1, claimed_by = ?3, visible_at = ?4 \
+     WHERE message_id = (SELECT message_id FROM queue_messages \
+       WHERE queue = ?1 AND visible_at <= ?2 ORDER BY visible_at, message_id LIMIT 1 \
+       FOR UPDATE SKIP LOCKED) \
+     RETURNING message_id, queue, body, attempts",
+};
+
+/// Only the consumer that holds the message settles it (a claim that expired and was taken by
+/// another consumer is that consumer's now).
+pub const ACK: &str = "DELETE FROM queue_messages WHERE message_id = ?1 AND claimed_by = ?2";
+
+pub const RETRY_LATER: &str = "UPDATE queue_messages SET visible_at = ?3, claimed_by = NULL, \
+     last_error = ?4 WHERE message_id = ?1 AND claimed_by = ?2";
+
+pub const DUE_QUEUES: &str =
+    "SELECT DISTINCT queue FROM queue_messages WHERE visible_at <= ?1 ORDER BY queue";
+
+pub const QUEUE_DEPTH: &str = "SELECT COUNT(*) AS n FROM queue_messages WHERE queue = ?1";
