@@ -1,0 +1,315 @@
+//! One conformance suite for the store ports, run against the in-memory fakes (the reference), a
+//! real SQLite and a real PostgreSQL: a whole job through every stage, then every port method's
+//! idempotency and user scoping, feedback and learning, and (SQL stores) the analytics tables.
+//! Each SQL store must end with exactly the reference's results.
+
+#![allow(dead_code)]
+
+use bff_learn::rollup::DayRollup;
+use bff_pipeline::api::feedback::FeedbackRequest;
+use bff_pipeline::api::GenerationRequest;
+use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue};
+use bff_pipeline::messages::Message;
+use bff_pipeline::offline::{DescriptorEmbedder, SketchProvider};
+use bff_pipeline::ports::{AnalyticsStore, FeedbackStore, JobStatus, JobStore};
+use bff_pipeline::stages::{feedback, learn, prompt, Ports};
+use bff_pipeline::{JobKey, Timestamp};
+
+pub const T0: i64 = 1_764_000_000_000;
+pub const BRIEF: &str = "relaxed linen midi dress in earthy tones, no florals";
+
+/// What a store ends a job with; equal across stores.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Summary {
+    pub status: JobStatus,
+    pub variants: usize,
+    pub images: usize,
+    pub embeddings: usize,
+    pub k: u32,
+    pub picks: Vec<String>,
+    pub coverage_score: String,
+    pub gaps: usize,
+    pub boosts: usize,
+    pub feedback_revision: u32,
+    pub preferences: usize,
+}
+
+fn at(ms: i64) -> Timestamp {
+    Timestamp::from_unix_ms(ms)
+}
+
+/// Runs a job of `designs` for `user` through every stage on `store`, delivering every message
+/// once in order, then redelivers every message and checks that nothing changes.
+pub async fn run_job<S: JobStore>(store: &S, user: &str, job: &str, designs: u32) {
+    let blobs = MemoryBlobs::new();
+    let queue = MemoryQueue::new();
+    let ports = Ports {
+        store,
+        blobs: &blobs,
+        dispatch: &queue,
+        provider: &SketchProvider,
+        embedder: &DescriptorEmbedder,
+    };
+    let body = format!(r#"{{"brief": "{BRIEF}", "designs": {designs}}}"#);
+    let request = GenerationRequest::from_json(body.as_bytes())
+        .and_then(|r| r.validate())
+        .expect("valid request");
+    prompt::submit(store, &queue, user, &request, job, &at(T0))
+        .await
+        .expect("submitted");
+    let mut clock = T0;
+    while let Some(message) = queue.pop() {
+        clock += 1_000;
+        ports
+            .handle(&message, &at(clock))
+            .await
+            .unwrap_or_else(|e| panic!("{}: {e}", message.queue()));
+    }
+    // Every message again (an at-least-once queue may): the outcome stays.
+    let before = summary_of(store, user, job).await;
+    for message in queue.sent() {
+        clock += 1_000;
+        if !matches!(message, Message::LearnFromFeedback(_)) {
+            ports
+                .handle(&message, &at(clock))
+                .await
+                .expect("redelivery");
+        }
+    }
+    while queue.pop().is_some() {}
+    assert_eq!(
+        summary_of(store, user, job).await,
+        before,
+        "redelivery changed the job"
+    );
+}
+
+async fn summary_of<S: JobStore>(store: &S, user: &str, job: &str) -> Summary {
+    let key = JobKey::new(user, job);
+    let row = store.job(&key).await.unwrap().expect("the job");
+    let coverage = store.coverage_report(&key).await.unwrap();
+    Summary {
+        status: row.status,
+        variants: store.variants(&key).await.unwrap().len(),
+        images: store.images(&key).await.unwrap().len(),
+        embeddings: store.embeddings(&key).await.unwrap().len(),
+        k: store.cluster_result(&key).await.unwrap().map_or(0, |c| c.k),
+        picks: store
+            .picks(&key)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|p| p.image_id)
+            .collect(),
+        coverage_score: coverage.map_or(String::new(), |c| format!("{:.9}", c.overall_score)),
+        gaps: store.attribute_gaps(&key).await.unwrap().len(),
+        boosts: store.user_boosts(user).await.unwrap().len(),
+        feedback_revision: 0,
+        preferences: store.user_preferences(user).await.unwrap().len(),
+    }
+}
+
+/// The whole suite of the job and feedback ports; returns what the store ended with.
+pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> Summary {
+    run_job(store, "alice", "job-1", 6).await;
+    let key = JobKey::new("alice", "job-1");
+    let mut summary = summary_of(store, "alice", "job-1").await;
+    assert_eq!(summary.status, JobStatus::Complete);
+    assert_eq!(summary.variants, 18);
+    assert_eq!(summary.images, 18);
+    assert_eq!(summary.embeddings, 18);
+    assert!((3..=8).contains(&summary.k), "K = {}", summary.k);
+    assert_eq!(summary.picks.len(), 6);
+
+    // Idempotency of the inserts and status moves, method by method.
+    let job = store.job(&key).await.unwrap().unwrap();
+    let variants = store.variants(&key).await.unwrap();
+    assert!(
+        !store.create_job(&job, &variants).await.unwrap(),
+        "create_job twice"
+    );
+    let image = store.images(&key).await.unwrap().remove(0);
+    assert!(
+        !store.insert_image(&image, &at(T0)).await.unwrap(),
+        "insert_image twice"
+    );
+    let embedding = store.embeddings(&key).await.unwrap().remove(0);
+    assert!(
+        !store.insert_embedding(&embedding, &at(T0)).await.unwrap(),
+        "insert_embedding twice"
+    );
+    assert!(!store
+        .complete_embedding_fan_in(&key, &at(T0))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .advance_job(&key, JobStatus::Generating, JobStatus::Clustering, &at(T0))
+            .await
+            .unwrap(),
+        "a finished job does not move back"
+    );
+    assert!(!store.fail_job(&key, "late", &at(T0)).await.unwrap());
+    assert!(!store
+        .mark_variant_failed(&key, image.variant, "late", &at(T0))
+        .await
+        .unwrap());
+    let (result, profiles, assignments) = (
+        store.cluster_result(&key).await.unwrap().unwrap(),
+        store.style_profiles(&key).await.unwrap(),
+        store.cluster_assignments(&key).await.unwrap(),
+    );
+    store
+        .save_clusters(&result, &profiles, &assignments)
+        .await
+        .unwrap();
+    assert_eq!(store.style_profiles(&key).await.unwrap(), profiles);
+    assert_eq!(store.cluster_assignments(&key).await.unwrap(), assignments);
+    let (selection, picks) = (
+        store.selection(&key).await.unwrap().unwrap(),
+        store.picks(&key).await.unwrap(),
+    );
+    store.save_selection(&selection, &picks).await.unwrap();
+    assert_eq!(store.picks(&key).await.unwrap(), picks);
+    let (report, gaps) = (
+        store.coverage_report(&key).await.unwrap().unwrap(),
+        store.attribute_gaps(&key).await.unwrap(),
+    );
+    store.save_coverage(&report, &gaps).await.unwrap();
+    assert_eq!(store.attribute_gaps(&key).await.unwrap(), gaps);
+    let boosts = store.user_boosts("alice").await.unwrap();
+    store
+        .upsert_user_boosts("alice", &boosts, &[])
+        .await
+        .unwrap();
+    assert_eq!(store.user_boosts("alice").await.unwrap(), boosts);
+
+    // User scoping: another user's key reads nothing, their writes touch nothing of alice's.
+    let foreign = JobKey::new("bob", "job-1");
+    assert!(store.job(&foreign).await.unwrap().is_none());
+    assert!(store.variants(&foreign).await.unwrap().is_empty());
+    assert!(store.images(&foreign).await.unwrap().is_empty());
+    assert!(store
+        .image(&foreign, &image.image_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert!(store.embeddings(&foreign).await.unwrap().is_empty());
+    assert!(store.picks(&foreign).await.unwrap().is_empty());
+    assert!(store.coverage_report(&foreign).await.unwrap().is_none());
+    assert!(!store
+        .advance_job(&foreign, JobStatus::Complete, JobStatus::Failed, &at(T0))
+        .await
+        .unwrap());
+    assert!(store.user_boosts("bob").await.unwrap().is_empty());
+    assert!(store
+        .owned_image("bob", &image.image_id)
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.job(&key).await.unwrap().unwrap().status,
+        JobStatus::Complete
+    );
+
+    // Feedback: stored, re-rated (revision 2), listed, learned once.
+    let queue = MemoryQueue::new();
+    let now = at(T0 + 3_600_000);
+    let rate = |rating: u8| {
+        let json = format!(
+            r#"{{"image_id": "{}", "rating": {rating}}}"#,
+            summary.picks[0]
+        );
+        FeedbackRequest::from_json(json.as_bytes())
+            .and_then(|r| r.validate())
+            .expect("valid feedback")
+    };
+    feedback::submit(store, &queue, "alice", &rate(5), &now)
+        .await
+        .expect("rated");
+    let later = at(T0 + 3_700_000);
+    let rated = feedback::submit(store, &queue, "alice", &rate(4), &later)
+        .await
+        .expect("re-rated");
+    assert!(
+        feedback::submit(store, &queue, "bob", &rate(1), &later)
+            .await
+            .is_err(),
+        "another user's image"
+    );
+    let listed = store.list_feedback("alice", None, 10).await.unwrap();
+    assert_eq!(listed.len(), 1);
+    assert_eq!(listed[0].0.revision, 2);
+    assert_eq!(listed[0].0.rating, Some(4));
+    assert!(store
+        .list_feedback("bob", None, 10)
+        .await
+        .unwrap()
+        .is_empty());
+    summary.feedback_revision = listed[0].0.revision;
+    assert_eq!(
+        store
+            .unlearned_feedback(&at(T0 + 4_000_000), 10)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    let mut learned = 0;
+    while let Some(message) = queue.pop() {
+        if let Message::LearnFromFeedback(m) = message {
+            learn::handle(store, &m, &at(T0 + 3_800_000))
+                .await
+                .expect("learned");
+            learned += 1;
+        }
+    }
+    assert!(learned >= 1);
+    let _ = rated;
+    let preferences = store.user_preferences("alice").await.unwrap();
+    assert!(!preferences.is_empty(), "learning wrote preferences");
+    assert!(store
+        .unlearned_feedback(&at(T0 + 4_000_000), 10)
+        .await
+        .unwrap()
+        .is_empty());
+    summary.preferences = preferences.len();
+    summary
+}
+
+/// The analytics tables: a day's rollup written twice gives the same rows.
+pub async fn analytics_ports<S: JobStore + FeedbackStore + AnalyticsStore>(store: &S) {
+    let day = at(T0).day();
+    let users = store.active_users(&day).await.unwrap();
+    assert_eq!(users, vec!["alice".to_string()]);
+    let input = store.day_input("alice", &day).await.unwrap();
+    let rollup: DayRollup = bff_learn::rollup::roll_up(&input);
+    store
+        .save_rollup("alice", &rollup, &at(T0 + 5_000_000))
+        .await
+        .unwrap();
+    let version = store.analytics_version("alice").await.unwrap();
+    store
+        .save_rollup("alice", &rollup, &at(T0 + 5_000_000))
+        .await
+        .unwrap();
+    assert_eq!(store.analytics_version("alice").await.unwrap(), version + 1);
+    let totals = store.daily_totals("alice", &day, &day).await.unwrap();
+    assert_eq!(totals.len(), 1);
+    assert_eq!(totals[0].jobs, 1);
+    assert_eq!(totals[0].picks, 6);
+    assert!(!store
+        .daily_attributes("alice", &day, &day)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .daily_totals("bob", &day, &day)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(!store.attribute_success("alice").await.unwrap().is_empty());
+    assert!(store.attribute_success("bob").await.unwrap().is_empty());
+    let (ratings, _standouts) = store.standout_totals("alice").await.unwrap();
+    assert_eq!(ratings, 1);
+}

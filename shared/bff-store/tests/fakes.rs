@@ -1,0 +1,12 @@
+//! The conformance suite on the in-memory fakes: the reference the SQL stores are compared with.
+
+mod conformance;
+
+use bff_pipeline::fakes::MemoryStore;
+
+#[test]
+fn the_fakes_pass_the_job_and_feedback_suite() {
+    let store = MemoryStore::new();
+    let summary = pollster::block_on(conformance::job_and_feedback_ports(&store));
+    assert_eq!(summary.picks.len(), 6);
+}
