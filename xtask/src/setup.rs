@@ -18,7 +18,63 @@ pub fn all(root: &Path) -> Result<()> {
     rust_targets()?;
     npm_packages(root)?;
     cargo_tools(root)?;
+    debian_packages()?;
     Ok(())
+}
+
+/// The servers the tests start on loopback ports (Redis for the Spin queue's doorbell, PostgreSQL
+/// for the Postgres store): Debian's packages, installed with `apt-get` when missing.
+pub fn debian_packages() -> Result<()> {
+    let mut missing = Vec::new();
+    if !shell::available("redis-server") {
+        missing.push("redis-server");
+    }
+    if postgres_bin_dir().is_none() {
+        missing.push("postgresql");
+    }
+    if missing.is_empty() {
+        return Ok(());
+    }
+    println!("setup: installing {} with apt-get", missing.join(", "));
+    let root = std::process::Command::new("id")
+        .arg("-u")
+        .output()
+        .is_ok_and(|o| String::from_utf8_lossy(&o.stdout).trim() == "0");
+    let apt = |args: &[&str]| -> Result<()> {
+        let mut command = if root {
+            std::process::Command::new("apt-get")
+        } else {
+            let mut sudo = std::process::Command::new("sudo");
+            sudo.arg("apt-get");
+            sudo
+        };
+        command.args(args).env("DEBIAN_FRONTEND", "noninteractive");
+        shell::run(&mut command, &format!("apt-get {}", args.join(" ")))
+    };
+    apt(&["update", "-qq"])?;
+    let mut install = vec!["install", "-y", "-qq", "--no-install-recommends"];
+    install.extend(&missing);
+    apt(&install)?;
+    if postgres_bin_dir().is_none() {
+        bail!("apt-get installed postgresql but no server binaries were found under /usr/lib/postgresql");
+    }
+    Ok(())
+}
+
+/// The folder of the PostgreSQL server binaries (`initdb`, `pg_ctl`): the newest version under
+/// `/usr/lib/postgresql`, where Debian's packages put them.
+pub fn postgres_bin_dir() -> Option<PathBuf> {
+    let mut versions: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .ok()?
+        .filter_map(|e| e.ok())
+        .filter_map(|e| {
+            let version = e.file_name().to_string_lossy().parse::<u32>().ok()?;
+            let bin = e.path().join("bin");
+            bin.join("initdb").exists().then_some((version, bin))
+        })
+        .collect();
+    versions.sort();
+    versions.pop().map(|(_, bin)| bin)
 }
 
 pub fn rust_targets() -> Result<()> {
