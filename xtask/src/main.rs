@@ -22,6 +22,7 @@ mod pipeline;
 mod run;
 mod setup;
 mod shell;
+mod spin;
 mod taxonomy_sql;
 mod test;
 mod workers;

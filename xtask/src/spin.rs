@@ -1,0 +1,184 @@
+//! The Spin host for `cargo xtask e2e-spin`, `run --spin` and `bench-pipeline --spin`: finds the
+//! `spin` command, builds the components (`spin build`) and runs `spin up` on a loopback port.
+
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{bail, Context, Result};
+
+use crate::workers::{free_port, http_request, HttpResponse};
+
+/// How long `spin up` may take to answer.
+const READY_TIMEOUT: Duration = Duration::from_secs(60);
+
+const INSTALL_HINT: &str = "no Spin host found: set SPIN_BIN to a `spin` binary of Spin 4.1 or \
+later, or put one on PATH (install an official release: \
+https://spinframework.dev/install, e.g. `curl -fsSL https://spinframework.dev/downloads/install.sh | bash`); \
+components built with spin-sdk 7 need the spin:up@4.1.0 worlds, which Spin 4.0 does not host";
+
+/// The `spin` command: `$SPIN_BIN`, then `spin` on PATH, then the build the team's shared folder
+/// provides beside the checkout (`../shared/tools/spin/spin`). Fails with how to install one.
+pub fn binary(root: &Path) -> Result<PathBuf> {
+    if let Some(path) = std::env::var_os("SPIN_BIN") {
+        let path = PathBuf::from(path);
+        if runs(&path) {
+            return Ok(path);
+        }
+        bail!("SPIN_BIN={} does not run; {INSTALL_HINT}", path.display());
+    }
+    if runs(Path::new("spin")) {
+        return Ok(PathBuf::from("spin"));
+    }
+    let beside = root.join("../shared/tools/spin/spin");
+    if runs(&beside) {
+        return Ok(beside.canonicalize().unwrap_or(beside));
+    }
+    bail!("{INSTALL_HINT}")
+}
+
+fn runs(path: &Path) -> bool {
+    Command::new(path)
+        .arg("--version")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+/// `spin build` of every component in the top-level `spin.toml`.
+pub fn build(root: &Path, spin: &Path) -> Result<f64> {
+    let start = Instant::now();
+    crate::shell::run(
+        Command::new(spin)
+            .current_dir(root)
+            .args(["build", "-f"])
+            .arg(root.join("spin.toml")),
+        "spin build",
+    )?;
+    Ok(start.elapsed().as_secs_f64())
+}
+
+/// A running `spin up`, stopped (SIGTERM, then SIGKILL) when dropped.
+pub struct SpinUp {
+    child: Child,
+    base_url: String,
+    log: PathBuf,
+}
+
+impl SpinUp {
+    /// Starts `spin up` for the top-level `spin.toml` with its state in `state_dir` (which must
+    /// hold `runtime-config.toml`), the application variables `variables`, listening on a free
+    /// loopback port; returns once `GET /` answers.
+    pub fn start(
+        root: &Path,
+        spin: &Path,
+        state_dir: &Path,
+        variables: &[(&str, String)],
+    ) -> Result<SpinUp> {
+        let port = free_port()?;
+        let log = state_dir.join("spin-up.log");
+        let log_file = std::fs::File::create(&log)
+            .with_context(|| format!("cannot create {}", log.display()))?;
+        let mut command = Command::new(spin);
+        command
+            .current_dir(root)
+            .args(["up", "-f"])
+            .arg(root.join("spin.toml"))
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .arg("--state-dir")
+            .arg(state_dir.join(".spin"))
+            .arg("--runtime-config-file")
+            .arg(state_dir.join("runtime-config.toml"));
+        for (name, value) in variables {
+            command.args(["--variable", &format!("{name}={value}")]);
+        }
+        command
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file);
+        #[cfg(unix)]
+        std::os::unix::process::CommandExt::process_group(&mut command, 0);
+        let child = command.spawn().context("cannot start spin up")?;
+        let mut up = SpinUp {
+            child,
+            base_url: format!("http://127.0.0.1:{port}"),
+            log,
+        };
+        up.wait_ready()?;
+        Ok(up)
+    }
+
+    pub fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    pub fn log_path(&self) -> &Path {
+        &self.log
+    }
+
+    pub fn log_tail(&self, lines: usize) -> String {
+        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let all: Vec<&str> = text.lines().collect();
+        all[all.len().saturating_sub(lines)..].join("\n")
+    }
+
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Result<HttpResponse> {
+        http_request(&self.base_url, method, path, body)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "spin up exited ({status}) before answering; its log ({}):\n{}",
+                    self.log.display(),
+                    self.log_tail(40)
+                );
+            }
+            if self.request("GET", "/", None).is_ok() {
+                return Ok(());
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "spin up did not answer within {} s; its log ({}):\n{}",
+                    READY_TIMEOUT.as_secs(),
+                    self.log.display(),
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+impl Drop for SpinUp {
+    fn drop(&mut self) {
+        if matches!(self.child.try_wait(), Ok(Some(_))) {
+            return;
+        }
+        #[cfg(unix)]
+        {
+            let group = format!("-{}", self.child.id());
+            let signal = |sig: &str| {
+                let _ = Command::new("kill")
+                    .args([sig, "--", &group])
+                    .stderr(Stdio::null())
+                    .status();
+            };
+            signal("-TERM");
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline {
+                if matches!(self.child.try_wait(), Ok(Some(_))) {
+                    signal("-KILL");
+                    return;
+                }
+                std::thread::sleep(Duration::from_millis(50));
+            }
+            signal("-KILL");
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
