@@ -9,9 +9,12 @@
 //! - [`queue`]: the durable queue of the Spin deployment (messages in the database, Redis as the
 //!   doorbell), with retries, back-off and dead letters.
 //! - [`operations`]: users and hashed bearer tokens, dead letters, the sweep's stalled jobs, health.
+//! - [`migrations`]: the schema migrations of Spin's SQLite and of PostgreSQL, embedded, and the
+//!   runner that applies the missing ones.
 
 pub mod connection;
 pub mod feedback_store;
+pub mod migrations;
 pub mod operations;
 pub mod queue;
 pub mod rows;
