@@ -11,10 +11,14 @@
 //! - [`operations`]: users and hashed bearer tokens, dead letters, the sweep's stalled jobs, health.
 //! - [`migrations`]: the schema migrations of Spin's SQLite and of PostgreSQL, embedded, and the
 //!   runner that applies the missing ones.
+//! - `native` (features `native-sqlite`, `native-postgres`): connections on `rusqlite` and the
+//!   `postgres` client, for tests and tools.
 
 pub mod connection;
 pub mod feedback_store;
 pub mod migrations;
+#[cfg(any(feature = "native-sqlite", feature = "native-postgres"))]
+pub mod native;
 pub mod operations;
 pub mod queue;
 pub mod rows;
