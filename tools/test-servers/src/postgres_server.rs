@@ -281,7 +281,7 @@ fn find_bindir() -> Result<PathBuf> {
             return Ok(dir);
         }
         bail!(
-            "BFF_PG_BINDIR={} holds no initdb, pg_ctl and postgres",
+            "BFF_PG_BINDIR={} holds no initdb, pg_ctl and postgres; {INSTALL_HINT}",
             dir.display()
         );
     }
