@@ -345,7 +345,7 @@ pub fn select_feedback() -> String {
 /// Newest first; `?2` NULL for every job.
 pub fn list_feedback() -> String {
     format!(
-        "{FEEDBACK_WITH_OUTLIER} WHERE f.user_id = ?1 AND (?2 IS NULL OR f.job_id = ?2) \
+        "{FEEDBACK_WITH_OUTLIER} WHERE f.user_id = ?1 AND (CAST(?2 AS TEXT) IS NULL OR f.job_id = ?2) \
          ORDER BY f.updated_at DESC, f.feedback_id LIMIT ?3"
     )
 }
