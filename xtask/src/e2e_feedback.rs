@@ -5,11 +5,11 @@
 //! user's image is a 404); ratings on the job's designs, standouts where a rating of 5 meets a
 //! quality of 0.75; a re-rating replaces (one row, revision 2); learning applies every revision
 //! (learning updates, preference weights that rise for values only seen in well-rated designs and
-//! fall for values only seen in badly rated ones); the daily rollup through `/__scheduled`, twice
-//! with the same rows; each analytics view's figures equal the ones computed here from the raw
-//! rows, read with `wrangler d1 execute` (not through any Worker); the 5-minute edge cache hits,
-//! and new feedback bypasses it; the next job of the same user is planned with the learned
-//! weights and another user's is not; another user sees none of it.
+//! fall for values only seen in badly rated ones); the daily rollup, run twice with the same
+//! rows; each analytics view's figures equal the ones computed here from the raw rows, read from
+//! the deployment's database directly (`Deployment::query`, not through the pipeline); the
+//! 5-minute analytics cache hits, and new feedback bypasses it; the next job of the same user is
+//! planned with the learned weights and another user's is not; another user sees none of it.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -121,7 +121,9 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
             .with_context(|| format!("{name}: error body {}", r.body))?;
         ensure!(error["message"].is_string(), "{name}: {error}");
     }
-    let rows = api.dev.query("SELECT COUNT(*) AS n FROM user_feedback")?;
+    let rows = api
+        .deployment
+        .query("SELECT COUNT(*) AS n FROM user_feedback")?;
     ensure!(rows[0]["n"] == 0, "bad input wrote feedback: {rows:?}");
     ok("each bad feedback input → its 4xx (400 / 404 for another user's image / 413 / 422), nothing written");
 
@@ -191,7 +193,7 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
         200,
     )?;
     ensure!(r["feedback"]["revision"] == 2, "re-rating: {r}");
-    let rows = api.dev.query(&format!(
+    let rows = api.deployment.query(&format!(
         "SELECT COUNT(*) AS n FROM user_feedback WHERE user_id = '{}'",
         alice.user_id
     ))?;
@@ -219,7 +221,7 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
     }
     // Every current revision has its learning updates (an earlier revision may have been
     // overtaken by the re-rating before learning reached it).
-    let missing = api.dev.query(&format!(
+    let missing = api.deployment.query(&format!(
         "SELECT f.feedback_id, f.revision FROM user_feedback f WHERE f.user_id = '{}' \
          AND NOT EXISTS (SELECT 1 FROM learning_updates u \
            WHERE u.feedback_id = f.feedback_id AND u.revision = f.revision)",
@@ -231,7 +233,7 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
     );
     // Independent sign check: values shown only in designs rated >= 4 must weigh more than 1,
     // values shown only in designs rated <= 2 less than 1.
-    let rated = api.dev.query(&format!(
+    let rated = api.deployment.query(&format!(
         "SELECT f.rating, f.liked, i.requested AS drawn FROM user_feedback f JOIN generated_images i \
          ON i.image_id = f.image_id WHERE f.user_id = '{}'",
         alice.user_id
@@ -255,7 +257,7 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
             }
         }
     }
-    let prefs = api.dev.query(&format!(
+    let prefs = api.deployment.query(&format!(
         "SELECT category, value, weight FROM user_preferences WHERE user_id = '{}'",
         alice.user_id
     ))?;
@@ -281,28 +283,30 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
 
     // --- the daily rollup, twice ---
     let dump = |user: &User| -> Result<Vec<Value>> {
-        let mut all = api.dev.query(&format!(
+        let mut all = api.deployment.query(&format!(
             "SELECT day, jobs, images, picks, feedback, ratings, rating_sum, likes, dislikes, \
              standouts, coverage_reports, coverage_sum FROM analytics_daily_totals \
              WHERE user_id = '{}' ORDER BY day",
             user.user_id
         ))?;
-        all.extend(api.dev.query(&format!(
+        all.extend(api.deployment.query(&format!(
             "SELECT * FROM analytics_daily_attributes WHERE user_id = '{}' \
              ORDER BY day, category, value",
             user.user_id
         ))?);
-        all.extend(api.dev.query(&format!(
+        all.extend(api.deployment.query(&format!(
             "SELECT * FROM analytics_daily_categories WHERE user_id = '{}' ORDER BY day, category",
             user.user_id
         ))?);
         Ok(all)
     };
-    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
-    ensure!(r.status == 200, "rollup cron: {} {}", r.status, r.body);
+    api.deployment
+        .rollup()
+        .with_context(|| format!("the daily rollup ({})", api.deployment.name()))?;
     let first_run = wait_for_rows(|| dump(alice))?;
-    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
-    ensure!(r.status == 200, "rollup cron again: {}", r.status);
+    api.deployment
+        .rollup()
+        .with_context(|| format!("the daily rollup again ({})", api.deployment.name()))?;
     std::thread::sleep(Duration::from_millis(500));
     let second_run = dump(alice)?;
     ensure!(
@@ -310,7 +314,7 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
         "the second rollup changed the rows"
     );
     ok(&format!(
-        "daily rollup through /__scheduled: {} rows, the same after a second run",
+        "daily rollup: {} rows, the same after a second run",
         first_run.len()
     ));
 
@@ -343,13 +347,13 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
         "after new feedback: cache {:?}, ratings {ratings_before} → {ratings_after}",
         c.header("x-bff-cache")
     );
-    ok("analytics served from the 5-minute edge cache; new feedback bypasses it");
+    ok("analytics served from the 5-minute cache; new feedback bypasses it");
 
     // --- the next job uses the learned weights, for this user only ---
     let a2 = api.submit(alice, SAMPLE_BRIEF, 6)?;
     let b2 = api.submit(bob, SAMPLE_BRIEF, 6)?;
     let personal = |job: &Value| -> Result<usize> {
-        let rows = api.dev.query(&format!(
+        let rows = api.deployment.query(&format!(
             "SELECT json_array_length(personalisation, '$.preferences') AS n \
              FROM generation_jobs WHERE job_id = '{}'",
             text(job, "job_id")?
@@ -417,7 +421,7 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     };
 
     // Standouts: per value shown, ratings and standouts among them.
-    let rows = api.dev.query(&format!(
+    let rows = api.deployment.query(&format!(
         "SELECT f.rating, i.requested AS drawn, CASE WHEN o.feedback_id IS NULL THEN 0 ELSE 1 END AS standout \
          FROM user_feedback f JOIN generated_images i ON i.image_id = f.image_id \
          LEFT JOIN outliers o ON o.feedback_id = f.feedback_id WHERE f.user_id = '{user}'"
@@ -469,7 +473,7 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     }
 
     // The seed's views agree with the same raw rows.
-    let view_rows = api.dev.query(&format!(
+    let view_rows = api.deployment.query(&format!(
         "SELECT category, value, rated, outliers FROM outlier_rate_by_attribute \
          WHERE user_id = '{user}'"
     ))?;
@@ -488,15 +492,15 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
             "view {row} vs raw {r} / {o}"
         );
     }
-    let recent = api.dev.query(&format!(
+    let recent = api.deployment.query(&format!(
         "SELECT feedback, ratings, outliers FROM recent_feedback_summary WHERE user_id = '{user}'"
     ))?;
-    let coverage_rows = api.dev.query(&format!(
+    let coverage_rows = api.deployment.query(&format!(
         "SELECT COUNT(*) AS n FROM coverage_summary_view WHERE user_id = '{user}'"
     ))?;
 
     // Feedback of the last 7 days (all of it is today's here).
-    let raw = api.dev.query(&format!(
+    let raw = api.deployment.query(&format!(
         "SELECT COUNT(*) AS feedback, COUNT(rating) AS ratings, AVG(rating) AS mean, \
          SUM(CASE WHEN liked = 1 THEN 1 ELSE 0 END) AS likes, \
          SUM(CASE WHEN liked = 0 THEN 1 ELSE 0 END) AS dislikes \
@@ -522,7 +526,7 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     );
 
     // Style evolution: this week's share of the picks showing each value.
-    let picks = api.dev.query(&format!(
+    let picks = api.deployment.query(&format!(
         "SELECT i.requested AS drawn FROM dpp_picks p JOIN generated_images i ON i.image_id = p.image_id \
          WHERE p.user_id = '{user}'"
     ))?;
@@ -568,7 +572,7 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     }
 
     // Style profiles: ratings and mean rating per profile of the rated images.
-    let raw = api.dev.query(&format!(
+    let raw = api.deployment.query(&format!(
         "SELECT sp.profile_id, COUNT(f.rating) AS ratings, AVG(f.rating) AS mean \
          FROM user_feedback f \
          JOIN cluster_assignments ca ON ca.job_id = f.job_id AND ca.image_id = f.image_id \
@@ -596,7 +600,7 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     }
 
     // Coverage history: reports and mean overall score today.
-    let raw = api.dev.query(&format!(
+    let raw = api.deployment.query(&format!(
         "SELECT COUNT(*) AS reports, AVG(overall_score) AS mean FROM coverage_reports \
          WHERE user_id = '{user}'"
     ))?;
