@@ -8,10 +8,17 @@
 //! with its internal routes (`POST /internal/sweep`, `POST /internal/rollup` with
 //! `Authorization: Bearer <internal secret>`), a native PostgreSQL or SQLite connection and
 //! Spin's log.
+//!
+//! SQL given to [`Deployment::query`] must read the same on SQLite and PostgreSQL 15: plain
+//! `SELECT`s over the shared tables and views, `COALESCE` rather than `IFNULL`, no SQLite
+//! functions (`json_*`, `hex`, `strftime`), `ORDER BY` wherever order matters, lower-case column
+//! aliases. JSON columns come back as their JSON text in a string (read them with
+//! [`json_column`]); aggregates whose type differs between the two (`AVG`, `SUM` of integers) are
+//! better computed in Rust from the rows.
 
 use std::path::Path;
 
-use anyhow::Result;
+use anyhow::{Context, Result};
 use serde_json::Value;
 
 /// A running deployment of the whole pipeline.
@@ -98,9 +105,50 @@ fn parse_handled(line: &str) -> Option<Handled> {
     })
 }
 
+/// `text` as an SQL string literal (quotes doubled), the same in both dialects.
+pub fn literal(text: &str) -> String {
+    format!("'{}'", text.replace('\'', "''"))
+}
+
+/// An integer column: an integral number, or its decimal text (as some drivers return `BIGINT`
+/// or `NUMERIC`); `None` for null or anything else.
+pub fn integer(value: &Value) -> Option<u64> {
+    match value {
+        Value::Number(n) => n.as_u64().or_else(|| {
+            n.as_f64()
+                .filter(|f| f.fract() == 0.0 && *f >= 0.0)
+                .map(|f| f as u64)
+        }),
+        Value::String(s) => s.trim().parse().ok(),
+        _ => None,
+    }
+}
+
+/// A floating-point column (a number or its decimal text); NaN for null, so it never compares
+/// equal.
+pub fn float(value: &Value) -> f64 {
+    match value {
+        Value::Number(n) => n.as_f64().unwrap_or(f64::NAN),
+        Value::String(s) => s.trim().parse().unwrap_or(f64::NAN),
+        _ => f64::NAN,
+    }
+}
+
+/// A JSON column: its JSON text parsed (SQLite's TEXT, PostgreSQL's `jsonb` as read by a native
+/// connection), or the value itself when a driver already decoded it.
+pub fn json_column(value: &Value) -> Result<Value> {
+    match value {
+        Value::String(text) => {
+            serde_json::from_str(text).with_context(|| format!("JSON column is not JSON: {text}"))
+        }
+        other => Ok(other.clone()),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::json;
 
     #[test]
     fn reads_handled_lines() {
@@ -124,5 +172,23 @@ mod tests {
         assert_eq!(parse_handled("GET /api/generation/j-1 200"), None);
         let log = format!("{line}\nbff-handled bff-embed job=j-2 message=x d1_statements=1 d1_round_trips=1\n{line}");
         assert_eq!(handled_in(&log, "j-1"), vec![embed.clone(), embed]);
+    }
+
+    #[test]
+    fn reads_columns_of_either_database() {
+        assert_eq!(integer(&json!(3)), Some(3));
+        assert_eq!(integer(&json!(3.0)), Some(3));
+        assert_eq!(integer(&json!("12")), Some(12));
+        assert_eq!(integer(&json!(null)), None);
+        assert_eq!(integer(&json!(2.5)), None);
+        assert_eq!(float(&json!("2.5")), 2.5);
+        assert!(float(&json!(null)).is_nan());
+        assert_eq!(
+            json_column(&json!("[{\"category\":\"a\"}]")).unwrap(),
+            json!([{ "category": "a" }])
+        );
+        assert_eq!(json_column(&json!([1])).unwrap(), json!([1]));
+        assert!(json_column(&json!("not json")).is_err());
+        assert_eq!(literal("o'brien"), "'o''brien'");
     }
 }
