@@ -13,8 +13,9 @@
 //! `SELECT`s over the shared tables and views, `COALESCE` rather than `IFNULL`, no SQLite
 //! functions (`json_*`, `hex`, `strftime`), `ORDER BY` wherever order matters, lower-case column
 //! aliases. JSON columns come back as their JSON text in a string (read them with
-//! [`json_column`]); aggregates whose type differs between the two (`AVG`, `SUM` of integers) are
-//! better computed in Rust from the rows.
+//! [`json_column`]); aggregates whose type differs between the two (`AVG` and `SUM` of `BIGINT`
+//! are `NUMERIC` on PostgreSQL, which the native connection refuses) are computed in Rust from the
+//! rows.
 
 use std::path::Path;
 
@@ -42,6 +43,10 @@ pub trait Deployment {
     /// The rows of one read-only SQL statement on the deployment's database, read directly (not
     /// through the pipeline), each a JSON object keyed by column name: NULL → null, integers →
     /// integral numbers, floats → numbers, text and JSON columns → strings.
+    ///
+    /// It reads every user's rows: the checks count rows across users ("bad input wrote
+    /// nothing"), which would pass without looking if row security hid them. On PostgreSQL that
+    /// means the system scope (`bff.scope = 'system'`) or a role that bypasses row security.
     fn query(&self, sql: &str) -> Result<Vec<Value>>;
 
     /// Where the deployment's output goes (named in failure reports).
