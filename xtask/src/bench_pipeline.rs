@@ -18,6 +18,7 @@ use std::path::Path;
 
 use anyhow::{ensure, Result};
 
+use crate::deployment::Deployment;
 use crate::pipeline::{self, text, Api};
 use crate::run::SAMPLE_BRIEF;
 use crate::setup;
@@ -31,7 +32,7 @@ pub fn run(root: &Path, runs: usize) -> Result<()> {
     let state = root.join("target/bench-pipeline/state");
     let started = pipeline::start(root, &state, None)?;
     let dev = &started.dev;
-    let api = Api { dev };
+    let api = Api { deployment: dev };
     let user = api.create_user("Bench")?;
     println!(
         "bench-pipeline: {} Workers, wrangler dev at {}; sample brief {SAMPLE_BRIEF:?}, {DESIGNS} designs at 3x",
@@ -53,13 +54,13 @@ pub fn run(root: &Path, runs: usize) -> Result<()> {
         let images = submitted["variants"].as_u64().unwrap_or(1).max(1) as f64;
         // The last stage's line may reach the log a moment after the status changes.
         std::thread::sleep(std::time::Duration::from_millis(300));
-        let handled = pipeline::handled(dev, &job_id);
+        let handled = dev.handled(&job_id);
         let mut by_queue: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
         for h in &handled {
             let e = by_queue.entry(h.queue.clone()).or_default();
             e.0 += 1;
-            e.1 += h.d1_statements;
-            e.2 += h.d1_round_trips;
+            e.1 += h.statements;
+            e.2 += h.round_trips;
         }
         let statements: u64 = by_queue.values().map(|v| v.1).sum();
         let round_trips: u64 = by_queue.values().map(|v| v.2).sum();

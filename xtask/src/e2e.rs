@@ -1,7 +1,10 @@
 //! `cargo xtask e2e`: the pipeline's Workers end to end under `wrangler dev`, offline, on a fresh
 //! local state and a free port. Part of `cargo xtask test`.
 //!
-//! Checks: the health checks; the cron sweep runs; every bad input gets its 4xx with a JSON error and writes nothing;
+//! [`checks`] runs against any [`Deployment`] of the pipeline; [`run`] builds and starts the
+//! Workers and runs them there.
+//!
+//! Checks: the health checks; the sweep of stalled jobs runs; every bad input gets its 4xx with a JSON error and writes nothing;
 //! no token → 401; a real job of 12 designs at 3x over-generation: 36 images, each retrievable as
 //! a PNG; 36 embeddings of 512 dimensions; K in 3..8 with a silhouette; exactly 12 distinct picks
 //! with θ recorded; a coverage report with gaps and boosts; another user's job → 404; a
@@ -18,6 +21,7 @@ use std::time::{Duration, Instant};
 use anyhow::{ensure, Context, Result};
 use serde_json::{json, Value};
 
+use crate::deployment::Deployment;
 use crate::pipeline::{self, text, Api, User};
 use crate::run::SAMPLE_BRIEF;
 use crate::setup;
@@ -38,8 +42,7 @@ pub fn run(root: &Path) -> Result<()> {
         dev.base_url(),
         dev.log_path().display()
     );
-    let api = Api { dev: &dev };
-    let result = checks(&api);
+    let result = checks(&dev);
     if let Err(error) = &result {
         println!(
             "e2e: FAILED: {error:#}\nlast lines of {}:\n{}",
@@ -65,7 +68,9 @@ fn ok(name: &str) {
     println!("  ok  {name}");
 }
 
-fn checks(api: &Api) -> Result<pipeline::StageTimes> {
+/// Every check, against `deployment`; returns when each stage of the main job finished.
+pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
+    let api = &Api { deployment };
     for path in [
         "/api/health-check",
         "/api/generation/health-check",
@@ -76,10 +81,11 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         let health = api.json("GET", path, None, None, 200)?;
         ensure!(health["status"] == "ok", "{path}: {health}");
     }
-    ok("health checks (D1, R2, queue bindings)");
-    let r = api.call("GET", "/__scheduled?cron=*/10+*+*+*+*", None, None)?;
-    ensure!(r.status == 200, "cron sweep: {} {}", r.status, r.body);
-    ok("cron sweep of stalled jobs runs");
+    ok("health checks (database, blob store, queues)");
+    deployment
+        .sweep()
+        .with_context(|| format!("the sweep of stalled jobs ({})", deployment.name()))?;
+    ok("the sweep of stalled jobs runs");
 
     let alice = api.create_user("Alice")?;
     let bob = api.create_user("Bob")?;
@@ -228,7 +234,7 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
             r.bytes.len()
         );
     }
-    ok("selected images served from R2 as PNG");
+    ok("selected images served as PNG from the blob store");
 
     // Embeddings: 512-d (the stored BLOB length is checked by the table: 4 × dim bytes).
     let clusters = api.json(
@@ -338,7 +344,7 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         200,
     )?;
     let before_job = api.job(&alice, &job_id)?;
-    let handled_before = pipeline::handled(api.dev, &job_id).len();
+    let handled_before = deployment.handled(&job_id).len();
     let re = api.json(
         "POST",
         &format!("/api/dev/redeliver/{job_id}"),
@@ -346,13 +352,13 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         Some("{}"),
         202,
     )?;
-    // The Workers log one `bff-handled` line per message they handle: wait until every
+    // The stages log one `bff-handled` line per message they handle: wait until every
     // redelivered message has been handled before comparing.
     let expected =
         handled_before + re["redelivered"].as_u64().context("redelivered count")? as usize;
     let waited = Instant::now();
     loop {
-        let now_handled = pipeline::handled(api.dev, &job_id).len();
+        let now_handled = deployment.handled(&job_id).len();
         if now_handled >= expected {
             break;
         }
@@ -413,8 +419,8 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
     crate::e2e_feedback::checks(api, &alice, &bob, &job_id)?;
 
     // A provider outage: the development provider fails every third image on every attempt, so
-    // those messages exhaust their real retries, reach bff-generate-dlq, and the job completes
-    // as partial with the other images.
+    // those messages exhaust their real retries, reach the generate stage's dead-letter queue,
+    // and the job completes as partial with the other images.
     let body =
         json!({ "brief": SAMPLE_BRIEF, "designs": 8, "provider": "flaky-sketch" }).to_string();
     let flaky = api.json("POST", "/api/generation", Some(&bob), Some(&body), 202)?;
@@ -448,7 +454,8 @@ fn checks(api: &Api) -> Result<pipeline::StageTimes> {
         counts["dead_letters"].as_u64() == Some(expected_failures),
         "dead letters: {counts}"
     );
-    let log = std::fs::read_to_string(api.dev.log_path()).unwrap_or_default();
+    // Each retry is logged as `<queue> message <id>: <error naming the image>; retrying in <n> s`.
+    let log = deployment.log();
     let retried = failing
         .iter()
         .map(|id| {

@@ -5,11 +5,14 @@
 //! user's image is a 404); ratings on the job's designs, standouts where a rating of 5 meets a
 //! quality of 0.75; a re-rating replaces (one row, revision 2); learning applies every revision
 //! (learning updates, preference weights that rise for values only seen in well-rated designs and
-//! fall for values only seen in badly rated ones); the daily rollup through `/__scheduled`, twice
-//! with the same rows; each analytics view's figures equal the ones computed here from the raw
-//! rows, read with `wrangler d1 execute` (not through any Worker); the 5-minute edge cache hits,
-//! and new feedback bypasses it; the next job of the same user is planned with the learned
-//! weights and another user's is not; another user sees none of it.
+//! fall for values only seen in badly rated ones); the daily rollup, run twice with the same
+//! rows; each analytics view's figures equal the ones computed here from the raw rows, read from
+//! the deployment's database directly (`Deployment::query`, not through the pipeline); the
+//! 5-minute analytics cache hits, and new feedback bypasses it; the next job of the same user is
+//! planned with the learned weights and another user's is not; another user sees none of it.
+//!
+//! The SQL here reads the same on SQLite (D1, Spin's SQLite) and PostgreSQL: plain joins and
+//! counts; JSON columns and averages are read and computed in Rust.
 
 use std::collections::BTreeMap;
 use std::time::{Duration, Instant};
@@ -17,6 +20,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, ensure, Context, Result};
 use serde_json::{json, Value};
 
+use crate::deployment::{float, integer, json_column, literal};
 use crate::pipeline::{self, text, Api, User};
 use crate::run::SAMPLE_BRIEF;
 
@@ -24,9 +28,40 @@ fn ok(name: &str) {
     println!("  ok  {name}");
 }
 
-/// Floats from JSON (numbers or null as NaN never equal).
+/// Floats from JSON (numbers, or their text from a database; null as NaN never equal).
 fn f(v: &Value) -> f64 {
-    v.as_f64().unwrap_or(f64::NAN)
+    float(v)
+}
+
+/// The values a JSON column lists (`generated_images.requested`: `[{category, value}, …]`) as
+/// sorted, distinct `category/value` keys.
+fn value_keys(column: &Value) -> Result<Vec<String>> {
+    let values = json_column(column)?;
+    let mut keys: Vec<String> = values.as_array().into_iter().flatten().map(key).collect();
+    keys.sort();
+    keys.dedup();
+    Ok(keys)
+}
+
+/// Count, sum and mean of the non-null numbers of a column.
+#[derive(Debug, Default, Clone, Copy)]
+struct Mean {
+    n: u64,
+    sum: f64,
+}
+
+impl Mean {
+    fn add(&mut self, value: &Value) {
+        let x = f(value);
+        if !x.is_nan() {
+            self.n += 1;
+            self.sum += x;
+        }
+    }
+
+    fn mean(&self) -> Option<f64> {
+        (self.n > 0).then(|| self.sum / self.n as f64)
+    }
 }
 
 fn close(a: f64, b: f64) -> bool {
@@ -43,6 +78,8 @@ fn key(v: &Value) -> String {
 }
 
 pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
+    let db = api.deployment;
+    let alice_id = literal(&alice.user_id);
     for path in ["/api/feedback/health-check", "/api/analytics/health-check"] {
         let health = api.json("GET", path, None, None, 200)?;
         ensure!(health["status"] == "ok", "{path}: {health}");
@@ -121,8 +158,11 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
             .with_context(|| format!("{name}: error body {}", r.body))?;
         ensure!(error["message"].is_string(), "{name}: {error}");
     }
-    let rows = api.dev.query("SELECT COUNT(*) AS n FROM user_feedback")?;
-    ensure!(rows[0]["n"] == 0, "bad input wrote feedback: {rows:?}");
+    let rows = db.query("SELECT COUNT(*) AS n FROM user_feedback")?;
+    ensure!(
+        rows.first().and_then(|r| integer(&r["n"])) == Some(0),
+        "bad input wrote feedback: {rows:?}"
+    );
     ok("each bad feedback input → its 4xx (400 / 404 for another user's image / 413 / 422), nothing written");
 
     // --- feedback: the best designs rated 5, the worst 2, one liked only ---
@@ -191,11 +231,13 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
         200,
     )?;
     ensure!(r["feedback"]["revision"] == 2, "re-rating: {r}");
-    let rows = api.dev.query(&format!(
-        "SELECT COUNT(*) AS n FROM user_feedback WHERE user_id = '{}'",
-        alice.user_id
+    let rows = db.query(&format!(
+        "SELECT COUNT(*) AS n FROM user_feedback WHERE user_id = {alice_id}"
     ))?;
-    ensure!(rows[0]["n"] == n, "re-rating duplicated feedback: {rows:?}");
+    ensure!(
+        rows.first().and_then(|r| integer(&r["n"])) == Some(n as u64),
+        "re-rating duplicated feedback: {rows:?}"
+    );
     ok("a re-rating replaces the feedback (200, revision 2, still one row per image)");
 
     // --- learning ---
@@ -219,11 +261,10 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
     }
     // Every current revision has its learning updates (an earlier revision may have been
     // overtaken by the re-rating before learning reached it).
-    let missing = api.dev.query(&format!(
-        "SELECT f.feedback_id, f.revision FROM user_feedback f WHERE f.user_id = '{}' \
+    let missing = db.query(&format!(
+        "SELECT f.feedback_id, f.revision FROM user_feedback f WHERE f.user_id = {alice_id} \
          AND NOT EXISTS (SELECT 1 FROM learning_updates u \
-           WHERE u.feedback_id = f.feedback_id AND u.revision = f.revision)",
-        alice.user_id
+           WHERE u.feedback_id = f.feedback_id AND u.revision = f.revision)"
     ))?;
     ensure!(
         missing.is_empty(),
@@ -231,16 +272,16 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
     );
     // Independent sign check: values shown only in designs rated >= 4 must weigh more than 1,
     // values shown only in designs rated <= 2 less than 1.
-    let rated = api.dev.query(&format!(
+    let rated = db.query(&format!(
         "SELECT f.rating, f.liked, i.requested AS drawn FROM user_feedback f JOIN generated_images i \
-         ON i.image_id = f.image_id WHERE f.user_id = '{}'",
-        alice.user_id
+         ON i.image_id = f.image_id WHERE f.user_id = {alice_id}"
     ))?;
     let mut seen: BTreeMap<String, (u32, u32, u32)> = BTreeMap::new(); // (good, bad, other)
     for row in &rated {
-        let drawn: Vec<Value> = serde_json::from_str(row["drawn"].as_str().unwrap_or("[]"))?;
-        let rating = row["rating"].as_u64();
-        let liked = row["liked"].as_u64();
+        let drawn = json_column(&row["drawn"])?;
+        let drawn = drawn.as_array().cloned().unwrap_or_default();
+        let rating = integer(&row["rating"]);
+        let liked = integer(&row["liked"]);
         let class = match (rating, liked) {
             (Some(r), l) if r >= 4 && l != Some(0) => 0,
             (Some(r), l) if r <= 2 && l != Some(1) => 1,
@@ -255,9 +296,8 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
             }
         }
     }
-    let prefs = api.dev.query(&format!(
-        "SELECT category, value, weight FROM user_preferences WHERE user_id = '{}'",
-        alice.user_id
+    let prefs = db.query(&format!(
+        "SELECT category, value, weight FROM user_preferences WHERE user_id = {alice_id}"
     ))?;
     let weights: BTreeMap<String, f64> = prefs.iter().map(|p| (key(p), f(&p["weight"]))).collect();
     let (mut up, mut down) = (0, 0);
@@ -281,28 +321,27 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
 
     // --- the daily rollup, twice ---
     let dump = |user: &User| -> Result<Vec<Value>> {
-        let mut all = api.dev.query(&format!(
+        let user = literal(&user.user_id);
+        let mut all = db.query(&format!(
             "SELECT day, jobs, images, picks, feedback, ratings, rating_sum, likes, dislikes, \
              standouts, coverage_reports, coverage_sum FROM analytics_daily_totals \
-             WHERE user_id = '{}' ORDER BY day",
-            user.user_id
+             WHERE user_id = {user} ORDER BY day"
         ))?;
-        all.extend(api.dev.query(&format!(
-            "SELECT * FROM analytics_daily_attributes WHERE user_id = '{}' \
-             ORDER BY day, category, value",
-            user.user_id
+        all.extend(db.query(&format!(
+            "SELECT * FROM analytics_daily_attributes WHERE user_id = {user} \
+             ORDER BY day, category, value"
         ))?);
-        all.extend(api.dev.query(&format!(
-            "SELECT * FROM analytics_daily_categories WHERE user_id = '{}' ORDER BY day, category",
-            user.user_id
+        all.extend(db.query(&format!(
+            "SELECT * FROM analytics_daily_categories WHERE user_id = {user} \
+             ORDER BY day, category"
         ))?);
         Ok(all)
     };
-    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
-    ensure!(r.status == 200, "rollup cron: {} {}", r.status, r.body);
+    db.rollup()
+        .with_context(|| format!("the daily rollup ({})", db.name()))?;
     let first_run = wait_for_rows(|| dump(alice))?;
-    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
-    ensure!(r.status == 200, "rollup cron again: {}", r.status);
+    db.rollup()
+        .with_context(|| format!("the daily rollup again ({})", db.name()))?;
     std::thread::sleep(Duration::from_millis(500));
     let second_run = dump(alice)?;
     ensure!(
@@ -310,7 +349,7 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
         "the second rollup changed the rows"
     );
     ok(&format!(
-        "daily rollup through /__scheduled: {} rows, the same after a second run",
+        "daily rollup: {} rows, the same after a second run",
         first_run.len()
     ));
 
@@ -343,18 +382,22 @@ pub fn checks(api: &Api, alice: &User, bob: &User, job_id: &str) -> Result<()> {
         "after new feedback: cache {:?}, ratings {ratings_before} → {ratings_after}",
         c.header("x-bff-cache")
     );
-    ok("analytics served from the 5-minute edge cache; new feedback bypasses it");
+    ok("analytics served from the 5-minute cache; new feedback bypasses it");
 
     // --- the next job uses the learned weights, for this user only ---
     let a2 = api.submit(alice, SAMPLE_BRIEF, 6)?;
     let b2 = api.submit(bob, SAMPLE_BRIEF, 6)?;
     let personal = |job: &Value| -> Result<usize> {
-        let rows = api.dev.query(&format!(
-            "SELECT json_array_length(personalisation, '$.preferences') AS n \
-             FROM generation_jobs WHERE job_id = '{}'",
-            text(job, "job_id")?
+        let job_id = text(job, "job_id")?;
+        let rows = db.query(&format!(
+            "SELECT personalisation FROM generation_jobs WHERE job_id = {}",
+            literal(&job_id)
         ))?;
-        Ok(rows[0]["n"].as_u64().unwrap_or(0) as usize)
+        let row = rows.first().with_context(|| format!("no job {job_id}"))?;
+        let personalisation = json_column(&row["personalisation"])?;
+        Ok(personalisation["preferences"]
+            .as_array()
+            .map_or(0, Vec::len))
     };
     let (pa, pb) = (personal(&a2)?, personal(&b2)?);
     ensure!(
@@ -404,7 +447,8 @@ fn wait_for_rows(mut read: impl FnMut() -> Result<Vec<Value>>) -> Result<Vec<Val
 
 /// Every analytics view's figures, recomputed here from the raw rows.
 fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()> {
-    let user = &alice.user_id;
+    let db = api.deployment;
+    let user = literal(&alice.user_id);
     let view = |name: &str| -> Result<Value> {
         let r = api.json(
             "GET",
@@ -417,10 +461,10 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     };
 
     // Standouts: per value shown, ratings and standouts among them.
-    let rows = api.dev.query(&format!(
+    let rows = db.query(&format!(
         "SELECT f.rating, i.requested AS drawn, CASE WHEN o.feedback_id IS NULL THEN 0 ELSE 1 END AS standout \
          FROM user_feedback f JOIN generated_images i ON i.image_id = f.image_id \
-         LEFT JOIN outliers o ON o.feedback_id = f.feedback_id WHERE f.user_id = '{user}'"
+         LEFT JOIN outliers o ON o.feedback_id = f.feedback_id WHERE f.user_id = {user}"
     ))?;
     let mut per_value: BTreeMap<String, (u32, u32)> = BTreeMap::new();
     let (mut ratings, mut standouts) = (0u32, 0u32);
@@ -428,14 +472,10 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
         if row["rating"].is_null() {
             continue;
         }
-        let standout = row["standout"] == 1;
+        let standout = integer(&row["standout"]) == Some(1);
         ratings += 1;
         standouts += u32::from(standout);
-        let drawn: Vec<Value> = serde_json::from_str(row["drawn"].as_str().unwrap_or("[]"))?;
-        let mut keys: Vec<String> = drawn.iter().map(key).collect();
-        keys.sort();
-        keys.dedup();
-        for k in keys {
+        for k in value_keys(&row["drawn"])? {
             let e = per_value.entry(k).or_default();
             e.0 += 1;
             e.1 += u32::from(standout);
@@ -469,9 +509,9 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     }
 
     // The seed's views agree with the same raw rows.
-    let view_rows = api.dev.query(&format!(
+    let view_rows = db.query(&format!(
         "SELECT category, value, rated, outliers FROM outlier_rate_by_attribute \
-         WHERE user_id = '{user}'"
+         WHERE user_id = {user}"
     ))?;
     ensure!(
         view_rows.len() == per_value.len(),
@@ -484,55 +524,66 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
             .get(&key(row))
             .with_context(|| format!("view row {row}"))?;
         ensure!(
-            row["rated"] == *r && row["outliers"] == *o,
+            integer(&row["rated"]) == Some(u64::from(*r))
+                && integer(&row["outliers"]) == Some(u64::from(*o)),
             "view {row} vs raw {r} / {o}"
         );
     }
-    let recent = api.dev.query(&format!(
-        "SELECT feedback, ratings, outliers FROM recent_feedback_summary WHERE user_id = '{user}'"
+    let recent = db.query(&format!(
+        "SELECT feedback, ratings, outliers FROM recent_feedback_summary WHERE user_id = {user}"
     ))?;
-    let coverage_rows = api.dev.query(&format!(
-        "SELECT COUNT(*) AS n FROM coverage_summary_view WHERE user_id = '{user}'"
+    let coverage_rows = db.query(&format!(
+        "SELECT COUNT(*) AS n FROM coverage_summary_view WHERE user_id = {user}"
     ))?;
 
     // Feedback of the last 7 days (all of it is today's here).
-    let raw = api.dev.query(&format!(
-        "SELECT COUNT(*) AS feedback, COUNT(rating) AS ratings, AVG(rating) AS mean, \
-         SUM(CASE WHEN liked = 1 THEN 1 ELSE 0 END) AS likes, \
-         SUM(CASE WHEN liked = 0 THEN 1 ELSE 0 END) AS dislikes \
-         FROM user_feedback WHERE user_id = '{user}'"
+    let feedback_rows = db.query(&format!(
+        "SELECT rating, liked FROM user_feedback WHERE user_id = {user}"
     ))?;
-    let raw = &raw[0];
+    let mut rating = Mean::default();
+    let (mut likes, mut dislikes) = (0u64, 0u64);
+    for row in &feedback_rows {
+        rating.add(&row["rating"]);
+        match integer(&row["liked"]) {
+            Some(1) => likes += 1,
+            Some(0) => dislikes += 1,
+            _ => {}
+        }
+    }
+    let feedback = feedback_rows.len() as u64;
+    let raw = json!({
+        "feedback": feedback, "ratings": rating.n, "mean": rating.mean(),
+        "likes": likes, "dislikes": dislikes,
+    });
     let summary = &view("feedback")?["summary"];
     ensure!(
-        summary["feedback"] == raw["feedback"]
-            && summary["ratings"] == raw["ratings"]
-            && summary["likes"] == raw["likes"]
-            && summary["dislikes"] == raw["dislikes"]
+        summary["feedback"] == feedback
+            && summary["ratings"] == rating.n
+            && summary["likes"] == likes
+            && summary["dislikes"] == dislikes
             && summary["standouts"] == standouts
-            && close(f(&summary["mean_rating"]), f(&raw["mean"])),
+            && close(
+                f(&summary["mean_rating"]),
+                rating.mean().unwrap_or(f64::NAN)
+            ),
         "7-day summary {summary} vs raw {raw}"
     );
     ensure!(
         recent.len() == 1
-            && recent[0]["feedback"] == raw["feedback"]
-            && recent[0]["ratings"] == raw["ratings"]
-            && recent[0]["outliers"] == standouts,
+            && integer(&recent[0]["feedback"]) == Some(feedback)
+            && integer(&recent[0]["ratings"]) == Some(rating.n)
+            && integer(&recent[0]["outliers"]) == Some(u64::from(standouts)),
         "recent_feedback_summary {recent:?} vs raw {raw}"
     );
 
     // Style evolution: this week's share of the picks showing each value.
-    let picks = api.dev.query(&format!(
+    let picks = db.query(&format!(
         "SELECT i.requested AS drawn FROM dpp_picks p JOIN generated_images i ON i.image_id = p.image_id \
-         WHERE p.user_id = '{user}'"
+         WHERE p.user_id = {user}"
     ))?;
     let mut shown: BTreeMap<String, u32> = BTreeMap::new();
     for row in &picks {
-        let drawn: Vec<Value> = serde_json::from_str(row["drawn"].as_str().unwrap_or("[]"))?;
-        let mut keys: Vec<String> = drawn.iter().map(key).collect();
-        keys.sort();
-        keys.dedup();
-        for k in keys {
+        for k in value_keys(&row["drawn"])? {
             *shown.entry(k).or_default() += 1;
         }
     }
@@ -568,38 +619,51 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
     }
 
     // Style profiles: ratings and mean rating per profile of the rated images.
-    let raw = api.dev.query(&format!(
-        "SELECT sp.profile_id, COUNT(f.rating) AS ratings, AVG(f.rating) AS mean \
+    let rows = db.query(&format!(
+        "SELECT sp.profile_id, f.rating \
          FROM user_feedback f \
          JOIN cluster_assignments ca ON ca.job_id = f.job_id AND ca.image_id = f.image_id \
          JOIN style_profiles sp ON sp.job_id = ca.job_id AND sp.cluster = ca.cluster \
-         WHERE f.user_id = '{user}' GROUP BY sp.profile_id"
+         WHERE f.user_id = {user}"
     ))?;
+    let mut per_profile: BTreeMap<String, Mean> = BTreeMap::new();
+    for row in &rows {
+        let profile = text(row, "profile_id")?;
+        per_profile.entry(profile).or_default().add(&row["rating"]);
+    }
     let styles = view("styles")?;
     let styles = styles["styles"].as_array().context("styles")?;
     ensure!(
-        styles.len() == raw.len(),
+        styles.len() == per_profile.len(),
         "{} styles vs raw {}",
         styles.len(),
-        raw.len()
+        per_profile.len()
     );
-    for r in &raw {
+    for (profile, rating) in &per_profile {
         let s = styles
             .iter()
-            .find(|s| s["profile_id"] == r["profile_id"])
-            .with_context(|| format!("no style {}", r["profile_id"]))?;
+            .find(|s| s["profile_id"] == profile.as_str())
+            .with_context(|| format!("no style {profile}"))?;
         ensure!(
-            s["ratings"] == r["ratings"]
-                && (r["mean"].is_null() || close(f(&s["mean_rating"]), f(&r["mean"]))),
-            "style {s} vs raw {r}"
+            s["ratings"] == rating.n
+                && rating
+                    .mean()
+                    .is_none_or(|mean| close(f(&s["mean_rating"]), mean)),
+            "style {s} vs raw {} ratings, mean {:?}",
+            rating.n,
+            rating.mean()
         );
     }
 
     // Coverage history: reports and mean overall score today.
-    let raw = api.dev.query(&format!(
-        "SELECT COUNT(*) AS reports, AVG(overall_score) AS mean FROM coverage_reports \
-         WHERE user_id = '{user}'"
+    let reports = db.query(&format!(
+        "SELECT overall_score FROM coverage_reports WHERE user_id = {user}"
     ))?;
+    let mut overall = Mean::default();
+    for row in &reports {
+        overall.add(&row["overall_score"]);
+    }
+    let reports = reports.len() as u64;
     let coverage = view("coverage")?;
     let today = coverage["history"]
         .as_array()
@@ -610,15 +674,17 @@ fn analytics_match_raw_rows(api: &Api, alice: &User, job_id: &str) -> Result<()>
         })
         .context("no coverage day")?;
     ensure!(
-        today["reports"] == raw[0]["reports"]
-            && close(f(&today["mean_overall"]), f(&raw[0]["mean"])),
-        "coverage {today} vs raw {}",
-        raw[0]
+        today["reports"] == reports
+            && close(
+                f(&today["mean_overall"]),
+                overall.mean().unwrap_or(f64::NAN)
+            ),
+        "coverage {today} vs raw {reports} reports, mean {:?}",
+        overall.mean()
     );
     ensure!(
-        coverage_rows[0]["n"] == raw[0]["reports"],
-        "coverage_summary_view {coverage_rows:?} vs raw {}",
-        raw[0]
+        coverage_rows.first().and_then(|r| integer(&r["n"])) == Some(reports),
+        "coverage_summary_view {coverage_rows:?} vs raw {reports} reports"
     );
 
     // Recommendations: well-formed, and each "try more" agrees with the standout view.

@@ -16,6 +16,7 @@
 
 mod bench;
 mod bench_pipeline;
+mod deployment;
 mod e2e;
 mod e2e_feedback;
 mod pipeline;

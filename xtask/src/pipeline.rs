@@ -1,6 +1,7 @@
 //! The edge pipeline under `wrangler dev`: `cargo xtask run` (the main job) and `cargo xtask e2e`
 //! (the end-to-end test) share this: build every function, start them all in one `wrangler dev`
-//! on a fresh local state, create development users, submit briefs and follow the jobs.
+//! on a fresh local state; then, against any [`Deployment`], create development users, submit
+//! briefs and follow the jobs.
 
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
@@ -8,6 +9,7 @@ use std::time::{Duration, Instant};
 use anyhow::{bail, Context, Result};
 use serde_json::{json, Value};
 
+use crate::deployment::Deployment;
 use crate::workers::{self, Built, Dev, HttpResponse};
 
 /// Every function under `functions/`, the gateway first (its config is the served one).
@@ -66,43 +68,6 @@ pub fn start(root: &Path, state: &Path, port: Option<u16>) -> Result<Started> {
     })
 }
 
-/// One message (or prompt call) a stage Worker handled, as its `bff-handled` log line says
-/// (`bff_cloudflare::consumer`).
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Handled {
-    pub queue: String,
-    pub job_id: String,
-    pub message_id: String,
-    pub d1_statements: u64,
-    pub d1_round_trips: u64,
-}
-
-/// Every `bff-handled` line of wrangler's log about `job_id`, in log order.
-pub fn handled(dev: &Dev, job_id: &str) -> Vec<Handled> {
-    let log = std::fs::read_to_string(dev.log_path()).unwrap_or_default();
-    log.lines()
-        .filter_map(parse_handled)
-        .filter(|h| h.job_id == job_id)
-        .collect()
-}
-
-fn parse_handled(line: &str) -> Option<Handled> {
-    let rest = &line[line.find("bff-handled ")? + "bff-handled ".len()..];
-    let mut words = rest.split_whitespace();
-    let queue = words.next()?.to_string();
-    let mut field = |name: &str| {
-        let word = words.next()?;
-        word.strip_prefix(name)?.strip_prefix('=').map(String::from)
-    };
-    Some(Handled {
-        queue,
-        job_id: field("job")?,
-        message_id: field("message")?,
-        d1_statements: field("d1_statements")?.parse().ok()?,
-        d1_round_trips: field("d1_round_trips")?.parse().ok()?,
-    })
-}
-
 /// A user of the API.
 #[derive(Debug, Clone)]
 pub struct User {
@@ -110,9 +75,9 @@ pub struct User {
     pub token: String,
 }
 
-/// HTTP against the running gateway.
+/// HTTP against the public API of a running deployment.
 pub struct Api<'a> {
-    pub dev: &'a Dev,
+    pub deployment: &'a dyn Deployment,
 }
 
 impl Api<'_> {
@@ -128,7 +93,7 @@ impl Api<'_> {
             .as_deref()
             .map(|a| vec![("Authorization", a)])
             .unwrap_or_default();
-        workers::http_request_with(self.dev.base_url(), method, path, &headers, body)
+        workers::http_request_with(self.deployment.base_url(), method, path, &headers, body)
     }
 
     /// `call` that expects `status` and a JSON body.
@@ -258,27 +223,4 @@ pub fn timing_line(times: &StageTimes) -> String {
         previous = *at;
     }
     format!("{}; total {:.0} ms", parts.join(", "), times.total_ms)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn reads_handled_lines() {
-        let line = "[wrangler:info] bff-handled bff-embed job=j-1 message=abc d1_statements=7 \
-                    d1_round_trips=4 outcome={\"done\":true}";
-        assert_eq!(
-            parse_handled(line),
-            Some(Handled {
-                queue: "bff-embed".into(),
-                job_id: "j-1".into(),
-                message_id: "abc".into(),
-                d1_statements: 7,
-                d1_round_trips: 4,
-            })
-        );
-        assert_eq!(parse_handled("bff-handled bff-embed job=j-1"), None);
-        assert_eq!(parse_handled("GET /api/generation/j-1 200"), None);
-    }
 }

@@ -12,6 +12,7 @@ use std::path::Path;
 use anyhow::{Context, Result};
 use serde_json::Value;
 
+use crate::deployment::Deployment;
 use crate::pipeline::{self, text, Api};
 use crate::{setup, shell};
 
@@ -34,7 +35,7 @@ pub fn main_job(root: &Path, keep: bool) -> Result<()> {
         dev.base_url(),
         dev.log_path().display()
     );
-    let result = edge_job(&Api { dev: &dev });
+    let result = edge_job(&Api { deployment: &dev });
     if let Err(error) = &result {
         println!(
             "FAILED: {error:#}\nlast lines of {}:\n{}",
@@ -94,7 +95,7 @@ fn edge_job(api: &Api) -> Result<(pipeline::User, String)> {
             d["novelty"].as_f64().unwrap_or(0.0),
             format_args!(
                 "{}{}",
-                api.dev.base_url(),
+                api.deployment.base_url(),
                 d["image_url"].as_str().unwrap_or_default()
             ),
         );
@@ -212,8 +213,7 @@ feedback:"
         );
         std::thread::sleep(std::time::Duration::from_millis(200));
     }
-    let r = api.call("GET", "/__scheduled?cron=15+0+*+*+*", None, None)?;
-    anyhow::ensure!(r.status == 200, "rollup cron: {} {}", r.status, r.body);
+    api.deployment.rollup()?;
     // The rollup runs behind the cron's answer; the feedback summary shows when it has.
     let start = std::time::Instant::now();
     let summary = loop {

@@ -20,10 +20,16 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
+use crate::deployment::Deployment;
 use crate::{setup, shell};
 
 /// The cargo profile the Workers are compiled with (workspace `Cargo.toml`).
 pub const PROFILE: &str = "release-worker";
+
+/// The gateway's crons (`wrangler.toml`), as `/__scheduled` takes them: the sweep of stalled jobs
+/// and the daily analytics rollup.
+const SWEEP_CRON: &str = "*/10+*+*+*+*";
+const ROLLUP_CRON: &str = "15+0+*+*+*";
 
 /// How long `wrangler dev` may take to answer its first request.
 const READY_TIMEOUT: Duration = Duration::from_secs(90);
@@ -233,10 +239,75 @@ impl Dev {
         Ok(dev)
     }
 
-    /// The rows of a read-only `sql` statement on the local D1 database, read by
-    /// `wrangler d1 execute --local` (not through any Worker: the tests check the Workers' answers
-    /// against it).
-    pub fn query(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
+    /// `GET /__scheduled?cron=<cron>`, which runs the gateway's scheduled handler for that cron;
+    /// an error unless it answers 200.
+    fn scheduled(&self, cron: &str) -> Result<()> {
+        let path = format!("/__scheduled?cron={cron}");
+        let response = self.request("GET", &path, None)?;
+        if response.status != 200 {
+            bail!("GET {path}: {} {}", response.status, response.body);
+        }
+        Ok(())
+    }
+
+    /// `method` `path` against the running Worker.
+    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Result<HttpResponse> {
+        http_request(&self.base_url, method, path, body)
+    }
+
+    fn wait_ready(&mut self) -> Result<()> {
+        let start = Instant::now();
+        loop {
+            if let Some(status) = self.child.try_wait()? {
+                bail!(
+                    "wrangler dev exited ({status}) before answering; its log ({}):\n{}",
+                    self.log.display(),
+                    self.log_tail(40)
+                );
+            }
+            if self.request("GET", "/", None).is_ok() {
+                return Ok(());
+            }
+            if start.elapsed() > READY_TIMEOUT {
+                bail!(
+                    "wrangler dev did not answer within {} s; its log ({}):\n{}",
+                    READY_TIMEOUT.as_secs(),
+                    self.log.display(),
+                    self.log_tail(40)
+                );
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+    }
+}
+
+/// The Workers under `wrangler dev` as a [`Deployment`]: the schedules through
+/// `/__scheduled` (`--test-scheduled`), the database read with `wrangler d1 execute --local`,
+/// the log wrangler writes.
+impl Deployment for Dev {
+    fn name(&self) -> &str {
+        "workers"
+    }
+
+    /// `http://127.0.0.1:<port>`.
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+
+    /// `GET /__scheduled?cron=*/10+*+*+*+*`.
+    fn sweep(&self) -> Result<()> {
+        self.scheduled(SWEEP_CRON)
+    }
+
+    /// `GET /__scheduled?cron=15+0+*+*+*`: the gateway asks the analytics Worker for the
+    /// rollup.
+    fn rollup(&self) -> Result<()> {
+        self.scheduled(ROLLUP_CRON)
+    }
+
+    /// Read by `wrangler d1 execute --local` on the migrated database (not through any Worker:
+    /// the tests check the Workers' answers against it).
+    fn query(&self, sql: &str) -> Result<Vec<serde_json::Value>> {
         let (config, binding) = self
             .database
             .as_ref()
@@ -285,51 +356,9 @@ impl Dev {
         Ok(parsed[0]["results"].as_array().cloned().unwrap_or_default())
     }
 
-    /// `http://127.0.0.1:<port>`.
-    pub fn base_url(&self) -> &str {
-        &self.base_url
-    }
-
-    /// Where wrangler's output goes.
-    pub fn log_path(&self) -> &Path {
+    /// `state_dir/wrangler-dev.log`: wrangler's and every Worker's output.
+    fn log_path(&self) -> &Path {
         &self.log
-    }
-
-    /// The last `lines` lines of wrangler's output.
-    pub fn log_tail(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
-    }
-
-    /// `method` `path` against the running Worker.
-    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Result<HttpResponse> {
-        http_request(&self.base_url, method, path, body)
-    }
-
-    fn wait_ready(&mut self) -> Result<()> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "wrangler dev exited ({status}) before answering; its log ({}):\n{}",
-                    self.log.display(),
-                    self.log_tail(40)
-                );
-            }
-            if self.request("GET", "/", None).is_ok() {
-                return Ok(());
-            }
-            if start.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "wrangler dev did not answer within {} s; its log ({}):\n{}",
-                    READY_TIMEOUT.as_secs(),
-                    self.log.display(),
-                    self.log_tail(40)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
     }
 }
 
