@@ -6,6 +6,8 @@
 //! - `run [--keep]`: the main job: the pipeline's Workers under `wrangler dev`, one brief end to end.
 //! - `demo-math`: the math alone on a generated sample, through the `bff` command line.
 //! - `e2e`: the end-to-end test of the Workers under `wrangler dev` (part of `test`).
+//! - `e2e-spin`: the same end-to-end checks against the Spin components on a real Spin host, on
+//!   PostgreSQL and on SQLite, with Redis (part of `test`).
 //! - `test`: every check CI runs.
 //! - `bench`: performance figures of the math and media code against the named peers (not part
 //!   of `test`).
@@ -19,11 +21,13 @@ mod bench_pipeline;
 mod deployment;
 mod e2e;
 mod e2e_feedback;
+mod e2e_spin;
 mod pipeline;
 mod run;
 mod setup;
 mod shell;
 mod spin;
+mod spin_deployment;
 mod taxonomy_sql;
 mod test;
 mod workers;
@@ -32,7 +36,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|run [--keep]|demo-math|e2e|test|bench [N ...]|bench-pipeline [RUNS]|golden|gen-taxonomy-sql>";
+    "usage: cargo xtask <setup|run [--keep]|demo-math|e2e|e2e-spin|test|bench [N ...]|bench-pipeline [RUNS]|golden|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -42,6 +46,7 @@ fn main() -> ExitCode {
         Some("run") => run::main_job(&root, args.iter().any(|a| a == "--keep")),
         Some("demo-math") => run::demo_math(&root),
         Some("e2e") => e2e::run(&root),
+        Some("e2e-spin") => e2e_spin::run(&root),
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),
         Some("bench-pipeline") => match args.get(1).map(|a| a.parse::<usize>()) {
