@@ -5,7 +5,7 @@ use std::process::Command;
 
 use anyhow::{bail, Result};
 
-use crate::{e2e, setup, shell};
+use crate::{e2e, e2e_spin, setup, shell};
 
 /// `cargo build` of every pure crate (math, domain, renderer, embedder, learning, pipeline) for one
 /// target.
@@ -125,6 +125,10 @@ pub fn all(root: &Path) -> Result<()> {
         Check {
             name: "pipeline Workers end to end under wrangler dev (e2e)",
             run: Step::Custom(e2e::run),
+        },
+        Check {
+            name: "pipeline on a Spin host end to end, on PostgreSQL and SQLite with Redis (e2e-spin)",
+            run: Step::Custom(e2e_spin::run),
         },
     ];
     let mut failed = Vec::new();
