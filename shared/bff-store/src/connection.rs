@@ -5,8 +5,9 @@
 //! ports) is written once in this crate.
 //!
 //! Statements are written with numbered SQLite-style parameters (`?1`, `?2`); a Postgres
-//! connection rewrites them to `$1`, `$2` with [`numbered_to_dollar`]. Where the two dialects
-//! differ the statement is a [`Sql`] pair (see `crate::sql`).
+//! connection rewrites them to `$1`, `$2` with [`numbered_to_dollar`] (or
+//! [`numbered_to_dollar_typed`], which also casts JSON parameters for `jsonb` columns). Where the
+//! two dialects differ the statement is a [`Sql`] pair (see `crate::sql`).
 
 use std::fmt;
 
@@ -148,6 +149,25 @@ pub trait Connection {
 /// Rewrites SQLite-style numbered parameters (`?1`) to Postgres ones (`$1`), leaving string
 /// literals, quoted identifiers and comments alone.
 pub fn numbered_to_dollar(sql: &str) -> String {
+    rewrite_numbered(sql, |_| "")
+}
+
+/// [`numbered_to_dollar`] for a statement with its parameters: a placeholder whose parameter is
+/// [`Param::Json`] becomes `$N::text::jsonb`, because a Postgres host that binds JSON text as
+/// `text` (Spin's does) has it refused by a `jsonb` column unless the statement casts it; the
+/// server then parses and validates the document. Other placeholders become plain `$N`.
+pub fn numbered_to_dollar_typed(sql: &str, params: &[Param]) -> String {
+    rewrite_numbered(sql, |n| {
+        match n.checked_sub(1).and_then(|i| params.get(i)) {
+            Some(Param::Json(_)) => "::text::jsonb",
+            _ => "",
+        }
+    })
+}
+
+/// Rewrites every `?N` outside literals and quoted identifiers to `$N` followed by
+/// `suffix(N)`.
+fn rewrite_numbered(sql: &str, suffix: impl Fn(usize) -> &'static str) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut chars = sql.chars().peekable();
     let mut quote: Option<char> = None;
@@ -164,7 +184,15 @@ pub fn numbered_to_dollar(sql: &str) -> String {
                     quote = Some(c);
                     out.push(c);
                 }
-                '?' if chars.peek().is_some_and(char::is_ascii_digit) => out.push('$'),
+                '?' if chars.peek().is_some_and(char::is_ascii_digit) => {
+                    let mut digits = String::new();
+                    while let Some(d) = chars.next_if(char::is_ascii_digit) {
+                        digits.push(d);
+                    }
+                    out.push('$');
+                    out.push_str(&digits);
+                    out.push_str(suffix(digits.parse().unwrap_or(0)));
+                }
                 _ => out.push(c),
             },
         }
@@ -186,5 +214,30 @@ mod tests {
             numbered_to_dollar("x = 'it''s' AND y = ?3"),
             "x = 'it''s' AND y = $3"
         );
+    }
+
+    #[test]
+    fn json_parameters_are_cast_from_text_to_jsonb() {
+        let params = [
+            Param::Text("j".into()),
+            Param::Json("{}".into()),
+            Param::Int(3),
+        ];
+        assert_eq!(
+            numbered_to_dollar_typed(
+                "INSERT INTO t (a, b, c) VALUES (?1, ?2, ?3) ON CONFLICT DO UPDATE SET b = ?2",
+                &params
+            ),
+            "INSERT INTO t (a, b, c) VALUES ($1, $2::text::jsonb, $3) ON CONFLICT DO UPDATE SET b = $2::text::jsonb"
+        );
+        // Literals stay as they are; a placeholder past the parameters is left plain (the host
+        // reports the count mismatch); two-digit numbers are read whole.
+        let mut many = vec![Param::Null; 11];
+        many.push(Param::Json("[]".into()));
+        assert_eq!(
+            numbered_to_dollar_typed("SELECT '?2', ?12, ?1, ?13", &many),
+            "SELECT '?2', $12::text::jsonb, $1, $13"
+        );
+        assert_eq!(numbered_to_dollar_typed("x = ?0", &params), "x = $0");
     }
 }
