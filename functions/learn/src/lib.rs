@@ -1,34 +1,80 @@
-//! `bff-fn-learn` (Worker `bff-learn`): consumer of the `bff-learn` queue and of `bff-learn-dlq`;
-//! stage 10b: updates the designer's preference model, the attribute and style-profile success
-//! tables and the learning log from one piece of feedback (`bff_pipeline::stages::learn`).
+//! `bff-fn-learn`: stage 10b: updates the designer's preference model, the attribute and style-profile
+//! success tables and the learning log from one piece of feedback
+//! (`bff_pipeline::stages::learn::handle`, the only stage it links). A given-up message leaves
+//! the feedback unlearned; the gateway's sweep sends it again.
 //!
-//! The entry point hands the batch and this Worker's handler to
-//! `bff_cloudflare::consumer::consume`, which acks, retries or gives up on each message (a given
-//! up message leaves the feedback unlearned; the gateway's sweep sends it again).
+//! One crate, two platforms, chosen by the target:
+//! - Cloudflare Workers (`wasm32-unknown-unknown`, Worker `bff-learn`): consumer of the `bff-learn`
+//!   queue and of `bff-learn-dlq`. The entry point hands the batch to
+//!   `bff_cloudflare::consumer::consume`, which builds the D1, R2 and Queues adapters and acks,
+//!   retries or gives up on each message by itself.
+//! - Fermyon Spin (`wasm32-wasip2`, component `learn` in `spin.toml`): subscriber of the Redis
+//!   channel `bff-learn`; each doorbell drains the queue from the store with
+//!   `bff_spin::consumer::on_doorbell`.
 
-use bff_cloudflare::consumer::{self, Adapters, Stage};
-use bff_pipeline::messages::Message;
-use bff_pipeline::stages::{self, StageError, StageOutcome};
-use bff_pipeline::Timestamp;
-use worker::{event, Context, Env, MessageBatch, Result};
+// Spin's entry-point macro expands to `::spin_sdk::…` paths; bff-spin answers them.
+#[cfg(target_os = "wasi")]
+extern crate bff_spin as spin_sdk;
 
-struct Learn;
+#[cfg(target_os = "wasi")]
+mod spin {
+    use bff_pipeline::messages::{Message, LEARN_QUEUE};
+    use bff_pipeline::stages::{self, StageError, StageOutcome};
+    use bff_pipeline::Timestamp;
+    use bff_spin::consumer::{self, Adapters, Stage};
 
-impl Stage for Learn {
-    async fn handle(
-        &self,
-        a: &Adapters,
-        message: &Message,
-        now: &Timestamp,
-    ) -> std::result::Result<StageOutcome, StageError> {
-        match message {
-            Message::LearnFromFeedback(m) => stages::learn::handle(&a.store, m, now).await,
-            other => Err(consumer::misrouted(other)),
+    struct Learn;
+
+    impl Stage for Learn {
+        async fn handle(
+            &self,
+            a: &Adapters<'_>,
+            message: &Message,
+            now: &Timestamp,
+        ) -> Result<StageOutcome, StageError> {
+            match message {
+                Message::LearnFromFeedback(m) => stages::learn::handle(a.store, m, now).await,
+                other => Err(consumer::misrouted(other)),
+            }
         }
+    }
+
+    #[spin_sdk::redis_subscriber]
+    async fn on_doorbell(payload: Vec<u8>) -> Result<(), String> {
+        consumer::on_doorbell(LEARN_QUEUE, &payload, Learn).await
     }
 }
 
-#[event(queue)]
-async fn consume(batch: MessageBatch<serde_json::Value>, env: Env, _ctx: Context) -> Result<()> {
-    consumer::consume(batch, &env, Learn).await
+#[cfg(not(target_os = "wasi"))]
+mod workers {
+    use bff_cloudflare::consumer::{self, Adapters, Stage};
+    use bff_pipeline::messages::Message;
+    use bff_pipeline::stages::{self, StageError, StageOutcome};
+    use bff_pipeline::Timestamp;
+    use worker::{event, Context, Env, MessageBatch, Result};
+
+    struct Learn;
+
+    impl Stage for Learn {
+        async fn handle(
+            &self,
+            a: &Adapters,
+            message: &Message,
+            now: &Timestamp,
+        ) -> std::result::Result<StageOutcome, StageError> {
+            match message {
+                Message::LearnFromFeedback(m) => stages::learn::handle(&a.store, m, now).await,
+                other => Err(consumer::misrouted(other)),
+            }
+        }
+    }
+
+    #[event(queue)]
+    async fn consume(
+        batch: MessageBatch<serde_json::Value>,
+        env: Env,
+        _ctx: Context,
+    ) -> Result<()> {
+        consumer::consume(batch, &env, Learn).await
+    }
 }
