@@ -17,7 +17,9 @@
 //! - [`consume_one`] settles each message as the Workers' consumer does: handled → deleted;
 //!   retryable error → visible again after a back-off of 1, 2, 4 ... s; after [`MAX_ATTEMPTS`]
 //!   (or a permanent error) → `give_up` (the variant or the job fails), recorded in
-//!   `dead_letters` under the stage's dead-letter queue name, deleted.
+//!   `dead_letters` under the stage's dead-letter queue name, deleted. A give-up that fails for
+//!   good (the message names a job or variant that does not exist) is recorded there too and
+//!   deleted; one that fails for now (the store) is retried.
 
 use bff_pipeline::messages::Message;
 use bff_pipeline::ports::PortError;
@@ -325,8 +327,18 @@ async fn give_up<C: Connection>(
     dead_letter: bool,
     now: &Timestamp,
 ) -> Result<Option<Settled>, PortError> {
-    let outcome = match handler.give_up(message, &reason, now).await {
-        Ok(outcome) => outcome,
+    let (outcome, dead_letter) = match handler.give_up(message, &reason, now).await {
+        Ok(outcome) => (
+            serde_json::to_string(&outcome).unwrap_or_default(),
+            dead_letter,
+        ),
+        // Nothing to fail (a message about a job or variant that does not exist): retrying the
+        // give-up cannot help either. The message is recorded as a dead letter, so that it is not
+        // lost silently, and deleted.
+        Err(error) if !error.is_retryable() => (
+            serde_json::json!({ "give_up_failed": error.to_string() }).to_string(),
+            true,
+        ),
         Err(error) => {
             // Giving up needs the store too: try the whole message again later.
             let later = Timestamp::from_unix_ms(now.unix_ms() + backoff_ms(claimed.attempts));
@@ -342,7 +354,6 @@ async fn give_up<C: Connection>(
     };
     if dead_letter {
         let key = message.key();
-        let outcome = serde_json::to_string(&outcome).unwrap_or_default();
         let letter = DeadLetter {
             message_id: &claimed.message_id,
             queue: message.dead_letter_queue(),
@@ -370,5 +381,113 @@ mod tests {
         assert_eq!(delays, [1_000, 2_000, 4_000, 8_000, 16_000]);
         assert_eq!(backoff_ms(0), 1_000);
         assert_eq!(backoff_ms(40), MAX_BACKOFF_MS);
+    }
+
+    /// A connection that holds one claimable message and records what was sent to it.
+    struct OneMessage {
+        body: String,
+        sent: std::cell::RefCell<Vec<String>>,
+    }
+
+    impl Connection for OneMessage {
+        fn dialect(&self) -> crate::Dialect {
+            crate::Dialect::Sqlite
+        }
+        async fn scope(&self, _: crate::Scope<'_>) -> Result<(), crate::SqlError> {
+            Ok(())
+        }
+        async fn execute(&self, sql: &str, _: &[crate::Param]) -> Result<u64, crate::SqlError> {
+            self.sent.borrow_mut().push(sql.to_string());
+            Ok(1)
+        }
+        async fn query(
+            &self,
+            sql: &str,
+            _: &[crate::Param],
+        ) -> Result<Vec<crate::Row>, crate::SqlError> {
+            self.sent.borrow_mut().push(sql.to_string());
+            let row = serde_json::json!({
+                "message_id": "m-1", "queue": "bff-generate", "body": self.body, "attempts": 1,
+            });
+            match row {
+                serde_json::Value::Object(row) if sql.contains("RETURNING") => Ok(vec![row]),
+                _ => Ok(vec![]),
+            }
+        }
+        async fn transaction(
+            &self,
+            statements: &[crate::Statement],
+        ) -> Result<Vec<u64>, crate::SqlError> {
+            let mut sent = self.sent.borrow_mut();
+            sent.extend(statements.iter().map(|s| s.sql.clone()));
+            Ok(vec![1; statements.len()])
+        }
+    }
+
+    /// A stage whose job does not exist: the handler and the give-up both fail for good.
+    struct NoSuchJob;
+
+    impl QueueHandler for NoSuchJob {
+        async fn handle(&self, _: &Message, _: &Timestamp) -> Result<StageOutcome, StageError> {
+            Err(no_job())
+        }
+        async fn give_up(
+            &self,
+            _: &Message,
+            _: &str,
+            _: &Timestamp,
+        ) -> Result<StageOutcome, StageError> {
+            Err(no_job())
+        }
+    }
+
+    fn no_job() -> StageError {
+        StageError::Permanent(bff_pipeline::stages::Permanent::BadMessage(
+            bff_pipeline::messages::MessageError::UnknownQueue {
+                queue: "no such job".into(),
+            },
+        ))
+    }
+
+    fn block_on<F: std::future::Future>(future: F) -> F::Output {
+        let mut future = std::pin::pin!(future);
+        let mut cx = std::task::Context::from_waker(std::task::Waker::noop());
+        loop {
+            if let std::task::Poll::Ready(v) = future.as_mut().poll(&mut cx) {
+                return v;
+            }
+        }
+    }
+
+    #[test]
+    fn a_message_with_nothing_to_give_up_is_dead_lettered_and_deleted() {
+        let store = SqlStore::new(OneMessage {
+            body: r#"{"v":1,"job_id":"job-missing","user_id":"user-1","variant":0}"#.into(),
+            sent: Default::default(),
+        });
+        let clock = || Timestamp::from_unix_ms(1_000_000);
+        let settled = block_on(consume_one(
+            &store,
+            "bff-generate",
+            "c-1",
+            &clock,
+            &NoSuchJob,
+        ));
+        match settled {
+            Ok(Some(Settled::GaveUp {
+                dead_lettered: true,
+                claimed,
+                ..
+            })) => assert_eq!(claimed.message_id, "m-1"),
+            other => panic!("expected a dead-lettered give-up, got {other:?}"),
+        }
+        let sent = store.connection().sent.borrow();
+        assert!(
+            sent.iter()
+                .any(|s| s.starts_with("INSERT INTO dead_letters")),
+            "{sent:?}"
+        );
+        assert!(sent.iter().any(|s| s == sql::ACK), "{sent:?}");
+        assert!(!sent.iter().any(|s| s == sql::RETRY_LATER), "{sent:?}");
     }
 }
