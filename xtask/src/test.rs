@@ -127,7 +127,8 @@ pub fn all(root: &Path) -> Result<()> {
             run: Step::Custom(e2e::run),
         },
         Check {
-            name: "pipeline on a Spin host end to end, on PostgreSQL and SQLite with Redis (e2e-spin)",
+            name:
+                "pipeline on a Spin host end to end, on PostgreSQL and SQLite with Redis (e2e-spin)",
             run: Step::Custom(e2e_spin::run),
         },
     ];
