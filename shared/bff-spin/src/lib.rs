@@ -11,6 +11,8 @@
 //! - [`consumer`]: the body of every Redis-triggered stage component: on a doorbell, drain the
 //!   component's queue one message at a time with `bff_store::queue::consume_one`, one log line
 //!   per settled message ([`report`]).
+//! - [`ops`]: the pump (rings the doorbells of the queues with due messages) and the migration
+//!   runner, for the gateway's internal routes.
 //!
 //! Pure helpers, compiled (and tested) on every target: [`report`] (the log lines), [`meter`]
 //! (database work per message), [`config`] (which database), [`ids`] (message ids), [`text`]
@@ -37,6 +39,8 @@ pub mod consumer;
 pub mod db;
 #[cfg(target_os = "wasi")]
 pub mod dispatch;
+#[cfg(target_os = "wasi")]
+pub mod ops;
 #[cfg(target_os = "wasi")]
 pub mod pg;
 #[cfg(target_os = "wasi")]
