@@ -5,7 +5,7 @@
 //!
 //! ```text
 //! bff-handled <queue> job=<job_id> message=<message_id> d1_statements=<n> d1_round_trips=<n> outcome=<json>
-//! bff-retrying <queue> job=<job_id> message=<message_id> attempt=<n>/<max> retry_in_ms=<ms> error=<text>
+//! bff-retrying <queue> job=<job_id> message=<message_id> attempt=<n>/<max>: <error>; retrying in <ms> ms
 //! bff-gave-up <queue> job=<job_id> message=<message_id> attempts=<n> dead_lettered=<bool> reason=<text>
 //! bff-refused <queue> message=<message_id> error=<text>
 //! ```
@@ -48,14 +48,14 @@ pub fn line(settled: &Settled, cost: DbMeter) -> String {
             error,
             after_ms,
         } => format!(
-            "bff-retrying {} job={} message={} attempt={}/{} retry_in_ms={} error={}",
+            "bff-retrying {} job={} message={} attempt={}/{}: {}; retrying in {} ms",
             claimed.queue,
             job_of(claimed),
             claimed.message_id,
             claimed.attempts,
             MAX_ATTEMPTS,
-            after_ms,
-            one_line(error)
+            one_line(error),
+            after_ms
         ),
         Settled::GaveUp {
             claimed,
@@ -128,7 +128,7 @@ mod tests {
             "{line_text}"
         );
         assert!(
-            line_text.contains(" message=m-1 attempt=2/4 retry_in_ms=2000 error=store down Stack")
+            line_text.contains(" message=m-1 attempt=2/4: store down Stack; retrying in 2000 ms")
         );
 
         let gave_up = Settled::GaveUp {
