@@ -109,6 +109,10 @@ enum Command {
         #[arg(long, default_value_t = 42)]
         seed: u64,
     },
+    /// Applies the schema's migrations that are missing to a Spin deployment's database, each in
+    /// one transaction, recorded in `schema_migrations` (a second run applies nothing). DATABASE is
+    /// `postgres://<schema owner>@host:port/db` or a SQLite file path (`sqlite:<path>` or `<path>`).
+    Migrate { database: String },
     /// Writes a seeded synthetic sample (clustered unit vectors, quality scores, attributes, targets).
     Sample {
         #[arg(long, default_value_t = 60)]
@@ -138,6 +142,7 @@ fn main() -> ExitCode {
 
 fn run(command: Command) -> Result<String> {
     let value = match command {
+        Command::Migrate { database } => migrate(&database)?,
         Command::Cluster {
             input,
             k_min,
@@ -288,4 +293,21 @@ struct CoverageInput {
     targets: Vec<bff_math::coverage::CoverageTarget>,
     images: Vec<bff_math::coverage::ObservedImage>,
     set_size: usize,
+}
+
+/// `bff migrate`: the product's migration runner (`bff_store::migrations`) on a native connection.
+fn migrate(database: &str) -> Result<serde_json::Value> {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as i64);
+    let now = bff_pipeline::Timestamp::from_unix_ms(now);
+    let applied = if database.starts_with("postgres://") || database.starts_with("postgresql://") {
+        let conn = bff_store::native::PostgresConnection::connect(database)?;
+        pollster::block_on(bff_store::migrations::migrate(&conn, now.as_str()))?
+    } else {
+        let path = database.strip_prefix("sqlite:").unwrap_or(database);
+        let conn = bff_store::native::SqliteConnection::open(path)?;
+        pollster::block_on(bff_store::migrations::migrate(&conn, now.as_str()))?
+    };
+    Ok(serde_json::json!({ "applied": applied }))
 }

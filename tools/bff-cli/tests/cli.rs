@@ -205,3 +205,27 @@ fn brief_and_plan_commands() {
     assert_eq!(empty.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&empty.stderr).contains("empty"));
 }
+
+#[test]
+fn migrate_applies_the_schema_once_and_refuses_a_bad_address() {
+    let dir = std::env::temp_dir().join(format!("bff-cli-migrate-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("bff.sqlite");
+    let _ = std::fs::remove_file(&db);
+    let target = format!("sqlite:{}", db.display());
+    let first = json(&bff(&["migrate", &target], ""));
+    let applied: Vec<&str> = first["applied"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|v| v.as_str())
+        .collect();
+    assert_eq!(applied.first(), Some(&"0002_pipeline.sql"));
+    assert!(applied.contains(&"0005_queue.sql"));
+    let second = json(&bff(&["migrate", &target], ""));
+    assert_eq!(second["applied"], serde_json::json!([]));
+    let refused = bff(&["migrate", "postgres://nobody@127.0.0.1:1/bff"], "");
+    assert_eq!(refused.status.code(), Some(2));
+    assert!(!String::from_utf8_lossy(&refused.stderr).is_empty());
+    let _ = std::fs::remove_dir_all(&dir);
+}
