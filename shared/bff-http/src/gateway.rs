@@ -1,0 +1,564 @@
+//! The gateway: the public HTTP API. It authenticates, validates and routes; the prompt stage is
+//! called synchronously through [`Services`] on `POST /api/generation` (so that a brief that
+//! cannot be planned is still a 422), feedback and analytics are forwarded with the user, and
+//! every later stage is a queue consumer.
+//!
+//! | route | what it does |
+//! |---|---|
+//! | `GET /` | names the service |
+//! | `GET /api/health-check`, `GET /api/{generation,clusters,diversity,coverage,feedback,analytics}/health-check` | the store answers, the platform's bindings and services exist |
+//! | `POST /api/generation` | validates the request; the prompt function plans and stores the job and enqueues one `GenerateImage` per variant; 202 |
+//! | `GET /api/generation/:id` | status, per-stage progress and, once chosen, the designs |
+//! | `GET /api/generation/:id/images/:image` | the PNG from the blob store |
+//! | `GET /api/clusters/:id`, `/api/diversity/:id`, `/api/coverage/:id` | the clustering, the DPP selection, the coverage report with gaps and boosts |
+//! | `POST /api/feedback`, `GET /api/feedback[?job_id=]`, `GET /api/feedback/:image_id` | forwarded to the feedback function with the user |
+//! | `GET /api/analytics/:view` | forwarded to the analytics function with the user |
+//!
+//! Every route but `/` and the health checks needs `Authorization: Bearer <token>` (401 without a
+//! valid one); a job of another user is a 404. Errors are `ApiError` JSON bodies, an unknown route
+//! a JSON 404 and a wrong method a JSON 405.
+//!
+//! Development routes, only when [`GatewayContext::dev_routes`] is on (404 otherwise):
+//! `POST /api/dev/users` creates a user and returns a token; `POST /api/dev/redeliver/:id` sends
+//! every message of the job's stages again, as an at-least-once queue may; `GET
+//! /api/dev/counts/:id` gives the job's row counts. With them on, `POST /api/generation` also
+//! accepts the development provider `flaky-sketch`.
+//!
+//! Cron ([`scheduled`]): [`SWEEP_CRON`] re-sends what stalled jobs and unlearned feedback wait for
+//! ([`crate::cron::sweep`]); [`ROLLUP_CRON`] asks the analytics function for the daily rollup.
+
+use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall};
+use bff_pipeline::messages::{
+    ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
+};
+use bff_pipeline::ports::{BlobStore, Dispatcher, JobStore, PortError};
+use bff_pipeline::{queries, JobKey, Timestamp};
+use bff_store::{Connection, SqlStore};
+use serde::{Deserialize, Serialize};
+
+use crate::context::declared_too_large;
+use crate::message::{HttpRequest, HttpResponse, Method};
+use crate::platform::{Check, Ids, Log, NamedCheck, Service, Services};
+use crate::router::{Params, Routed, Router};
+
+/// Everything the gateway's handlers use: the ports, the other functions and the platform's
+/// facts for this request.
+pub struct GatewayContext<'a, C, B, D, S> {
+    pub store: &'a SqlStore<C>,
+    pub blobs: &'a B,
+    pub dispatch: &'a D,
+    pub services: &'a S,
+    pub ids: &'a dyn Ids,
+    pub log: &'a dyn Log,
+    pub now: Timestamp,
+    /// The development routes and the development provider (`BFF_DEV_ROUTES=enabled` on Workers).
+    pub dev_routes: bool,
+    /// The name of the store's check in the health answer (`d1`).
+    pub store_check: &'a str,
+    /// The platform's own checks (the queue producer and blob bindings exist), asked for only by
+    /// the health check.
+    pub platform_checks: &'a dyn Fn() -> Vec<NamedCheck>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Route {
+    Root,
+    Health,
+    Submit,
+    JobStatus,
+    Image,
+    View(JobView),
+    Feedback,
+    FeedbackOne,
+    Analytics,
+    DevUsers,
+    DevRedeliver,
+    DevCounts,
+}
+
+/// The read-side views of a job beside its status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum JobView {
+    Clusters,
+    Diversity,
+    Coverage,
+}
+
+fn router() -> Router<Route> {
+    Router::new()
+        .get("/", Route::Root)
+        .get("/api/health-check", Route::Health)
+        .post("/api/generation", Route::Submit)
+        .get("/api/generation/:id", Route::JobStatus)
+        .get("/api/generation/:id/images/:image", Route::Image)
+        .get("/api/clusters/:id", Route::View(JobView::Clusters))
+        .get("/api/diversity/:id", Route::View(JobView::Diversity))
+        .get("/api/coverage/:id", Route::View(JobView::Coverage))
+        .post("/api/feedback", Route::Feedback)
+        .get("/api/feedback", Route::Feedback)
+        .get("/api/feedback/:id", Route::FeedbackOne)
+        .get("/api/analytics/:id", Route::Analytics)
+        .post("/api/dev/users", Route::DevUsers)
+        .post("/api/dev/redeliver/:id", Route::DevRedeliver)
+        .get("/api/dev/counts/:id", Route::DevCounts)
+}
+
+/// Answers one request of the public API.
+pub async fn handle<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    B: BlobStore,
+    D: Dispatcher,
+    S: Services,
+{
+    let path = request.path();
+    let response = match router().at(&request.method, path) {
+        Routed::Found(route, params) => route_to(route, &params, request, ctx).await,
+        Routed::MethodNotAllowed => no_route(request, true),
+        Routed::NotFound => no_route(request, false),
+    };
+    // A function behind the gateway may answer an unknown path or method in plain text; every
+    // answer of the API is JSON.
+    if (response.status == 404 || response.status == 405) && !response.is_json() {
+        return no_route(request, response.status == 405);
+    }
+    response
+}
+
+fn no_route(request: &HttpRequest, path_exists: bool) -> HttpResponse {
+    HttpResponse::error(&ApiError::no_route(
+        request.method.as_str(),
+        request.path(),
+        path_exists,
+    ))
+}
+
+async fn route_to<C, B, D, S>(
+    route: Route,
+    params: &Params,
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    B: BlobStore,
+    D: Dispatcher,
+    S: Services,
+{
+    // `/api/<view>/health-check` matches `:id` and answers the health check, before any token.
+    let health = params.get("id") == Some("health-check");
+    match route {
+        Route::Root => HttpResponse::json(200, &serde_json::json!({ "service": "bff-gateway" })),
+        Route::Health => health_check(ctx).await,
+        Route::JobStatus | Route::View(_) | Route::FeedbackOne | Route::Analytics if health => {
+            health_check(ctx).await
+        }
+        Route::Submit => submit(request, ctx).await,
+        Route::JobStatus => job_status(request, params, ctx).await,
+        Route::Image => image(request, params, ctx).await,
+        Route::View(view) => job_view(request, params, ctx, view).await,
+        Route::Feedback | Route::FeedbackOne => forward(request, ctx, Service::Feedback).await,
+        Route::Analytics => forward(request, ctx, Service::Analytics).await,
+        Route::DevUsers => dev_create_user(request, ctx).await,
+        Route::DevRedeliver => dev_redeliver(request, params, ctx).await,
+        Route::DevCounts => dev_counts(request, params, ctx).await,
+    }
+}
+
+/// The authenticated user, or the 401 (503 when the store cannot say).
+async fn user<C: Connection>(
+    request: &HttpRequest,
+    store: &SqlStore<C>,
+) -> Result<String, HttpResponse> {
+    match store.authenticate(request.header("Authorization")).await {
+        Ok(Some(user_id)) => Ok(user_id),
+        Ok(None) => Err(HttpResponse::error(&ApiError::unauthorized(
+            "a valid bearer token is required (Authorization: Bearer <token>)",
+        ))),
+        Err(e) => Err(HttpResponse::error(&ApiError::unavailable(e.to_string()))),
+    }
+}
+
+macro_rules! authed {
+    ($request:expr, $ctx:expr) => {
+        match user($request, $ctx.store).await {
+            Ok(user_id) => user_id,
+            Err(response) => return response,
+        }
+    };
+}
+
+/// Calls `service`; one that cannot be reached is a 503.
+async fn call<S: Services>(
+    services: &S,
+    service: Service,
+    method: Method,
+    path_and_query: &str,
+    user_id: Option<&str>,
+    body: Option<Vec<u8>>,
+) -> HttpResponse {
+    match services
+        .call(service, method, path_and_query, user_id, body)
+        .await
+    {
+        Ok(response) => response,
+        Err(e) => HttpResponse::error(&ApiError::unavailable(format!(
+            "the {} service did not answer: {}",
+            service.binding(),
+            e.message
+        ))),
+    }
+}
+
+#[derive(Serialize)]
+struct Health {
+    status: &'static str,
+    checks: serde_json::Map<String, serde_json::Value>,
+}
+
+fn value<T: Serialize>(v: &T) -> serde_json::Value {
+    serde_json::to_value(v).unwrap_or_default()
+}
+
+async fn health_check<C, B, D, S>(ctx: &GatewayContext<'_, C, B, D, S>) -> HttpResponse
+where
+    C: Connection,
+    S: Services,
+{
+    let store: Check = ctx.store.health().await.into();
+    let platform = (ctx.platform_checks)();
+    let services: Vec<(&str, Check)> = Service::ALL
+        .into_iter()
+        .map(|s| (s.name(), ctx.services.check(s).into()))
+        .collect();
+    let ok = store.ok && platform.iter().all(|(_, c)| c.ok) && services.iter().all(|(_, c)| c.ok);
+    let mut checks = serde_json::Map::new();
+    checks.insert(ctx.store_check.to_string(), value(&store));
+    for (name, check) in &platform {
+        checks.insert(name.clone(), value(check));
+    }
+    let services: serde_json::Map<String, serde_json::Value> = services
+        .iter()
+        .map(|(name, check)| (name.to_string(), value(check)))
+        .collect();
+    checks.insert("services".into(), services.into());
+    HttpResponse::json(
+        if ok { 200 } else { 503 },
+        &Health {
+            status: if ok { "ok" } else { "degraded" },
+            checks,
+        },
+    )
+}
+
+async fn submit<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    S: Services,
+{
+    let user_id = authed!(request, ctx);
+    if let Some(refused) = declared_too_large(request) {
+        return refused;
+    }
+    let generation = match GenerationRequest::from_json(&request.body) {
+        Ok(generation) => generation,
+        Err(e) => return HttpResponse::error(&e),
+    };
+    // Validated here so that bad input costs no hop; the prompt function plans and stores. The
+    // development provider (a simulated outage) is accepted only with the development routes on.
+    let checked = if ctx.dev_routes {
+        generation.validate_with(&GenerationRequest::DEVELOPMENT_PROVIDERS)
+    } else {
+        generation.validate()
+    };
+    if let Err(e) = checked {
+        return HttpResponse::error(&e);
+    }
+    let job_id = match ctx.ids.new_id() {
+        Ok(id) => id,
+        Err(e) => return HttpResponse::error(&ApiError::from(e)),
+    };
+    let plan = PlanCall {
+        user_id,
+        job_id,
+        request: generation,
+    };
+    let body = match serde_json::to_vec(&plan) {
+        Ok(body) => body,
+        Err(e) => return HttpResponse::error(&ApiError::bad_request(e.to_string())),
+    };
+    call(
+        ctx.services,
+        Service::Prompt,
+        Method::Post,
+        PlanCall::PATH,
+        None,
+        Some(body),
+    )
+    .await
+}
+
+/// `/api/feedback*` and `/api/analytics/*`: authenticated here, answered by the feedback and
+/// analytics functions with the user attached.
+async fn forward<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+    service: Service,
+) -> HttpResponse
+where
+    C: Connection,
+    S: Services,
+{
+    let user_id = authed!(request, ctx);
+    let body = if request.method == Method::Post {
+        if let Some(refused) = declared_too_large(request) {
+            return refused;
+        }
+        Some(request.body.clone())
+    } else {
+        None
+    };
+    call(
+        ctx.services,
+        service,
+        request.method.clone(),
+        &request.path_and_query,
+        Some(&user_id),
+        body,
+    )
+    .await
+}
+
+/// The job key of the `:id` parameter for the user (ids are checked by the store's scoping: an
+/// unknown or foreign id reads nothing and gives 404).
+fn key(params: &Params, user_id: &str) -> JobKey {
+    JobKey::new(user_id, params.get("id").unwrap_or_default())
+}
+
+fn answer<T: Serialize>(result: Result<T, ApiError>) -> HttpResponse {
+    match result {
+        Ok(body) => HttpResponse::json(200, &body),
+        Err(e) => HttpResponse::error(&e),
+    }
+}
+
+async fn job_status<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    let user_id = authed!(request, ctx);
+    answer(queries::job_status(ctx.store, &key(params, &user_id)).await)
+}
+
+async fn image<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    B: BlobStore,
+{
+    let user_id = authed!(request, ctx);
+    let image_id = params.get("image").unwrap_or_default();
+    let image_id = image_id.strip_suffix(".png").unwrap_or(image_id);
+    match queries::image_png(ctx.store, ctx.blobs, &key(params, &user_id), image_id).await {
+        Ok(png) => HttpResponse::new(200, png)
+            .with_header("Content-Type", "image/png")
+            .with_header("Cache-Control", "private, max-age=31536000, immutable"),
+        Err(e) => HttpResponse::error(&e),
+    }
+}
+
+/// `GET /api/{clusters,diversity,coverage}/:id`: one handler, since only the query differs.
+async fn job_view<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+    view: JobView,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    let user_id = authed!(request, ctx);
+    let key = key(params, &user_id);
+    match view {
+        JobView::Clusters => answer(queries::clusters(ctx.store, &key).await),
+        JobView::Diversity => answer(queries::diversity(ctx.store, &key).await),
+        JobView::Coverage => answer(queries::coverage(ctx.store, &key).await),
+    }
+}
+
+// --- development routes ---
+
+fn not_found() -> HttpResponse {
+    HttpResponse::error(&ApiError::not_found("no such route"))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NewUser {
+    name: String,
+}
+
+async fn dev_create_user<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    if !ctx.dev_routes {
+        return not_found();
+    }
+    let name = match serde_json::from_slice::<NewUser>(&request.body) {
+        Ok(u) if !u.name.trim().is_empty() && u.name.len() <= 100 => u.name,
+        _ => return HttpResponse::error(&ApiError::bad_request("expected {\"name\": \"...\"}")),
+    };
+    let (user_id, token) = match new_user(ctx.ids) {
+        Ok(ids) => ids,
+        Err(e) => return HttpResponse::error(&ApiError::from(e)),
+    };
+    if let Err(e) = ctx
+        .store
+        .create_user_token(&user_id, &name, &token, "development", &ctx.now)
+        .await
+    {
+        return HttpResponse::error(&ApiError::from(e));
+    }
+    HttpResponse::json(
+        201,
+        &serde_json::json!({ "user_id": user_id, "name": name, "token": token }),
+    )
+}
+
+/// A new user's id and bearer token (two UUIDs of randomness).
+fn new_user(ids: &dyn Ids) -> Result<(String, String), PortError> {
+    let user_id = format!("user-{}", ids.new_id()?);
+    let token = format!(
+        "bff_{}{}",
+        ids.new_id()?.replace('-', ""),
+        ids.new_id()?.replace('-', "")
+    );
+    Ok((user_id, token))
+}
+
+async fn dev_redeliver<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    D: Dispatcher,
+{
+    if !ctx.dev_routes {
+        return not_found();
+    }
+    let user_id = authed!(request, ctx);
+    let key = key(params, &user_id);
+    if ctx.store.job(&key).await.ok().flatten().is_none() {
+        return HttpResponse::error(&ApiError::not_found(format!(
+            "no generation job {}",
+            key.job_id
+        )));
+    }
+    let variants = match ctx.store.variants(&key).await {
+        Ok(variants) => variants,
+        Err(e) => return HttpResponse::error(&ApiError::from(e)),
+    };
+    let mut messages: Vec<Message> = Vec::new();
+    for v in &variants {
+        messages.push(GenerateImage::new(&key, v.variant).into());
+        messages.push(EmbedImage::new(&key, &v.image_id).into());
+    }
+    messages.push(ClusterJob::new(&key).into());
+    messages.push(SelectDesigns::new(&key).into());
+    messages.push(MeasureCoverage::new(&key).into());
+    messages.sort_by_key(|m| m.queue());
+    if let Err(e) = ctx.dispatch.send_all(&messages).await {
+        return HttpResponse::error(&ApiError::from(e));
+    }
+    HttpResponse::json(
+        202,
+        &serde_json::json!({ "job_id": key.job_id, "redelivered": messages.len() }),
+    )
+}
+
+async fn dev_counts<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    if !ctx.dev_routes {
+        return not_found();
+    }
+    let user_id = authed!(request, ctx);
+    match ctx.store.row_counts(&key(params, &user_id)).await {
+        Ok(counts) => HttpResponse::json(200, &counts),
+        Err(e) => HttpResponse::error(&ApiError::from(e)),
+    }
+}
+
+// --- cron ---
+
+/// The cron of the sweep (`[triggers] crons` in the Workers' `wrangler.toml`).
+pub const SWEEP_CRON: &str = "*/10 * * * *";
+/// The cron of the daily analytics rollup.
+pub const ROLLUP_CRON: &str = "15 0 * * *";
+
+/// Runs the task of `cron` and logs what failed (`cron <cron>: <error>`): the sweep here, the
+/// rollup in the analytics function (yesterday and today).
+pub async fn scheduled<C, B, D, S>(cron: &str, ctx: &GatewayContext<'_, C, B, D, S>)
+where
+    C: Connection,
+    D: Dispatcher,
+    S: Services,
+{
+    let result = match cron {
+        ROLLUP_CRON => rollup(ctx).await,
+        SWEEP_CRON => crate::cron::sweep(ctx.store, ctx.dispatch, &ctx.now, ctx.log)
+            .await
+            .map(|_| ())
+            .map_err(|e| e.to_string()),
+        other => Err(format!("no task for cron {other:?}")),
+    };
+    if let Err(error) = result {
+        ctx.log.error(&format!("cron {cron}: {error}"));
+    }
+}
+
+/// The daily rollup, run by the analytics function.
+async fn rollup<C, B, D, S: Services>(ctx: &GatewayContext<'_, C, B, D, S>) -> Result<(), String> {
+    let answer = call(
+        ctx.services,
+        Service::Analytics,
+        Method::Post,
+        crate::analytics::ROLLUP_PATH,
+        None,
+        None,
+    )
+    .await;
+    let text = answer.text();
+    if answer.status != 200 {
+        return Err(format!("rollup answered {}: {text}", answer.status));
+    }
+    ctx.log.info(&format!("cron rollup: {text}"));
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,609 @@
+//! The gateway's routes on test doubles: routing, authentication, validation before any hop,
+//! forwarding with the user, health, development routes and cron. What needs stored rows (a job's
+//! status and views with data, images) is checked by the end-to-end run (see `crate::testing`).
+
+use bff_pipeline::api::PlanCall;
+use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue};
+use bff_pipeline::messages::Message;
+use bff_store::sql;
+
+use super::*;
+use crate::platform::{Check, RecordingLog};
+use crate::testing::*;
+
+struct World {
+    store: SqlStore<TestDb>,
+    blobs: MemoryBlobs,
+    queue: MemoryQueue,
+    services: FakeServices,
+    log: RecordingLog,
+    dev: bool,
+    platform: Vec<NamedCheck>,
+}
+
+impl World {
+    fn new() -> Self {
+        World {
+            store: TestDb::store(),
+            blobs: MemoryBlobs::new(),
+            queue: MemoryQueue::new(),
+            services: FakeServices::default(),
+            log: RecordingLog::new(),
+            dev: false,
+            platform: vec![
+                ("queue".into(), Check::passed()),
+                ("r2".into(), Check::passed()),
+            ],
+        }
+    }
+
+    fn dev() -> Self {
+        World {
+            dev: true,
+            ..World::new()
+        }
+    }
+
+    fn db(&self) -> &TestDb {
+        self.store.connection()
+    }
+
+    fn handle(&self, request: &HttpRequest) -> HttpResponse {
+        let ids = counter_ids();
+        let platform = || self.platform.clone();
+        let ctx = GatewayContext {
+            store: &self.store,
+            blobs: &self.blobs,
+            dispatch: &self.queue,
+            services: &self.services,
+            ids: &ids,
+            log: &self.log,
+            now: now(),
+            dev_routes: self.dev,
+            store_check: "d1",
+            platform_checks: &platform,
+        };
+        run(handle(request, &ctx))
+    }
+
+    fn scheduled(&self, cron: &str) {
+        let ids = counter_ids();
+        let platform = || self.platform.clone();
+        let ctx = GatewayContext {
+            store: &self.store,
+            blobs: &self.blobs,
+            dispatch: &self.queue,
+            services: &self.services,
+            ids: &ids,
+            log: &self.log,
+            now: now(),
+            dev_routes: self.dev,
+            store_check: "d1",
+            platform_checks: &platform,
+        };
+        run(scheduled(cron, &ctx));
+    }
+}
+
+fn body(r: &HttpResponse) -> serde_json::Value {
+    r.json_body()
+        .unwrap_or_else(|| panic!("not JSON: {} {}", r.status, r.text()))
+}
+
+const BRIEF: &str = "relaxed linen resort dress, earthy tones, no florals";
+
+#[test]
+fn every_route_builds_and_unknown_routes_are_json() {
+    let w = World::new();
+    let r = w.handle(&HttpRequest::new(Method::Get, "/"));
+    assert_eq!(
+        (r.status, body(&r)["service"].as_str()),
+        (200, Some("bff-gateway"))
+    );
+    for (method, path, status) in [
+        (Method::Get, "/api/no-such-route", 404),
+        (Method::Delete, "/api/generation", 405),
+        (Method::Post, "/api/generation/j-1", 405),
+        (Method::Head, "/api/feedback", 405),
+        (Method::Post, "/api/feedback/health-check", 405),
+        (Method::Get, "/api/generation/j-1/images", 404),
+    ] {
+        let r = w.handle(&authed(method.clone(), path));
+        let error = body(&r);
+        assert_eq!(
+            (r.status, error["status"].as_u64()),
+            (status, Some(u64::from(status)))
+        );
+        assert!(r.is_json(), "{method} {path}");
+        assert!(error["message"].as_str().unwrap().contains(path), "{error}");
+    }
+    assert!(w.services.calls.borrow().is_empty());
+}
+
+#[test]
+fn every_authenticated_route_refuses_a_missing_or_unknown_token() {
+    let w = World::dev();
+    let routes = [
+        (Method::Post, "/api/generation"),
+        (Method::Get, "/api/generation/j-1"),
+        (Method::Get, "/api/generation/j-1/images/j-1-000.png"),
+        (Method::Get, "/api/clusters/j-1"),
+        (Method::Get, "/api/diversity/j-1"),
+        (Method::Get, "/api/coverage/j-1"),
+        (Method::Post, "/api/feedback"),
+        (Method::Get, "/api/feedback"),
+        (Method::Get, "/api/feedback/j-1-000"),
+        (Method::Get, "/api/analytics/standouts"),
+        (Method::Post, "/api/dev/redeliver/j-1"),
+        (Method::Get, "/api/dev/counts/j-1"),
+    ];
+    for (method, path) in routes {
+        for auth in [
+            None,
+            Some("Bearer bff_not_a_real_token_0123456789"),
+            Some("Basic abc"),
+        ] {
+            let mut request = HttpRequest::new(method.clone(), path).with_body(b"{}".to_vec());
+            if let Some(auth) = auth {
+                request = request.with_header("Authorization", auth);
+            }
+            let r = w.handle(&request);
+            assert_eq!(r.status, 401, "{method} {path} {auth:?}: {}", r.text());
+            assert_eq!(body(&r)["code"], "unauthorized");
+        }
+    }
+    assert!(w.services.calls.borrow().is_empty());
+    assert!(w.db().writes().is_empty(), "{:?}", w.db().writes());
+}
+
+#[test]
+fn a_store_that_cannot_authenticate_is_a_503() {
+    let w = World::new();
+    w.db().down.set(true);
+    let r = w.handle(&authed(Method::Get, "/api/generation/j-1"));
+    assert_eq!(
+        (r.status, body(&r)["code"].as_str()),
+        (503, Some("unavailable"))
+    );
+}
+
+#[test]
+fn health_checks_answer_on_every_health_route_without_a_token() {
+    let w = World::new();
+    for path in [
+        "/api/health-check",
+        "/api/generation/health-check",
+        "/api/clusters/health-check",
+        "/api/diversity/health-check",
+        "/api/coverage/health-check",
+        "/api/feedback/health-check",
+        "/api/analytics/health-check",
+    ] {
+        let r = w.handle(&HttpRequest::new(Method::Get, path));
+        assert_eq!(r.status, 200, "{path}");
+        assert_eq!(
+            body(&r),
+            serde_json::json!({
+                "status": "ok",
+                "checks": {
+                    "d1": { "ok": true },
+                    "queue": { "ok": true },
+                    "r2": { "ok": true },
+                    "services": {
+                        "prompt": { "ok": true },
+                        "feedback": { "ok": true },
+                        "analytics": { "ok": true },
+                    },
+                },
+            })
+        );
+    }
+    assert!(w.services.calls.borrow().is_empty());
+}
+
+#[test]
+fn a_failing_check_degrades_the_health() {
+    let mut w = World::new();
+    w.platform[1].1 = Check::failed("no binding BLOBS");
+    w.services.unbound = Some(Service::Feedback);
+    w.db().down.set(true);
+    let r = w.handle(&HttpRequest::new(Method::Get, "/api/health-check"));
+    let health = body(&r);
+    assert_eq!(
+        (r.status, health["status"].as_str()),
+        (503, Some("degraded"))
+    );
+    assert_eq!(health["checks"]["d1"]["ok"], false);
+    assert_eq!(health["checks"]["r2"]["error"], "no binding BLOBS");
+    assert_eq!(health["checks"]["queue"]["ok"], true);
+    assert_eq!(health["checks"]["services"]["feedback"]["ok"], false);
+    assert_eq!(health["checks"]["services"]["prompt"]["ok"], true);
+}
+
+#[test]
+fn bad_generation_requests_are_refused_before_any_hop() {
+    let w = World::new();
+    let brief = |extra: serde_json::Value| {
+        let mut body = serde_json::json!({ "brief": BRIEF });
+        body.as_object_mut()
+            .unwrap()
+            .extend(extra.as_object().unwrap().clone());
+        body.to_string()
+    };
+    let cases: Vec<(&str, String, u16)> = vec![
+        ("malformed JSON", "{\"brief\": ".into(), 400),
+        ("not an object", "[1, 2]".into(), 400),
+        (
+            "unknown field",
+            brief(serde_json::json!({ "colour": "red" })),
+            400,
+        ),
+        (
+            "wrong type",
+            brief(serde_json::json!({ "designs": "twelve" })),
+            400,
+        ),
+        (
+            "designs out of range",
+            brief(serde_json::json!({ "designs": 500 })),
+            422,
+        ),
+        (
+            "theta out of range",
+            brief(serde_json::json!({ "theta": 1.5 })),
+            422,
+        ),
+        (
+            "over-generation out of range",
+            brief(serde_json::json!({ "over_generation": 9 })),
+            422,
+        ),
+        (
+            "unknown provider",
+            brief(serde_json::json!({ "provider": "crayon" })),
+            400,
+        ),
+        (
+            "development provider without the development routes",
+            brief(serde_json::json!({ "provider": "flaky-sketch" })),
+            422,
+        ),
+        (
+            "unreadable brief",
+            serde_json::json!({ "brief": "qwzx" }).to_string(),
+            422,
+        ),
+        (
+            "oversized body",
+            serde_json::json!({ "brief": "x".repeat(20_000) }).to_string(),
+            413,
+        ),
+    ];
+    for (name, text, status) in cases {
+        let r = w.handle(&authed(Method::Post, "/api/generation").with_body(text));
+        assert_eq!(r.status, status, "{name}: {}", r.text());
+        let error = body(&r);
+        assert!(
+            error["code"].is_string() && error["message"].is_string(),
+            "{name}"
+        );
+    }
+    // A declared length over the limit is refused without the body.
+    let r =
+        w.handle(&authed(Method::Post, "/api/generation").with_header("Content-Length", "20000"));
+    assert_eq!(r.status, 413);
+    assert!(w.services.calls.borrow().is_empty());
+    assert!(w.db().writes().is_empty());
+}
+
+#[test]
+fn a_valid_generation_goes_to_the_prompt_function_as_a_plan_call() {
+    let w = World::new();
+    *w.services.answer.borrow_mut() =
+        HttpResponse::json(202, &serde_json::json!({ "job_id": "x", "variants": 36 }));
+    let request = serde_json::json!({ "brief": BRIEF, "designs": 12 });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    assert_eq!((r.status, body(&r)["variants"].as_u64()), (202, Some(36)));
+    let calls = w.services.calls.borrow();
+    assert_eq!(calls.len(), 1);
+    let call = &calls[0];
+    assert_eq!(
+        (
+            call.service,
+            &call.method,
+            call.path_and_query.as_str(),
+            call.user_id.as_deref()
+        ),
+        (Service::Prompt, &Method::Post, PlanCall::PATH, None)
+    );
+    let plan: PlanCall = serde_json::from_slice(call.body.as_deref().unwrap()).unwrap();
+    assert_eq!(plan.user_id, USER);
+    assert_eq!(plan.job_id, "00000000-0000-4000-8000-000000000001");
+    assert_eq!(plan.request.brief, BRIEF);
+    assert_eq!(plan.request.designs, Some(12));
+}
+
+#[test]
+fn the_development_provider_is_accepted_with_the_development_routes() {
+    let w = World::dev();
+    let request = serde_json::json!({ "brief": BRIEF, "provider": "flaky-sketch" });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    assert_eq!(w.services.calls.borrow().len(), 1);
+}
+
+#[test]
+fn a_service_that_does_not_answer_is_a_503() {
+    let w = World::new();
+    w.services.down.set(true);
+    let request = serde_json::json!({ "brief": BRIEF });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    let error = body(&r);
+    assert_eq!(
+        (r.status, error["code"].as_str()),
+        (503, Some("unavailable"))
+    );
+    assert!(error["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("the PROMPT service did not answer"));
+    let r = w.handle(&authed(Method::Get, "/api/analytics/styles"));
+    assert_eq!(r.status, 503);
+}
+
+#[test]
+fn feedback_and_analytics_are_forwarded_with_the_user() {
+    let w = World::new();
+    *w.services.answer.borrow_mut() = HttpResponse::new(200, "{}")
+        .with_header("Content-Type", "application/json")
+        .with_header("X-Bff-Cache", "hit");
+    let posted = br#"{"image_id": "j-1-000", "rating": 5}"#.to_vec();
+    let requests = [
+        authed(Method::Post, "/api/feedback").with_body(posted.clone()),
+        authed(Method::Get, "/api/feedback?job_id=j-1").with_body(b"ignored".to_vec()),
+        authed(Method::Get, "/api/feedback/j-1-000"),
+        authed(Method::Get, "/api/analytics/standouts"),
+    ];
+    for request in &requests {
+        let r = w.handle(request);
+        assert_eq!((r.status, r.header("x-bff-cache")), (200, Some("hit")));
+    }
+    let call = |service, method, path: &str, body: Option<&[u8]>| Call {
+        service,
+        method,
+        path_and_query: path.to_string(),
+        user_id: Some(USER.to_string()),
+        body: body.map(<[u8]>::to_vec),
+    };
+    assert_eq!(
+        *w.services.calls.borrow(),
+        [
+            call(
+                Service::Feedback,
+                Method::Post,
+                "/api/feedback",
+                Some(&posted)
+            ),
+            call(
+                Service::Feedback,
+                Method::Get,
+                "/api/feedback?job_id=j-1",
+                None
+            ),
+            call(
+                Service::Feedback,
+                Method::Get,
+                "/api/feedback/j-1-000",
+                None
+            ),
+            call(
+                Service::Analytics,
+                Method::Get,
+                "/api/analytics/standouts",
+                None
+            ),
+        ]
+    );
+}
+
+#[test]
+fn oversized_feedback_is_refused_before_it_is_forwarded() {
+    let w = World::new();
+    let r = w.handle(&authed(Method::Post, "/api/feedback").with_header("Content-Length", "17000"));
+    assert_eq!(r.status, 413);
+    assert!(w.services.calls.borrow().is_empty());
+}
+
+#[test]
+fn a_plain_text_404_or_405_from_a_service_becomes_json() {
+    let w = World::new();
+    *w.services.answer.borrow_mut() = HttpResponse::new(405, "Method Not Allowed");
+    let r = w.handle(&authed(Method::Get, "/api/analytics/styles"));
+    assert_eq!(
+        (r.status, body(&r)["code"].as_str()),
+        (405, Some("method_not_allowed"))
+    );
+    // A JSON 404 of the service (no such feedback) passes as it is.
+    *w.services.answer.borrow_mut() =
+        HttpResponse::error(&ApiError::not_found("you have no feedback on image x"));
+    let r = w.handle(&authed(Method::Get, "/api/feedback/x"));
+    assert_eq!(body(&r)["message"], "you have no feedback on image x");
+}
+
+#[test]
+fn a_job_the_user_does_not_have_is_a_404_on_every_view() {
+    let w = World::dev();
+    for path in [
+        "/api/generation/j-9",
+        "/api/clusters/j-9",
+        "/api/diversity/j-9",
+        "/api/coverage/j-9",
+        "/api/generation/j-9/images/j-9-000.png",
+    ] {
+        let r = w.handle(&authed(Method::Get, path));
+        assert_eq!(
+            (r.status, body(&r)["code"].as_str()),
+            (404, Some("not_found")),
+            "{path}"
+        );
+    }
+    let r = w.handle(&authed(Method::Post, "/api/dev/redeliver/j-9"));
+    assert_eq!(
+        (r.status, body(&r)["message"].as_str()),
+        (404, Some("no generation job j-9"))
+    );
+    assert!(w.queue.sent().is_empty());
+}
+
+#[test]
+fn development_routes_are_404_unless_enabled() {
+    let w = World::new();
+    for (method, path) in [
+        (Method::Post, "/api/dev/users"),
+        (Method::Post, "/api/dev/redeliver/j-1"),
+        (Method::Get, "/api/dev/counts/j-1"),
+    ] {
+        for request in [
+            HttpRequest::new(method.clone(), path),
+            authed(method.clone(), path),
+        ] {
+            let r = w.handle(&request.with_body(br#"{"name": "me"}"#.to_vec()));
+            assert_eq!(
+                (r.status, body(&r)["message"].as_str()),
+                (404, Some("no such route"))
+            );
+        }
+    }
+    assert!(w.db().writes().is_empty());
+}
+
+#[test]
+fn a_development_user_gets_a_token_stored_hashed() {
+    let w = World::dev();
+    for bad in [
+        &b"{}"[..],
+        b"{\"name\": \"  \"}",
+        b"{\"name\": \"a\", \"x\": 1}",
+        b"nope",
+    ] {
+        let r = w.handle(&HttpRequest::new(Method::Post, "/api/dev/users").with_body(bad.to_vec()));
+        assert_eq!(r.status, 400, "{}", String::from_utf8_lossy(bad));
+    }
+    assert!(w.db().writes().is_empty());
+    let r = w.handle(
+        &HttpRequest::new(Method::Post, "/api/dev/users").with_body(&br#"{"name": "Alice"}"#[..]),
+    );
+    assert_eq!(r.status, 201);
+    let user = body(&r);
+    assert_eq!(user["user_id"], "user-00000000-0000-4000-8000-000000000001");
+    assert_eq!(user["name"], "Alice");
+    let token = user["token"].as_str().unwrap();
+    assert_eq!(
+        token,
+        concat!(
+            "bff_",
+            "00000000000040008000000000000002",
+            "00000000000040008000000000000003"
+        )
+    );
+    assert_eq!(w.db().writes(), [sql::INSERT_USER, sql::INSERT_TOKEN]);
+    let statements = w.db().statements.borrow();
+    let stored = &statements.last().unwrap().1;
+    assert!(
+        stored.contains(&bff_store::Param::Text(bff_store::operations::token_hash(
+            token
+        )))
+    );
+    assert!(!stored.contains(&bff_store::Param::Text(token.to_string())));
+}
+
+#[test]
+fn the_rollup_cron_asks_the_analytics_function() {
+    let w = World::new();
+    *w.services.answer.borrow_mut() = HttpResponse::json(
+        200,
+        &serde_json::json!({ "days": ["2026-04-01", "2026-04-02"] }),
+    );
+    w.scheduled(ROLLUP_CRON);
+    {
+        let calls = w.services.calls.borrow();
+        assert_eq!(calls.len(), 1);
+        assert_eq!(
+            (
+                calls[0].service,
+                &calls[0].method,
+                calls[0].path_and_query.as_str(),
+                calls[0].user_id.as_deref()
+            ),
+            (Service::Analytics, &Method::Post, "/internal/rollup", None)
+        );
+    }
+    assert_eq!(
+        w.log.lines(),
+        [r#"cron rollup: {"days":["2026-04-01","2026-04-02"]}"#]
+    );
+    *w.services.answer.borrow_mut() = HttpResponse::new(500, "boom");
+    w.scheduled(ROLLUP_CRON);
+    assert_eq!(
+        w.log.lines().last().unwrap(),
+        "ERROR cron 15 0 * * *: rollup answered 500: boom"
+    );
+    w.scheduled("0 * * * *");
+    assert_eq!(
+        w.log.lines().last().unwrap(),
+        "ERROR cron 0 * * * *: no task for cron \"0 * * * *\""
+    );
+}
+
+#[test]
+fn the_sweep_cron_resends_learning_and_logs_what_it_cannot_resume() {
+    let w = World::new();
+    w.db().script(
+        sql::STALE_JOBS,
+        vec![serde_json::json!({ "job_id": "j-gone", "user_id": USER })],
+    );
+    w.db().script(
+        sql::UNLEARNED_FEEDBACK,
+        vec![serde_json::json!({
+            "user_id": USER, "job_id": "j-1", "feedback_id": "fb-j-1-000", "revision": 2
+        })],
+    );
+    w.scheduled(SWEEP_CRON);
+    let sent = w.queue.sent();
+    assert_eq!(sent.len(), 1);
+    match &sent[0] {
+        Message::LearnFromFeedback(m) => {
+            assert_eq!((m.feedback_id.as_str(), m.revision), ("fb-j-1-000", 2));
+        }
+        other => panic!("{other:?}"),
+    }
+    let lines = w.log.lines();
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert!(
+        lines[0].starts_with("ERROR sweep: job j-gone: "),
+        "{lines:?}"
+    );
+    // The sweep looks ten minutes back.
+    let statements = w.db().statements.borrow();
+    let (_, params) = statements
+        .iter()
+        .find(|(s, _)| s == sql::STALE_JOBS)
+        .unwrap();
+    assert_eq!(
+        params,
+        &[bff_store::Param::Text("2026-04-02T09:50:00.000Z".into())]
+    );
+}
+
+#[test]
+fn a_sweep_that_cannot_list_is_logged() {
+    let w = World::new();
+    w.db().down.set(true);
+    w.scheduled(SWEEP_CRON);
+    let lines = w.log.lines();
+    assert_eq!(lines.len(), 1);
+    assert!(
+        lines[0].starts_with("ERROR cron */10 * * * *: job store: "),
+        "{lines:?}"
+    );
+}

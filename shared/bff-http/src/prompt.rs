@@ -1,0 +1,194 @@
+//! The prompt function (stages 1-2): plans a generation request into variants, stores the job
+//! and its variants and enqueues one `GenerateImage` per variant.
+//!
+//! It has no public route: the gateway calls it ([`crate::platform::Services`]) with a
+//! [`PlanCall`] once it has authenticated the user and validated the request. The handler reads
+//! the call, checks the request again (the same pure validation the gateway ran; which providers
+//! a request may name is the gateway's decision) and hands it to
+//! `bff_pipeline::stages::prompt::submit`, which is idempotent per job id.
+
+use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
+use bff_pipeline::ports::Dispatcher;
+use bff_pipeline::stages::prompt;
+use bff_store::Connection;
+
+use crate::context::StageContext;
+use crate::message::{HttpRequest, HttpResponse, Method};
+use crate::platform::handled_line;
+
+/// The name in its `bff-handled` lines.
+pub const SOURCE: &str = "bff-prompt";
+
+/// Answers `POST /plan` (the only route) with the 202 of the submission, or its error.
+pub async fn handle<C, D>(request: &HttpRequest, ctx: &StageContext<'_, C, D>) -> HttpResponse
+where
+    C: Connection,
+    D: Dispatcher,
+{
+    if request.method != Method::Post || request.path() != PlanCall::PATH {
+        return HttpResponse::error(&ApiError::not_found(format!(
+            "the prompt Worker answers POST {} only",
+            PlanCall::PATH
+        )));
+    }
+    if request.body.len() > MAX_BODY_BYTES * 2
+        || request
+            .declared_length()
+            .is_some_and(|n| n > MAX_BODY_BYTES * 2)
+    {
+        return HttpResponse::error(&ApiError::payload_too_large("the plan call is too large"));
+    }
+    let call: PlanCall = match serde_json::from_slice(&request.body) {
+        Ok(call) => call,
+        Err(e) => {
+            return HttpResponse::error(&ApiError::bad_request(format!("invalid plan call: {e}")))
+        }
+    };
+    // The gateway decides which providers a request may name (the development one only with its
+    // development routes on); this re-check is of the request's shape and values.
+    let valid = match call
+        .request
+        .validate_with(&GenerationRequest::DEVELOPMENT_PROVIDERS)
+    {
+        Ok(valid) => valid,
+        Err(e) => return HttpResponse::error(&e),
+    };
+    let before = ctx.meter.reading();
+    let submitted = prompt::submit(
+        ctx.store,
+        ctx.dispatch,
+        &call.user_id,
+        &valid,
+        &call.job_id,
+        &ctx.now,
+    )
+    .await;
+    let cost = ctx.meter.reading() - before;
+    match submitted {
+        Ok(submitted) => {
+            let outcome = serde_json::json!({ "variants": submitted.variants }).to_string();
+            ctx.log
+                .info(&handled_line(SOURCE, &call.job_id, "-", cost, &outcome));
+            HttpResponse::json(202, &submitted.response())
+        }
+        Err(e) => HttpResponse::error(&e),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use bff_pipeline::fakes::MemoryQueue;
+    use bff_pipeline::messages::Message;
+
+    use super::*;
+    use crate::platform::{Cost, RecordingLog};
+    use crate::testing::*;
+
+    fn plan_call(request: serde_json::Value) -> Vec<u8> {
+        serde_json::json!({ "user_id": USER, "job_id": "job-1", "request": request })
+            .to_string()
+            .into_bytes()
+    }
+
+    fn post(body: Vec<u8>) -> HttpRequest {
+        HttpRequest::new(Method::Post, PlanCall::PATH).with_body(body)
+    }
+
+    struct World {
+        store: bff_store::SqlStore<TestDb>,
+        queue: MemoryQueue,
+        log: RecordingLog,
+    }
+
+    impl World {
+        fn new() -> Self {
+            World {
+                store: TestDb::store(),
+                queue: MemoryQueue::new(),
+                log: RecordingLog::new(),
+            }
+        }
+
+        fn handle(&self, request: &HttpRequest) -> HttpResponse {
+            // The statements the test database has run, as a platform's connection would count.
+            let meter = || {
+                let n = self.store.connection().statements.borrow().len() as u64;
+                Cost {
+                    statements: n,
+                    round_trips: n,
+                }
+            };
+            let ctx = StageContext {
+                store: &self.store,
+                dispatch: &self.queue,
+                now: now(),
+                log: &self.log,
+                meter: &meter,
+            };
+            run(handle(request, &ctx))
+        }
+    }
+
+    #[test]
+    fn only_post_plan_is_answered() {
+        let w = World::new();
+        for request in [
+            HttpRequest::new(Method::Get, PlanCall::PATH),
+            HttpRequest::new(Method::Post, "/api/generation"),
+        ] {
+            let r = w.handle(&request);
+            assert_eq!(r.status, 404);
+            assert_eq!(
+                r.json_body().unwrap()["message"],
+                "the prompt Worker answers POST /plan only"
+            );
+        }
+    }
+
+    #[test]
+    fn bad_calls_write_nothing() {
+        let w = World::new();
+        let big = serde_json::json!({ "brief": "x".repeat(40_000) });
+        for (body, status) in [
+            (b"nope".to_vec(), 400),
+            (br#"{"user_id": "u"}"#.to_vec(), 400),
+            (
+                plan_call(serde_json::json!({ "brief": "black dress", "theta": 2 })),
+                422,
+            ),
+            (
+                plan_call(serde_json::json!({ "brief": "black dress", "colour": 1 })),
+                400,
+            ),
+            (plan_call(big), 413),
+        ] {
+            let r = w.handle(&post(body));
+            assert_eq!(r.status, status, "{}", r.text());
+        }
+        assert!(w.store.connection().writes().is_empty());
+        assert!(w.queue.sent().is_empty());
+        assert!(w.log.lines().is_empty());
+    }
+
+    #[test]
+    fn a_plan_is_stored_and_sent_and_its_cost_logged() {
+        let w = World::new();
+        let call = plan_call(serde_json::json!({ "brief": "black midi dress", "designs": 2 }));
+        let r = w.handle(&post(call));
+        assert_eq!(r.status, 202, "{}", r.text());
+        let body = r.json_body().unwrap();
+        assert_eq!(body["job_id"], "job-1");
+        assert_eq!(body["variants"], 6);
+        assert_eq!(body["created"], true);
+        let sent = w.queue.sent();
+        assert_eq!(sent.len(), 6);
+        assert!(sent.iter().all(|m| matches!(m, Message::GenerateImage(_))));
+        let statements = w.store.connection().statements.borrow().len();
+        assert_eq!(
+            w.log.lines(),
+            [format!(
+                "bff-handled bff-prompt job=job-1 message=- d1_statements={statements} d1_round_trips={statements} outcome={{\"variants\":6}}"
+            )]
+        );
+    }
+}
