@@ -98,14 +98,17 @@ pub async fn consume<T>(
                 // One line per handled message, read by the pipeline benchmark and the e2e
                 // redelivery check: `bff-handled <queue> job=<id> message=<id> d1_statements=<n>
                 // d1_round_trips=<n> outcome=<json>`.
-                worker::console_log!(
-                    "bff-handled {queue_name} job={} message={} d1_statements={} d1_round_trips={} outcome={}",
-                    message.key().job_id,
-                    raw.id(),
-                    cost.statements,
-                    cost.round_trips,
-                    serde_json::to_string(&outcome).unwrap_or_default()
+                let line = bff_http::platform::handled_line(
+                    &queue_name,
+                    &message.key().job_id,
+                    &raw.id(),
+                    bff_http::Cost {
+                        statements: cost.statements,
+                        round_trips: cost.round_trips,
+                    },
+                    &serde_json::to_string(&outcome).unwrap_or_default(),
                 );
+                worker::console_log!("{line}");
                 raw.ack();
             }
             Err(error) if error.is_retryable() => retry(&raw, &queue_name, &error),

@@ -126,12 +126,24 @@ fn changes(result: &worker::D1Result) -> Result<usize> {
 /// The D1 database as the store's connection. D1 has no row-level security: the store's
 /// statements carry their `user_id` filters themselves.
 pub struct D1Connection {
-    db: D1Database,
+    db: std::result::Result<D1Database, String>,
 }
 
 impl D1Connection {
     pub fn new(db: D1Database) -> Self {
-        Self { db }
+        Self { db: Ok(db) }
+    }
+
+    /// A connection whose binding is missing: every statement fails with `error`, so that a
+    /// request that needs no database still works and the health check reports it.
+    pub fn unbound(error: impl Into<String>) -> Self {
+        Self {
+            db: Err(error.into()),
+        }
+    }
+
+    fn db(&self) -> std::result::Result<&D1Database, SqlError> {
+        self.db.as_ref().map_err(|e| SqlError(format!("D1: {e}")))
     }
 }
 
@@ -149,14 +161,14 @@ impl Connection for D1Connection {
     }
 
     async fn execute(&self, sql: &str, params: &[Param]) -> std::result::Result<u64, SqlError> {
-        execute(&self.db, sql, params)
+        execute(self.db()?, sql, params)
             .await
             .map(|n| n as u64)
             .map_err(sql_error)
     }
 
     async fn query(&self, sql: &str, params: &[Param]) -> std::result::Result<Vec<Row>, SqlError> {
-        all::<serde_json::Value>(&self.db, sql, params)
+        all::<serde_json::Value>(self.db()?, sql, params)
             .await
             .map_err(sql_error)?
             .into_iter()
@@ -173,12 +185,13 @@ impl Connection for D1Connection {
         &self,
         statements: &[Statement],
     ) -> std::result::Result<Vec<u64>, SqlError> {
+        let db = self.db()?;
         let prepared = statements
             .iter()
-            .map(|s| statement(&self.db, &s.sql, &s.params))
+            .map(|s| statement(db, &s.sql, &s.params))
             .collect::<Result<Vec<_>>>()
             .map_err(sql_error)?;
-        batch(&self.db, prepared)
+        batch(db, prepared)
             .await
             .map(|changes| changes.into_iter().map(|n| n as u64).collect())
             .map_err(sql_error)

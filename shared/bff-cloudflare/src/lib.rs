@@ -1,8 +1,11 @@
-//! The one crate that talks to Cloudflare's bindings (D1, Queues, R2) through the `worker` crate.
+//! The one crate that talks to Cloudflare's bindings (D1, Queues, R2, service bindings, the Cache
+//! API) through the `worker` crate.
 //!
 //! Stage functions keep their entry points (`#[event(fetch|queue|scheduled)]`, which expand to
 //! `::worker::…` paths) and call these helpers for everything else, so that the binding code,
-//! its error handling and the names of the bindings live in one place.
+//! its error handling and the names of the bindings live in one place. The HTTP functions are
+//! shells over `bff_http`: [`http`] converts requests and responses, and the adapters below are
+//! what its handlers take.
 //!
 //! The pipeline's ports on Cloudflare:
 //! - [`D1JobStore`]: `bff_store::SqlStore` (the `JobStore`, `FeedbackStore` and `AnalyticsStore`
@@ -12,20 +15,26 @@
 //!   its queue.
 //! - [`consumer`]: the body of every queue-consuming stage Worker (decode, handle, ack / retry /
 //!   give up per message, dead-letter queues).
-//! - [`service`]: the gateway's calls to the prompt, feedback and analytics Workers over service
-//!   bindings, with the authenticated user.
+//!
+//! `bff_http`'s platform traits on Cloudflare:
+//! - [`service`]: [`ServiceBindings`], `Services` over the gateway's service bindings to the
+//!   prompt, feedback and analytics Workers, with the authenticated user.
+//! - [`cache`]: [`EdgeCache`], the analytics answers' `ResponseCache` on the Cache API.
+//! - [`ConsoleLog`], [`D1Metering`], [`new_id`] (`crypto.randomUUID()`), [`BindingChecks`],
+//!   [`dev_routes`].
 //!
 //! Helpers under them:
 //! - [`d1`]: the D1 connection: statements, rows, batches, with typed parameters, metered.
 //! - [`queue`]: send messages, settle them.
 //! - [`r2`]: put and get whole objects.
-//! - [`http`]: JSON responses and JSON errors.
+//! - [`http`]: `worker` requests and responses to and from `bff_http`'s.
 //! - [`bindings`]: the binding names the `wrangler.toml` files declare.
 //!
 //! Everything here calls into JavaScript: it compiles for the host (so the workspace builds, lints
 //! and tests everywhere) but only runs inside workerd.
 
 pub mod blobs;
+pub mod cache;
 pub mod consumer;
 pub mod d1;
 pub mod dispatch;
@@ -36,7 +45,9 @@ pub mod service;
 
 pub use bff_store::operations::{bearer, token_hash};
 pub use blobs::R2Blobs;
+pub use cache::EdgeCache;
 pub use dispatch::QueueDispatcher;
+pub use service::ServiceBindings;
 
 /// The pipeline's state on D1.
 pub type D1JobStore = bff_store::SqlStore<d1::D1Connection>;
@@ -46,6 +57,15 @@ pub fn store(env: &worker::Env) -> worker::Result<D1JobStore> {
     Ok(bff_store::SqlStore::new(d1::D1Connection::new(
         d1::database(env, bindings::DB)?,
     )))
+}
+
+/// The store on `DB`, or, when the binding is missing, a store whose every statement fails with
+/// that error (a 503, and a failed `d1` health check) rather than the whole request.
+pub fn store_or_unavailable(env: &worker::Env) -> D1JobStore {
+    match d1::database(env, bindings::DB) {
+        Ok(db) => bff_store::SqlStore::new(d1::D1Connection::new(db)),
+        Err(e) => bff_store::SqlStore::new(d1::D1Connection::unbound(e.to_string())),
+    }
 }
 
 pub use worker;
@@ -75,4 +95,68 @@ pub fn random_uuid() -> worker::Result<String> {
         .call0(&crypto)?
         .as_string()
         .ok_or_else(|| worker::Error::RustError("crypto.randomUUID returned no string".into()))
+}
+
+/// A new id for `bff_http` (`Ids`): `crypto.randomUUID()`.
+pub fn new_id() -> Result<String, bff_pipeline::ports::PortError> {
+    random_uuid().map_err(|e| bff_pipeline::ports::PortError::new("crypto", e.to_string()))
+}
+
+/// `bff_http`'s log on the Workers console (`wrangler tail`, `wrangler dev`'s output).
+pub struct ConsoleLog;
+
+impl bff_http::Log for ConsoleLog {
+    fn info(&self, line: &str) {
+        worker::console_log!("{line}");
+    }
+
+    fn error(&self, line: &str) {
+        worker::console_error!("{line}");
+    }
+}
+
+/// `bff_http`'s meter on this isolate's D1 meter ([`d1::meter`]).
+pub struct D1Metering;
+
+impl bff_http::Meter for D1Metering {
+    fn reading(&self) -> bff_http::Cost {
+        let m = d1::meter();
+        bff_http::Cost {
+            statements: m.statements,
+            round_trips: m.round_trips,
+        }
+    }
+}
+
+/// The variable that turns on the development routes; `.dev.vars` sets it for `wrangler dev`.
+pub const DEV_ROUTES: &str = "BFF_DEV_ROUTES";
+
+/// Whether the development routes are on (`BFF_DEV_ROUTES=enabled`).
+pub fn dev_routes(env: &worker::Env) -> bool {
+    env.var(DEV_ROUTES)
+        .is_ok_and(|v| v.to_string() == "enabled")
+}
+
+/// The gateway's binding checks for its health answer (`bff_http::PlatformChecks`): a queue
+/// producer (`queue`) and the R2 bucket (`r2`) are bound. The D1 check is the store's; the
+/// services' are [`ServiceBindings`]'.
+pub struct BindingChecks {
+    env: worker::Env,
+}
+
+impl BindingChecks {
+    pub fn new(env: worker::Env) -> Self {
+        Self { env }
+    }
+}
+
+impl bff_http::PlatformChecks for BindingChecks {
+    fn checks(&self) -> Vec<bff_http::NamedCheck> {
+        let queue =
+            dispatch::producer_binding(bff_pipeline::messages::GENERATE_QUEUE).unwrap_or("");
+        vec![
+            ("queue".to_string(), self.env.queue(queue).into()),
+            ("r2".to_string(), self.env.bucket(bindings::BLOBS).into()),
+        ]
+    }
 }

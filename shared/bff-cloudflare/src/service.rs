@@ -1,69 +1,70 @@
-//! Calls between Workers over service bindings: the gateway authenticates a request and hands it
-//! to the Worker of its stage (prompt, feedback, analytics) with the user it authenticated.
+//! Calls between Workers over service bindings ([`ServiceBindings`], `bff_http::Services`): the
+//! gateway authenticates a request and hands it to the Worker of its stage (prompt, feedback,
+//! analytics) with the user it authenticated in [`USER_HEADER`].
 //!
 //! Those Workers have no public route (`workers_dev = false` and no `routes`): only a Worker bound
-//! to them can call them, so they take the user from [`USER_HEADER`], which the gateway sets
-//! after checking the bearer token (and which it never passes through from a client).
+//! to them can call them, so they take the user from the header, which the gateway sets after
+//! checking the bearer token (and which it never passes through from a client).
 
-use bff_pipeline::api::ApiError;
-use worker::wasm_bindgen::JsValue;
-use worker::{Env, Headers, Method, Request, RequestInit, Response, Result};
+pub use bff_http::USER_HEADER;
+use bff_http::{HttpResponse, Method, Service, Services};
+use bff_pipeline::ports::PortError;
+use worker::{Env, Headers, RequestInit};
 
 use crate::http;
 
-/// The authenticated user's id on a call from the gateway.
-pub const USER_HEADER: &str = "X-Bff-User";
+/// The gateway's service bindings (`[[services]]` in its `wrangler.toml`, named by
+/// [`Service::binding`]).
+pub struct ServiceBindings {
+    env: Env,
+}
 
-/// Service binding names (`[[services]]` in the gateway's `wrangler.toml`).
-pub const PROMPT: &str = "PROMPT";
-pub const FEEDBACK: &str = "FEEDBACK";
-pub const ANALYTICS: &str = "ANALYTICS";
-
-/// Sends `method path` with `body` to the Worker bound as `binding`, as `user_id`, and returns
-/// its answer as it is. A binding that does not answer is a 503 JSON error.
-pub async fn call(
-    env: &Env,
-    binding: &str,
-    method: Method,
-    path_and_query: &str,
-    user_id: Option<&str>,
-    body: Option<String>,
-) -> Result<Response> {
-    let headers = Headers::new();
-    headers.set("Content-Type", "application/json")?;
-    if let Some(user) = user_id {
-        headers.set(USER_HEADER, user)?;
-    }
-    let init = RequestInit {
-        method,
-        headers,
-        body: body.map(|b| JsValue::from_str(&b)),
-        ..RequestInit::default()
-    };
-    let url = format!(
-        "https://{}.internal{path_and_query}",
-        binding.to_lowercase()
-    );
-    let answer = match env.service(binding) {
-        Ok(service) => service.fetch(url, Some(init)).await,
-        Err(e) => Err(e),
-    };
-    match answer {
-        Ok(response) => Ok(response),
-        Err(e) => http::json(
-            503,
-            &ApiError::unavailable(format!("the {binding} service did not answer: {e}")),
-        ),
+impl ServiceBindings {
+    pub fn new(env: Env) -> Self {
+        Self { env }
     }
 }
 
-/// The user the gateway authenticated, or a 401 (a call without it did not come from the gateway).
-pub fn caller(req: &Request) -> Result<std::result::Result<String, Response>> {
-    match req.headers().get(USER_HEADER)? {
-        Some(user) if !user.is_empty() => Ok(Ok(user)),
-        _ => Ok(Err(http::json(
-            401,
-            &ApiError::unauthorized("this service is called by the gateway only"),
-        )?)),
+fn port(e: worker::Error) -> PortError {
+    PortError::new("service", e.to_string())
+}
+
+impl Services for ServiceBindings {
+    async fn call(
+        &self,
+        service: Service,
+        method: Method,
+        path_and_query: &str,
+        user_id: Option<&str>,
+        body: Option<Vec<u8>>,
+    ) -> Result<HttpResponse, PortError> {
+        let headers = Headers::new();
+        headers
+            .set("Content-Type", "application/json")
+            .map_err(port)?;
+        if let Some(user) = user_id {
+            headers.set(USER_HEADER, user).map_err(port)?;
+        }
+        let init = RequestInit {
+            method: worker::Method::from(method.to_string()),
+            headers,
+            body: body.map(|b| worker::js_sys::Uint8Array::from(b.as_slice()).into()),
+            ..RequestInit::default()
+        };
+        let binding = service.binding();
+        let url = format!(
+            "https://{}.internal{path_and_query}",
+            binding.to_lowercase()
+        );
+        let fetcher = self.env.service(binding).map_err(port)?;
+        let answer = fetcher.fetch(url, Some(init)).await.map_err(port)?;
+        http::from_response(answer).await.map_err(port)
+    }
+
+    fn check(&self, service: Service) -> Result<(), String> {
+        self.env
+            .service(service.binding())
+            .map(|_| ())
+            .map_err(|e| e.to_string())
     }
 }

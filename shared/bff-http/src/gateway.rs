@@ -38,7 +38,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::declared_too_large;
 use crate::message::{HttpRequest, HttpResponse, Method};
-use crate::platform::{Check, Ids, Log, NamedCheck, Service, Services};
+use crate::platform::{Check, Ids, Log, PlatformChecks, Service, Services};
 use crate::router::{Params, Routed, Router};
 
 /// Everything the gateway's handlers use: the ports, the other functions and the platform's
@@ -57,7 +57,7 @@ pub struct GatewayContext<'a, C, B, D, S> {
     pub store_check: &'a str,
     /// The platform's own checks (the queue producer and blob bindings exist), asked for only by
     /// the health check.
-    pub platform_checks: &'a dyn Fn() -> Vec<NamedCheck>,
+    pub platform_checks: &'a dyn PlatformChecks,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -229,7 +229,7 @@ where
     S: Services,
 {
     let store: Check = ctx.store.health().await.into();
-    let platform = (ctx.platform_checks)();
+    let platform = ctx.platform_checks.checks();
     let services: Vec<(&str, Check)> = Service::ALL
         .into_iter()
         .map(|s| (s.name(), ctx.services.check(s).into()))

@@ -35,7 +35,9 @@ pub use analytics::{AnalyticsContext, ResponseCache};
 pub use context::StageContext;
 pub use gateway::GatewayContext;
 pub use message::{HttpRequest, HttpResponse, Method, MAX_READ_BYTES};
-pub use platform::{Check, Cost, Ids, Log, Meter, NamedCheck, Service, Services, USER_HEADER};
+pub use platform::{
+    Check, Cost, Ids, Log, Meter, NamedCheck, PlatformChecks, Service, Services, USER_HEADER,
+};
 
 #[cfg(test)]
 mod testing;

@@ -218,6 +218,18 @@ impl<T, E: std::fmt::Display> From<Result<T, E>> for Check {
 /// A platform check by name (`queue`, `r2`), as the health answer lists it.
 pub type NamedCheck = (String, Check);
 
+/// The platform's own checks for the health answer (its bindings exist), asked for only by a
+/// health check.
+pub trait PlatformChecks {
+    fn checks(&self) -> Vec<NamedCheck>;
+}
+
+impl<F: Fn() -> Vec<NamedCheck>> PlatformChecks for F {
+    fn checks(&self) -> Vec<NamedCheck> {
+        self()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ use bff_pipeline::messages::Message;
 use bff_store::sql;
 
 use super::*;
-use crate::platform::{Check, RecordingLog};
+use crate::platform::{Check, NamedCheck, RecordingLog};
 use crate::testing::*;
 
 struct World {
