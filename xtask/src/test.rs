@@ -7,8 +7,8 @@ use anyhow::{bail, Result};
 
 use crate::{e2e, e2e_spin, setup, shell};
 
-/// `cargo build` of every pure crate (math, domain, renderer, embedder, learning, pipeline) for one
-/// target.
+/// `cargo build` of every pure crate (math, domain, renderer, embedder, learning, pipeline, HTTP
+/// handlers) for one target.
 macro_rules! pure_crates_build {
     ($target:literal) => {
         [
@@ -27,13 +27,15 @@ macro_rules! pure_crates_build {
             "bff-learn",
             "-p",
             "bff-pipeline",
+            "-p",
+            "bff-http",
             "--target",
             $target,
         ]
     };
 }
-const PURE_CRATES_FOR_WORKERS: [&str; 17] = pure_crates_build!("wasm32-unknown-unknown");
-const PURE_CRATES_FOR_SPIN: [&str; 17] = pure_crates_build!("wasm32-wasip2");
+const PURE_CRATES_FOR_WORKERS: [&str; 19] = pure_crates_build!("wasm32-unknown-unknown");
+const PURE_CRATES_FOR_SPIN: [&str; 19] = pure_crates_build!("wasm32-wasip2");
 
 struct Check {
     name: &'static str,
@@ -94,9 +96,17 @@ pub fn all(root: &Path) -> Result<()> {
                 "clippy",
                 "--quiet",
                 "-p",
+                "bff-http",
+                "-p",
                 "bff-cloudflare",
                 "-p",
                 "bff-gateway",
+                "-p",
+                "bff-fn-prompt",
+                "-p",
+                "bff-fn-feedback",
+                "-p",
+                "bff-fn-analytics",
                 "-p",
                 "bff-fn-generate",
                 "-p",
