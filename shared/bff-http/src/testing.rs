@@ -5,8 +5,9 @@
 //! default), and records every statement. It is enough for the routes that only authenticate,
 //! validate, forward or read nothing; the routes whose answers come from stored rows (job status
 //! and views, images, feedback, analytics, prompt submissions, the rollup) are covered by
-//! `bff-pipeline`'s tests on its in-memory ports and by the end-to-end run on D1, and get native
-//! tests here once the store has a native SQLite connection.
+//! `bff-pipeline`'s tests on its in-memory ports, `bff-store`'s conformance suite and the
+//! end-to-end run on D1; `bff-store`'s `native-sqlite` connection could run them here (not a
+//! dependency of this crate yet).
 
 use std::cell::{Cell, RefCell};
 use std::collections::BTreeMap;
