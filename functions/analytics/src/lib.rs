@@ -15,21 +15,39 @@
 //! computed again. `X-Bff-Cache: hit | miss` says which happened.
 //!
 //! A shell over `bff_http::analytics`: D1, the Cache API and the console.
+//!
+//! On Fermyon Spin (`wasm32-wasip2`, component `analytics` in `spin.toml`) the same `bff-http` handler
+//! runs behind `bff_spin::web::analytics`.
 
-use bff_cloudflare::consumer::now;
-use bff_cloudflare::{http, ConsoleLog, EdgeCache};
-use bff_http::AnalyticsContext;
-use worker::{event, Context, Env, Request, Response, Result};
+// Spin's entry-point macro expands to `::spin_sdk::…` paths; bff-spin answers them.
+#[cfg(target_os = "wasi")]
+extern crate bff_spin as spin_sdk;
 
-#[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let request = http::read_request(&mut req).await?;
-    let store = bff_cloudflare::store(&env)?;
-    let ctx = AnalyticsContext {
-        store: &store,
-        cache: &EdgeCache::default(),
-        now: now(),
-        log: &ConsoleLog,
-    };
-    http::into_response(bff_http::analytics::handle(&request, &ctx).await)
+#[cfg(target_os = "wasi")]
+mod spin {
+    #[spin_sdk::http_service]
+    async fn handle(request: spin_sdk::http::Request) -> bff_spin::web::Reply {
+        bff_spin::web::analytics(request).await
+    }
+}
+
+#[cfg(not(target_os = "wasi"))]
+mod workers {
+    use bff_cloudflare::consumer::now;
+    use bff_cloudflare::{http, ConsoleLog, EdgeCache};
+    use bff_http::AnalyticsContext;
+    use worker::{event, Context, Env, Request, Response, Result};
+
+    #[event(fetch)]
+    async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+        let request = http::read_request(&mut req).await?;
+        let store = bff_cloudflare::store(&env)?;
+        let ctx = AnalyticsContext {
+            store: &store,
+            cache: &EdgeCache::default(),
+            now: now(),
+            log: &ConsoleLog,
+        };
+        http::into_response(bff_http::analytics::handle(&request, &ctx).await)
+    }
 }

@@ -11,23 +11,41 @@
 //!
 //! A shell over `bff_http::feedback` (the logic is `bff_pipeline::stages::feedback`): D1, the
 //! `bff-learn` producer, the D1 meter and the console.
+//!
+//! On Fermyon Spin (`wasm32-wasip2`, component `feedback` in `spin.toml`) the same `bff-http` handler
+//! runs behind `bff_spin::web::feedback`.
 
-use bff_cloudflare::consumer::now;
-use bff_cloudflare::{http, ConsoleLog, D1Metering, QueueDispatcher};
-use bff_http::StageContext;
-use worker::{event, Context, Env, Request, Response, Result};
+// Spin's entry-point macro expands to `::spin_sdk::…` paths; bff-spin answers them.
+#[cfg(target_os = "wasi")]
+extern crate bff_spin as spin_sdk;
 
-#[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let request = http::read_request(&mut req).await?;
-    let store = bff_cloudflare::store(&env)?;
-    let dispatch = QueueDispatcher::new(env);
-    let ctx = StageContext {
-        store: &store,
-        dispatch: &dispatch,
-        now: now(),
-        log: &ConsoleLog,
-        meter: &D1Metering,
-    };
-    http::into_response(bff_http::feedback::handle(&request, &ctx).await)
+#[cfg(target_os = "wasi")]
+mod spin {
+    #[spin_sdk::http_service]
+    async fn handle(request: spin_sdk::http::Request) -> bff_spin::web::Reply {
+        bff_spin::web::feedback(request).await
+    }
+}
+
+#[cfg(not(target_os = "wasi"))]
+mod workers {
+    use bff_cloudflare::consumer::now;
+    use bff_cloudflare::{http, ConsoleLog, D1Metering, QueueDispatcher};
+    use bff_http::StageContext;
+    use worker::{event, Context, Env, Request, Response, Result};
+
+    #[event(fetch)]
+    async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+        let request = http::read_request(&mut req).await?;
+        let store = bff_cloudflare::store(&env)?;
+        let dispatch = QueueDispatcher::new(env);
+        let ctx = StageContext {
+            store: &store,
+            dispatch: &dispatch,
+            now: now(),
+            log: &ConsoleLog,
+            meter: &D1Metering,
+        };
+        http::into_response(bff_http::feedback::handle(&request, &ctx).await)
+    }
 }

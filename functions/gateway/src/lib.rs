@@ -11,65 +11,84 @@
 //!
 //! Crons (`[triggers]` in `wrangler.toml`): `*/10 * * * *` the sweep of stalled jobs and
 //! unlearned feedback, `15 0 * * *` the daily analytics rollup (run by the analytics Worker).
+//!
+//! On Fermyon Spin (`wasm32-wasip2`, component `gateway` in `spin.toml`) the same `bff-http` handler
+//! runs behind `bff_spin::web::gateway`.
 
-use bff_cloudflare::consumer::now;
-use bff_cloudflare::d1::D1Connection;
-use bff_cloudflare::{
-    http, new_id, BindingChecks, ConsoleLog, D1JobStore, QueueDispatcher, R2Blobs, ServiceBindings,
-};
-use bff_http::gateway::{self, GatewayContext};
-use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
+// Spin's entry-point macro expands to `::spin_sdk::…` paths; bff-spin answers them.
+#[cfg(target_os = "wasi")]
+extern crate bff_spin as spin_sdk;
 
-/// The gateway's adapters on its bindings. A missing binding fails only what needs it (and shows
-/// in the health check).
-struct Adapters {
-    store: D1JobStore,
-    blobs: R2Blobs,
-    dispatch: QueueDispatcher,
-    services: ServiceBindings,
-    checks: BindingChecks,
-    dev_routes: bool,
-}
-
-impl Adapters {
-    fn new(env: Env) -> Self {
-        Adapters {
-            store: bff_cloudflare::store_or_unavailable(&env),
-            blobs: R2Blobs::from_env_or_unavailable(&env),
-            dispatch: QueueDispatcher::new(env.clone()),
-            services: ServiceBindings::new(env.clone()),
-            dev_routes: bff_cloudflare::dev_routes(&env),
-            checks: BindingChecks::new(env),
-        }
-    }
-
-    fn context(
-        &self,
-    ) -> GatewayContext<'_, D1Connection, R2Blobs, QueueDispatcher, ServiceBindings> {
-        GatewayContext {
-            store: &self.store,
-            blobs: &self.blobs,
-            dispatch: &self.dispatch,
-            services: &self.services,
-            ids: &new_id,
-            log: &ConsoleLog,
-            now: now(),
-            dev_routes: self.dev_routes,
-            store_check: "d1",
-            platform_checks: &self.checks,
-        }
+#[cfg(target_os = "wasi")]
+mod spin {
+    #[spin_sdk::http_service]
+    async fn handle(request: spin_sdk::http::Request) -> bff_spin::web::Reply {
+        bff_spin::web::gateway(request).await
     }
 }
 
-#[event(fetch)]
-async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
-    let request = http::read_request(&mut req).await?;
-    let adapters = Adapters::new(env);
-    http::into_response(gateway::handle(&request, &adapters.context()).await)
-}
+#[cfg(not(target_os = "wasi"))]
+mod workers {
+    use bff_cloudflare::consumer::now;
+    use bff_cloudflare::d1::D1Connection;
+    use bff_cloudflare::{
+        http, new_id, BindingChecks, ConsoleLog, D1JobStore, QueueDispatcher, R2Blobs,
+        ServiceBindings,
+    };
+    use bff_http::gateway::{self, GatewayContext};
+    use worker::{event, Context, Env, Request, Response, Result, ScheduleContext, ScheduledEvent};
 
-#[event(scheduled)]
-async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
-    let adapters = Adapters::new(env);
-    gateway::scheduled(&event.cron(), &adapters.context()).await;
+    /// The gateway's adapters on its bindings. A missing binding fails only what needs it (and shows
+    /// in the health check).
+    struct Adapters {
+        store: D1JobStore,
+        blobs: R2Blobs,
+        dispatch: QueueDispatcher,
+        services: ServiceBindings,
+        checks: BindingChecks,
+        dev_routes: bool,
+    }
+
+    impl Adapters {
+        fn new(env: Env) -> Self {
+            Adapters {
+                store: bff_cloudflare::store_or_unavailable(&env),
+                blobs: R2Blobs::from_env_or_unavailable(&env),
+                dispatch: QueueDispatcher::new(env.clone()),
+                services: ServiceBindings::new(env.clone()),
+                dev_routes: bff_cloudflare::dev_routes(&env),
+                checks: BindingChecks::new(env),
+            }
+        }
+
+        fn context(
+            &self,
+        ) -> GatewayContext<'_, D1Connection, R2Blobs, QueueDispatcher, ServiceBindings> {
+            GatewayContext {
+                store: &self.store,
+                blobs: &self.blobs,
+                dispatch: &self.dispatch,
+                services: &self.services,
+                ids: &new_id,
+                log: &ConsoleLog,
+                now: now(),
+                dev_routes: self.dev_routes,
+                store_check: "d1",
+                platform_checks: &self.checks,
+            }
+        }
+    }
+
+    #[event(fetch)]
+    async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
+        let request = http::read_request(&mut req).await?;
+        let adapters = Adapters::new(env);
+        http::into_response(gateway::handle(&request, &adapters.context()).await)
+    }
+
+    #[event(scheduled)]
+    async fn scheduled(event: ScheduledEvent, env: Env, _ctx: ScheduleContext) {
+        let adapters = Adapters::new(env);
+        gateway::scheduled(&event.cron(), &adapters.context()).await;
+    }
 }

@@ -11,6 +11,8 @@
 //! - [`consumer`]: the body of every Redis-triggered stage component: on a doorbell, drain the
 //!   component's queue one message at a time with `bff_store::queue::consume_one`, one log line
 //!   per settled message ([`report`]).
+//! - [`web`]: the HTTP components (gateway, prompt, feedback, analytics) over `bff-http`, with
+//!   local service chaining and the gateway's internal routes (sweep, rollup, pump, migrate).
 //! - [`ops`]: the pump (rings the doorbells of the queues with due messages) and the migration
 //!   runner, for the gateway's internal routes.
 //!
@@ -45,11 +47,13 @@ pub mod ops;
 pub mod pg;
 #[cfg(target_os = "wasi")]
 pub mod sqlite;
+#[cfg(target_os = "wasi")]
+pub mod web;
 
 /// What the entry-point macros' expansions name (see the crate docs).
 #[cfg(target_os = "wasi")]
 #[doc(hidden)]
-pub use spin_sdk::{redis_subscriber, wasip3, wit_bindgen};
+pub use spin_sdk::{http, http_service, redis_subscriber, wasip3, wit_bindgen};
 
 /// The SDK itself, for what a component needs beyond these helpers.
 #[cfg(target_os = "wasi")]
