@@ -1,4 +1,6 @@
-//! `cargo xtask bench-pipeline [RUNS]`: the edge pipeline's speed on local workerd.
+//! `cargo xtask bench-pipeline [RUNS] [--spin]`: the edge pipeline's speed on local workerd, and
+//! with `--spin` on a real Spin host too (PostgreSQL and SQLite), beside the Workers' figure, with
+//! each Spin component's wasm size.
 //!
 //! Builds the seven Workers (printing each module's raw and gzipped size), starts them in one
 //! `wrangler dev` on a fresh state, runs one warm-up job and then `RUNS` (default 5) jobs of the
@@ -27,21 +29,92 @@ const DESIGNS: u32 = 12;
 const TARGET_MS: f64 = 3000.0;
 const TARGET_GZIP_BYTES: u64 = 1024 * 1024;
 
-pub fn run(root: &Path, runs: usize) -> Result<()> {
+/// One deployment's figures.
+struct Figures {
+    name: String,
+    median: f64,
+    best: f64,
+    worst: f64,
+    statements_per_image: f64,
+    round_trips_per_image: f64,
+}
+
+pub fn run(root: &Path, runs: usize, spin: bool) -> Result<()> {
     setup::all(root)?;
     let state = root.join("target/bench-pipeline/state");
     let started = pipeline::start(root, &state, None)?;
-    let dev = &started.dev;
-    let api = Api { deployment: dev };
+    let mut figures = vec![measure(&started.dev, runs)?];
+    let built = started.built;
+    drop(started.dev);
+    let mut components = Vec::new();
+    if spin {
+        use crate::spin_deployment::{Backend, SpinDeployment};
+        let host = crate::spin::binary(root)?;
+        crate::spin::build(root, &host)?;
+        for backend in [Backend::Postgres, Backend::Sqlite] {
+            let state = root.join("target/bench-pipeline/spin").join(backend.name());
+            let deployment = SpinDeployment::start(root, &host, backend, &state, true)?;
+            figures.push(measure(&deployment, runs)?);
+        }
+        components = crate::spin::component_sizes(root)?;
+    }
+
+    println!("\nbench-pipeline summary ({runs} runs after a warm-up, 12 designs at 3x):");
+    for f in &figures {
+        println!(
+            "  {:<15} POST to complete: median {:.0} ms, best {:.0} ms, worst {:.0} ms; target < {TARGET_MS:.0} ms: ratio {:.2} {}; per image {:.1} statements, {:.1} round trips",
+            f.name,
+            f.median,
+            f.best,
+            f.worst,
+            f.median / TARGET_MS,
+            if f.median < TARGET_MS { "PASS" } else { "MISS" },
+            f.statements_per_image,
+            f.round_trips_per_image
+        );
+    }
+    if figures.len() > 1 {
+        let workers = figures[0].median;
+        for f in &figures[1..] {
+            println!("  {} / workers median: {:.2}", f.name, f.median / workers);
+        }
+    }
+    for b in &built {
+        println!(
+            "  Worker {:<9} wasm {:>6.1} KiB gzip; target < 1024 KiB: ratio {:.2} {}",
+            b.name,
+            b.wasm_gzip as f64 / 1024.0,
+            b.wasm_gzip as f64 / TARGET_GZIP_BYTES as f64,
+            if b.wasm_gzip < TARGET_GZIP_BYTES {
+                "PASS"
+            } else {
+                "MISS"
+            }
+        );
+    }
+    for (name, raw, gzip) in &components {
+        println!(
+            "  Spin component {name:<9} wasm {:>7.1} KiB, {:>6.1} KiB gzip",
+            *raw as f64 / 1024.0,
+            *gzip as f64 / 1024.0
+        );
+    }
+    Ok(())
+}
+
+/// A warm-up job and `runs` timed jobs on `deployment`, printed as they finish.
+fn measure(deployment: &dyn Deployment, runs: usize) -> Result<Figures> {
+    let api = Api { deployment };
     let user = api.create_user("Bench")?;
     println!(
-        "bench-pipeline: {} Workers, wrangler dev at {}; sample brief {SAMPLE_BRIEF:?}, {DESIGNS} designs at 3x",
-        started.built.len(),
-        dev.base_url()
+        "bench-pipeline: {} at {}; sample brief {SAMPLE_BRIEF:?}, {DESIGNS} designs at 3x",
+        deployment.name(),
+        deployment.base_url()
     );
 
     let mut totals = Vec::new();
     let mut per_image = Vec::new();
+    let mut trips_per_image = Vec::new();
     for run in 0..=runs {
         let submitted = api.submit(&user, SAMPLE_BRIEF, DESIGNS)?;
         let job_id = text(&submitted, "job_id")?;
@@ -54,7 +127,7 @@ pub fn run(root: &Path, runs: usize) -> Result<()> {
         let images = submitted["variants"].as_u64().unwrap_or(1).max(1) as f64;
         // The last stage's line may reach the log a moment after the status changes.
         std::thread::sleep(std::time::Duration::from_millis(300));
-        let handled = dev.handled(&job_id);
+        let handled = deployment.handled(&job_id);
         let mut by_queue: BTreeMap<String, (u64, u64, u64)> = BTreeMap::new();
         for h in &handled {
             let e = by_queue.entry(h.queue.clone()).or_default();
@@ -75,7 +148,7 @@ pub fn run(root: &Path, runs: usize) -> Result<()> {
             pipeline::timing_line(&times)
         );
         println!(
-            "           D1 per image: {:.1} statements, {:.1} round trips ({statements} / {round_trips} for {images} images; {})",
+            "           database per image: {:.1} statements, {:.1} round trips ({statements} / {round_trips} for {images} images; {})",
             statements as f64 / images,
             round_trips as f64 / images,
             by_queue
@@ -87,36 +160,18 @@ pub fn run(root: &Path, runs: usize) -> Result<()> {
         if run > 0 {
             totals.push(times.total_ms);
             per_image.push(statements as f64 / images);
+            trips_per_image.push(round_trips as f64 / images);
         }
     }
-    drop(started.dev);
-
     totals.sort_by(f64::total_cmp);
-    let median = totals[totals.len() / 2];
-    let worst = totals[totals.len() - 1];
-    println!("\nbench-pipeline summary ({runs} runs after a warm-up):");
-    println!(
-        "  POST to complete: median {median:.0} ms, best {:.0} ms, worst {worst:.0} ms; target < {TARGET_MS:.0} ms: ratio {:.2} (median) {}",
-        totals[0],
-        median / TARGET_MS,
-        if median < TARGET_MS { "PASS" } else { "MISS" }
-    );
-    println!("  D1 statements per image: {:.1} (median of runs)", {
-        per_image.sort_by(f64::total_cmp);
-        per_image[per_image.len() / 2]
-    });
-    for b in &started.built {
-        println!(
-            "  {:<9} wasm {:>6.1} KiB gzip; target < 1024 KiB: ratio {:.2} {}",
-            b.name,
-            b.wasm_gzip as f64 / 1024.0,
-            b.wasm_gzip as f64 / TARGET_GZIP_BYTES as f64,
-            if b.wasm_gzip < TARGET_GZIP_BYTES {
-                "PASS"
-            } else {
-                "MISS"
-            }
-        );
-    }
-    Ok(())
+    per_image.sort_by(f64::total_cmp);
+    trips_per_image.sort_by(f64::total_cmp);
+    Ok(Figures {
+        name: deployment.name().to_string(),
+        median: totals[totals.len() / 2],
+        best: totals[0],
+        worst: totals[totals.len() - 1],
+        statements_per_image: per_image[per_image.len() / 2],
+        round_trips_per_image: trips_per_image[trips_per_image.len() / 2],
+    })
 }

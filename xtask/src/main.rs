@@ -4,6 +4,8 @@
 //!   the committed lock file, `worker-build` and `wasm-bindgen`, the Python reference environment
 //!   for `bench` and `golden`).
 //! - `run [--keep]`: the main job: the pipeline's Workers under `wrangler dev`, one brief end to end.
+//!   `run --spin [--postgres]`: the same on the Spin components under a real Spin host (SQLite, or
+//!   PostgreSQL), with a Redis it starts itself.
 //! - `demo-math`: the math alone on a generated sample, through the `bff` command line.
 //! - `e2e`: the end-to-end test of the Workers under `wrangler dev` (part of `test`).
 //! - `e2e-spin`: the same end-to-end checks against the Spin components on a real Spin host, on
@@ -11,7 +13,7 @@
 //! - `test`: every check CI runs.
 //! - `bench`: performance figures of the math and media code against the named peers (not part
 //!   of `test`).
-//! - `bench-pipeline [RUNS]`: the Workers under `wrangler dev`: POST to completion per stage, D1
+//! - `bench-pipeline [RUNS] [--spin]`: the Workers under `wrangler dev`: POST to completion per stage, D1
 //!   statements per image, module sizes (not part of `test`).
 //! - `golden`: regenerates the reference data the tests compare with.
 //! - `gen-taxonomy-sql`: regenerates `migrations/0003_taxonomy.sql` (the `vlt_attributes` seed).
@@ -36,24 +38,36 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|run [--keep]|demo-math|e2e|e2e-spin|test|bench [N ...]|bench-pipeline [RUNS]|golden|gen-taxonomy-sql>";
+    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e|e2e-spin|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let root = workspace_root();
     let result = match args.first().map(String::as_str) {
         Some("setup") => setup::all(&root).map(|_| ()),
+        Some("run") if args.iter().any(|a| a == "--spin") => run::main_job_on_spin(
+            &root,
+            args.iter().any(|a| a == "--postgres"),
+            args.iter().any(|a| a == "--keep"),
+        ),
         Some("run") => run::main_job(&root, args.iter().any(|a| a == "--keep")),
         Some("demo-math") => run::demo_math(&root),
         Some("e2e") => e2e::run(&root),
         Some("e2e-spin") => e2e_spin::run(&root),
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),
-        Some("bench-pipeline") => match args.get(1).map(|a| a.parse::<usize>()) {
-            None => bench_pipeline::run(&root, 5),
-            Some(Ok(runs)) if runs > 0 => bench_pipeline::run(&root, runs),
-            _ => Err(anyhow::anyhow!("RUNS must be a positive number")),
-        },
+        Some("bench-pipeline") => {
+            let spin = args.iter().any(|a| a == "--spin");
+            match args[1..]
+                .iter()
+                .find(|a| !a.starts_with("--"))
+                .map(|a| a.parse::<usize>())
+            {
+                None => bench_pipeline::run(&root, 5, spin),
+                Some(Ok(runs)) if runs > 0 => bench_pipeline::run(&root, runs, spin),
+                _ => Err(anyhow::anyhow!("RUNS must be a positive number")),
+            }
+        }
         Some("golden") => golden(&root),
         Some("gen-taxonomy-sql") => taxonomy_sql::write(&root),
         _ => {

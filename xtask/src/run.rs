@@ -62,6 +62,67 @@ pub fn main_job(root: &Path, keep: bool) -> Result<()> {
     Ok(())
 }
 
+/// `cargo xtask run --spin [--postgres] [--keep]`: the same main job on the Spin components under
+/// a real Spin host, on Spin's SQLite (or a PostgreSQL server started for it with `--postgres`),
+/// with a Redis it starts itself.
+pub fn main_job_on_spin(root: &Path, postgres: bool, keep: bool) -> Result<()> {
+    use crate::spin_deployment::{Backend, SpinDeployment};
+    setup::all(root)?;
+    let backend = if postgres {
+        Backend::Postgres
+    } else {
+        Backend::Sqlite
+    };
+    println!(
+        "Designer BFF on Fermyon Spin ({} and Redis on loopback, offline)\n",
+        if postgres {
+            "PostgreSQL"
+        } else {
+            "Spin's SQLite"
+        }
+    );
+    let spin = crate::spin::binary(root)?;
+    let build_s = crate::spin::build(root, &spin)?;
+    let state = root.join("target/run-spin").join(backend.name());
+    let deployment = SpinDeployment::start(root, &spin, backend, &state, true)?;
+    println!(
+        "built the Spin components in {build_s:.1} s with {}; spin up answering at {} (log: {})\n",
+        spin.display(),
+        deployment.base_url(),
+        deployment.log_path().display()
+    );
+    let result = edge_job(&Api {
+        deployment: &deployment,
+    });
+    if let Err(error) = &result {
+        println!(
+            "FAILED: {error:#}\nlast lines of {}:\n{}",
+            deployment.log_path().display(),
+            deployment.log_tail(40)
+        );
+    }
+    let (user, job_id) = result?;
+    println!("\nWhere to look:");
+    println!(
+        "  curl -H 'Authorization: Bearer {}' {}/api/generation/{job_id}",
+        user.token,
+        deployment.base_url()
+    );
+    println!("  state (database, blobs, log): {}", state.display());
+    if keep {
+        println!("\nspin up keeps running; press Ctrl-C to stop it.");
+        loop {
+            std::thread::sleep(std::time::Duration::from_secs(3600));
+        }
+    }
+    drop(deployment);
+    println!(
+        "\nspin up, Redis{} stopped (run with --keep to keep them).",
+        if postgres { " and PostgreSQL" } else { "" }
+    );
+    Ok(())
+}
+
 fn edge_job(api: &Api) -> Result<(pipeline::User, String)> {
     let user = api.create_user("Development designer")?;
     println!(

@@ -59,6 +59,23 @@ pub fn build(root: &Path, spin: &Path) -> Result<f64> {
     Ok(start.elapsed().as_secs_f64())
 }
 
+/// Each component's wasm (`release-spin`): name, raw and gzipped bytes.
+pub fn component_sizes(root: &Path) -> Result<Vec<(&'static str, u64, u64)>> {
+    crate::pipeline::WORKERS
+        .iter()
+        .map(|name| {
+            let file = match *name {
+                "gateway" => "bff_gateway.wasm".to_string(),
+                other => format!("bff_fn_{other}.wasm"),
+            };
+            let path = root.join("target/wasm32-wasip2/release-spin").join(file);
+            let bytes = std::fs::read(&path)
+                .with_context(|| format!("no component at {}", path.display()))?;
+            Ok((*name, bytes.len() as u64, crate::workers::gzip_len(&bytes)?))
+        })
+        .collect()
+}
+
 /// A running `spin up`, stopped (SIGTERM, then SIGKILL) when dropped.
 pub struct SpinUp {
     child: Child,

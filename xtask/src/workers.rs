@@ -93,7 +93,8 @@ pub fn build_all(root: &Path, crates: &[&str]) -> Result<Vec<Built>> {
     Ok(built)
 }
 
-fn gzip_len(bytes: &[u8]) -> Result<u64> {
+/// The size of `bytes` gzipped at the best level.
+pub fn gzip_len(bytes: &[u8]) -> Result<u64> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
     Ok(encoder.finish()?.len() as u64)
