@@ -34,14 +34,15 @@ pub fn line(settled: &Settled, cost: DbMeter) -> String {
             claimed,
             job_id,
             outcome,
-        } => format!(
-            "bff-handled {} job={} message={} d1_statements={} d1_round_trips={} outcome={}",
-            claimed.queue,
+        } => bff_http::platform::handled_line(
+            &claimed.queue,
             job_id,
-            claimed.message_id,
-            cost.statements,
-            cost.round_trips,
-            serde_json::to_string(outcome).unwrap_or_default()
+            &claimed.message_id,
+            bff_http::platform::Cost {
+                statements: cost.statements,
+                round_trips: cost.round_trips,
+            },
+            &serde_json::to_string(outcome).unwrap_or_default(),
         ),
         Settled::Retrying {
             claimed,
