@@ -25,6 +25,7 @@ mod e2e;
 mod e2e_feedback;
 mod e2e_spin;
 mod pipeline;
+mod process;
 mod run;
 mod setup;
 mod shell;

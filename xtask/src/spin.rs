@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{bail, Context, Result};
 
-use crate::workers::{free_port, http_request, HttpResponse};
+use crate::workers::{free_port, http_request};
 
 /// How long `spin up` may take to answer.
 const READY_TIMEOUT: Duration = Duration::from_secs(60);
@@ -134,68 +134,16 @@ impl SpinUp {
         &self.log
     }
 
-    pub fn log_tail(&self, lines: usize) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let all: Vec<&str> = text.lines().collect();
-        all[all.len().saturating_sub(lines)..].join("\n")
-    }
-
-    pub fn request(&self, method: &str, path: &str, body: Option<&str>) -> Result<HttpResponse> {
-        http_request(&self.base_url, method, path, body)
-    }
-
     fn wait_ready(&mut self) -> Result<()> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "spin up exited ({status}) before answering; its log ({}):\n{}",
-                    self.log.display(),
-                    self.log_tail(40)
-                );
-            }
-            if self.request("GET", "/", None).is_ok() {
-                return Ok(());
-            }
-            if start.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "spin up did not answer within {} s; its log ({}):\n{}",
-                    READY_TIMEOUT.as_secs(),
-                    self.log.display(),
-                    self.log_tail(40)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (base, log) = (self.base_url.clone(), self.log.clone());
+        crate::process::wait_until_answers(&mut self.child, "spin up", &log, READY_TIMEOUT, || {
+            http_request(&base, "GET", "/", None).is_ok()
+        })
     }
 }
 
 impl Drop for SpinUp {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        #[cfg(unix)]
-        {
-            let group = format!("-{}", self.child.id());
-            let signal = |sig: &str| {
-                let _ = Command::new("kill")
-                    .args([sig, "--", &group])
-                    .stderr(Stdio::null())
-                    .status();
-            };
-            signal("-TERM");
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
-                    signal("-KILL");
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            signal("-KILL");
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::process::stop_group(&mut self.child);
     }
 }

@@ -257,28 +257,14 @@ impl Dev {
     }
 
     fn wait_ready(&mut self) -> Result<()> {
-        let start = Instant::now();
-        loop {
-            if let Some(status) = self.child.try_wait()? {
-                bail!(
-                    "wrangler dev exited ({status}) before answering; its log ({}):\n{}",
-                    self.log.display(),
-                    self.log_tail(40)
-                );
-            }
-            if self.request("GET", "/", None).is_ok() {
-                return Ok(());
-            }
-            if start.elapsed() > READY_TIMEOUT {
-                bail!(
-                    "wrangler dev did not answer within {} s; its log ({}):\n{}",
-                    READY_TIMEOUT.as_secs(),
-                    self.log.display(),
-                    self.log_tail(40)
-                );
-            }
-            std::thread::sleep(Duration::from_millis(100));
-        }
+        let (base, log) = (self.base_url.clone(), self.log.clone());
+        crate::process::wait_until_answers(
+            &mut self.child,
+            "wrangler dev",
+            &log,
+            READY_TIMEOUT,
+            || http_request(&base, "GET", "/", None).is_ok(),
+        )
     }
 }
 
@@ -365,34 +351,7 @@ impl Deployment for Dev {
 
 impl Drop for Dev {
     fn drop(&mut self) {
-        if matches!(self.child.try_wait(), Ok(Some(_))) {
-            return;
-        }
-        #[cfg(unix)]
-        {
-            // The child leads its own process group (process_group(0) above): signal the group so
-            // that workerd and the other helpers go too.
-            let group = format!("-{}", self.child.id());
-            let signal = |sig: &str| {
-                let _ = Command::new("kill")
-                    .args([sig, "--", &group])
-                    .stderr(Stdio::null())
-                    .status();
-            };
-            signal("-TERM");
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline {
-                if matches!(self.child.try_wait(), Ok(Some(_))) {
-                    // wrangler is gone; make sure nothing it started stays behind.
-                    signal("-KILL");
-                    return;
-                }
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            signal("-KILL");
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        crate::process::stop_group(&mut self.child);
     }
 }
 
