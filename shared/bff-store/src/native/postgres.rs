@@ -3,14 +3,14 @@
 use std::cell::RefCell;
 use std::error::Error;
 
-use bytes::{BufMut, BytesMut};
+use bytes::BytesMut;
 use postgres::types::{FromSql, IsNull, Kind, ToSql, Type, WrongType};
 use postgres::NoTls;
 use serde_json::Value;
 
 use super::{hex, real};
 use crate::connection::{
-    numbered_to_dollar, Connection, Dialect, Param, Row, Scope, SqlError, Statement,
+    numbered_to_dollar_typed, Connection, Dialect, Param, Row, Scope, SqlError, Statement,
 };
 
 type BoxError = Box<dyn Error + Sync + Send>;
@@ -22,14 +22,14 @@ const SET_SYSTEM: &str =
 
 /// A PostgreSQL session through the `postgres` client, speaking what Spin's Postgres host speaks.
 ///
-/// - Statements are written with `?N` parameters and rewritten to `$N`
-///   ([`numbered_to_dollar`]); one statement per call (the extended protocol refuses more).
+/// - Statements are written with `?N` parameters and rewritten to `$N`, a JSON parameter to
+///   `$N::text::jsonb` ([`numbered_to_dollar_typed`], as on Spin); one statement per call (the
+///   extended protocol refuses more).
 /// - Parameters are typed strictly, as Spin's host binds them: `Param::Int` is an `int8` (every
 ///   integer column is BIGINT), `Param::Real` a `float8`, `Param::Text` text, `Param::Blob` a
-///   `bytea`, `Param::Json` a `jsonb` (or `json`) from its text, `Param::Null` a NULL of whatever
+///   `bytea`, `Param::Json` text that the statement casts to `jsonb`, `Param::Null` a NULL of whatever
 ///   type the server infers. A parameter whose inferred type differs is an error, not a
-///   conversion: a `jsonb` column takes `Param::Json`, or a text parameter cast in the statement
-///   (`?N::text::jsonb`); the server parses and validates the JSON either way.
+///   conversion.
 /// - Rows: `bool` → true/false, `int2`/`int4`/`int8`/`oid` → integers, `float4`/`float8` → numbers,
 ///   text types → strings, `bytea` → lower-case hex, `json`/`jsonb` → the document as JSON text
 ///   (compact, object keys in jsonb's order: read it as JSON, never compare the text), domains as
@@ -87,20 +87,20 @@ impl Connection for PostgresConnection {
         Ok(())
     }
 
-    async fn execute(&self, sql: &str, params: &[Param]) -> Result<u64, SqlError> {
-        let params = bind(params);
+    async fn execute(&self, sql: &str, params_in: &[Param]) -> Result<u64, SqlError> {
+        let params = bind(params_in);
         self.client
             .borrow_mut()
-            .execute(&numbered_to_dollar(sql), &refs(&params))
+            .execute(&numbered_to_dollar_typed(sql, params_in), &refs(&params))
             .map_err(error)
     }
 
-    async fn query(&self, sql: &str, params: &[Param]) -> Result<Vec<Row>, SqlError> {
-        let params = bind(params);
+    async fn query(&self, sql: &str, params_in: &[Param]) -> Result<Vec<Row>, SqlError> {
+        let params = bind(params_in);
         let rows = self
             .client
             .borrow_mut()
-            .query(&numbered_to_dollar(sql), &refs(&params))
+            .query(&numbered_to_dollar_typed(sql, params_in), &refs(&params))
             .map_err(error)?;
         rows.iter().map(row).collect()
     }
@@ -113,7 +113,10 @@ impl Connection for PostgresConnection {
         for statement in statements {
             let params = bind(&statement.params);
             let n = tx
-                .execute(&numbered_to_dollar(&statement.sql), &refs(&params))
+                .execute(
+                    &numbered_to_dollar_typed(&statement.sql, &statement.params),
+                    &refs(&params),
+                )
                 .map_err(error)?;
             changed.push(n);
         }
@@ -150,15 +153,9 @@ impl ToSql for PgParam<'_> {
             Param::Int(i) => i.to_sql(ty, out),
             Param::Real(x) => x.to_sql(ty, out),
             Param::Blob(b) => b.as_slice().to_sql(ty, out),
-            Param::Json(text) => {
-                // jsonb's binary input is a format version (1) and the JSON text; json's is the
-                // text. The server parses it and refuses malformed JSON.
-                if *ty == Type::JSONB {
-                    out.put_u8(1);
-                }
-                out.put_slice(text.as_bytes());
-                Ok(IsNull::No)
-            }
+            // As Spin's host binds it: text, which the statement casts (`$N::text::jsonb`, see
+            // `numbered_to_dollar_typed`); the server parses it and refuses malformed JSON.
+            Param::Json(text) => text.as_str().to_sql(ty, out),
         }
     }
 
@@ -174,7 +171,7 @@ impl ToSql for PgParam<'_> {
             Param::Int(_) => check::<i64>(ty),
             Param::Real(_) => check::<f64>(ty),
             Param::Blob(_) => check::<&[u8]>(ty),
-            Param::Json(_) => check::<serde_json::Value>(ty),
+            Param::Json(_) => check::<&str>(ty),
         }?;
         self.to_sql(ty, out)
     }
