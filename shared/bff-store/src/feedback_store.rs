@@ -319,7 +319,7 @@ impl<C: Connection> FeedbackStore for SqlStore<C> {
                     rating.into(),
                     f.liked.into(),
                     f.comment.as_deref().into(),
-                    tags.clone(),
+                    tags,
                     f.updated_at.as_str().into(),
                 ],
             )?,
@@ -450,7 +450,7 @@ impl<C: Connection> FeedbackStore for SqlStore<C> {
                     u.value.as_str().into(),
                     u.weight_before.into(),
                     u.weight_after.into(),
-                    evidence.clone(),
+                    evidence,
                     u.created_at.as_str().into(),
                 ],
             )?);
