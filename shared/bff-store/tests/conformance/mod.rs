@@ -184,6 +184,33 @@ pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> S
         .unwrap();
     assert_eq!(store.user_boosts("alice").await.unwrap(), boosts);
 
+    // The single-row reads agree with the lists.
+    let progress = store.job_progress(&key).await.unwrap();
+    assert_eq!(
+        progress,
+        bff_pipeline::ports::JobProgress::from_statuses(variants.iter().map(|v| v.status),)
+    );
+    assert_eq!(
+        store
+            .variant(&key, variants[3].variant)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&variants[3])
+    );
+    assert_eq!(
+        store.image(&key, &image.image_id).await.unwrap().as_ref(),
+        Some(&image)
+    );
+    assert_eq!(
+        store
+            .owned_image("alice", &image.image_id)
+            .await
+            .unwrap()
+            .as_ref(),
+        Some(&image)
+    );
+
     // User scoping: another user's key reads nothing, their writes touch nothing of alice's.
     let foreign = JobKey::new("bob", "job-1");
     assert!(store.job(&foreign).await.unwrap().is_none());
@@ -228,7 +255,7 @@ pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> S
         .await
         .expect("rated");
     let later = at(T0 + 3_700_000);
-    let rated = feedback::submit(store, &queue, "alice", &rate(4), &later)
+    feedback::submit(store, &queue, "alice", &rate(4), &later)
         .await
         .expect("re-rated");
     assert!(
@@ -247,6 +274,36 @@ pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> S
         .unwrap()
         .is_empty());
     summary.feedback_revision = listed[0].0.revision;
+    let feedback_id = listed[0].0.feedback_id.clone();
+    assert_eq!(
+        store
+            .feedback("alice", &feedback_id)
+            .await
+            .unwrap()
+            .map(|(f, _)| f),
+        Some(listed[0].0.clone())
+    );
+    assert!(store.feedback("bob", &feedback_id).await.unwrap().is_none());
+    assert_eq!(
+        store
+            .rating_history("alice", "some-other-image", 10)
+            .await
+            .unwrap(),
+        vec![4]
+    );
+    assert!(store
+        .rating_history("alice", &summary.picks[0], 10)
+        .await
+        .unwrap()
+        .is_empty());
+    let rated = store.rated_images("alice", &at(T0)).await.unwrap();
+    assert_eq!(rated.len(), 1);
+    assert_eq!(rated[0].image_id, summary.picks[0]);
+    assert!(store.rated_images("bob", &at(T0)).await.unwrap().is_empty());
+    if let Some(profile) = &rated[0].profile_id {
+        assert!(store.profile_generations("alice", profile).await.unwrap() >= 1);
+        assert_eq!(store.profile_generations("bob", profile).await.unwrap(), 0);
+    }
     assert_eq!(
         store
             .unlearned_feedback(&at(T0 + 4_000_000), 10)
@@ -265,7 +322,6 @@ pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> S
         }
     }
     assert!(learned >= 1);
-    let _ = rated;
     let preferences = store.user_preferences("alice").await.unwrap();
     assert!(!preferences.is_empty(), "learning wrote preferences");
     assert!(store
@@ -310,6 +366,21 @@ pub async fn analytics_ports<S: JobStore + FeedbackStore + AnalyticsStore>(store
         .is_empty());
     assert!(!store.attribute_success("alice").await.unwrap().is_empty());
     assert!(store.attribute_success("bob").await.unwrap().is_empty());
+    assert!(!store
+        .daily_categories("alice", &day, &day)
+        .await
+        .unwrap()
+        .is_empty());
+    assert!(store
+        .daily_categories("bob", &day, &day)
+        .await
+        .unwrap()
+        .is_empty());
+    let profiles = store.profile_success("alice").await.unwrap();
+    assert!(profiles
+        .iter()
+        .all(|(p, name)| p.ratings <= 1 && !name.is_empty()));
+    assert!(store.profile_success("bob").await.unwrap().is_empty());
     let (ratings, _standouts) = store.standout_totals("alice").await.unwrap();
     assert_eq!(ratings, 1);
 }
