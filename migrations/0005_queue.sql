@@ -3,8 +3,8 @@
 -- leaves it empty: on Cloudflare the stages are chained by Queues. Messages that exhaust their
 -- attempts go to `dead_letters` (0002_pipeline.sql).
 --
--- A consumer claims a visible message (`visible_at` <= now) by setting `claimed_by` and
--- `claimed_until` and moving `visible_at` past the claim; it deletes the message when handled, or
+-- A consumer claims a visible message (`visible_at` <= now) by setting `claimed_by` and moving
+-- `visible_at` to the end of its lease; it deletes the message when handled, or
 -- on failure records `last_error` and makes it visible again after a back-off. `attempts` counts
 -- deliveries. Timestamps are RFC 3339 text in UTC.
 
@@ -15,7 +15,6 @@ CREATE TABLE queue_messages (
     attempts      INTEGER NOT NULL DEFAULT 0,
     visible_at    TEXT NOT NULL,
     claimed_by    TEXT,
-    claimed_until TEXT,
     last_error    TEXT,
     created_at    TEXT NOT NULL
 );

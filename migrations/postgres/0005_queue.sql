@@ -10,7 +10,6 @@ CREATE TABLE queue_messages (
     attempts      BIGINT NOT NULL DEFAULT 0,
     visible_at    TEXT NOT NULL,
     claimed_by    TEXT,
-    claimed_until TEXT,
     last_error    TEXT,
     created_at    TEXT NOT NULL
 );

@@ -301,7 +301,7 @@ fn sqlite_and_postgres_migrations_build_the_same_schema() {
         sqlite.relations.values().filter(|k| *k == "view").count(),
         3
     );
-    assert!(sqlite.columns["queue_messages"].contains(&"claimed_until".to_owned()));
+    assert!(sqlite.columns["queue_messages"].contains(&"claimed_by".to_owned()));
     assert!(sqlite.indexes.len() > 20);
     assert!(sqlite
         .constraints
