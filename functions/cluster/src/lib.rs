@@ -15,62 +15,46 @@
 #[cfg(target_os = "wasi")]
 extern crate bff_spin as spin_sdk;
 
-#[cfg(target_os = "wasi")]
-mod spin {
-    use bff_pipeline::messages::{Message, CLUSTER_QUEUE};
-    use bff_pipeline::stages::{self, StageError, StageOutcome};
-    use bff_pipeline::Timestamp;
-    use bff_spin::consumer::{self, Adapters, Stage};
+use bff_pipeline::messages::Message;
+use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, JobStore};
+use bff_pipeline::stages::{self, QueueStage, StageError, StageOutcome, StagePorts};
+use bff_pipeline::Timestamp;
 
-    struct Cluster;
+/// This function's stage, the same on both platforms.
+struct Cluster;
 
-    impl Stage for Cluster {
-        async fn handle(
-            &self,
-            a: &Adapters<'_>,
-            message: &Message,
-            now: &Timestamp,
-        ) -> Result<StageOutcome, StageError> {
-            match message {
-                Message::ClusterJob(m) => {
-                    stages::cluster::handle(a.store, &a.dispatch, m, now).await
-                }
-                other => Err(consumer::misrouted(other)),
-            }
+impl QueueStage for Cluster {
+    async fn handle<S, B, D>(
+        &self,
+        p: &StagePorts<'_, S, B, D>,
+        message: &Message,
+        now: &Timestamp,
+    ) -> Result<StageOutcome, StageError>
+    where
+        S: JobStore + FeedbackStore,
+        B: BlobStore,
+        D: Dispatcher,
+    {
+        match message {
+            Message::ClusterJob(m) => stages::cluster::handle(p.store, p.dispatch, m, now).await,
+            other => Err(stages::misrouted(other)),
         }
     }
+}
+
+#[cfg(target_os = "wasi")]
+mod spin {
+    use bff_pipeline::messages::CLUSTER_QUEUE;
 
     #[spin_sdk::redis_subscriber]
     async fn on_doorbell(payload: Vec<u8>) -> Result<(), String> {
-        consumer::on_doorbell(CLUSTER_QUEUE, &payload, Cluster).await
+        bff_spin::consumer::on_doorbell(CLUSTER_QUEUE, &payload, super::Cluster).await
     }
 }
 
 #[cfg(not(target_os = "wasi"))]
 mod workers {
-    use bff_cloudflare::consumer::{self, Adapters, Stage};
-    use bff_pipeline::messages::Message;
-    use bff_pipeline::stages::{self, StageError, StageOutcome};
-    use bff_pipeline::Timestamp;
     use worker::{event, Context, Env, MessageBatch, Result};
-
-    struct Cluster;
-
-    impl Stage for Cluster {
-        async fn handle(
-            &self,
-            a: &Adapters,
-            message: &Message,
-            now: &Timestamp,
-        ) -> std::result::Result<StageOutcome, StageError> {
-            match message {
-                Message::ClusterJob(m) => {
-                    stages::cluster::handle(&a.store, &a.dispatch, m, now).await
-                }
-                other => Err(consumer::misrouted(other)),
-            }
-        }
-    }
 
     #[event(queue)]
     async fn consume(
@@ -78,6 +62,6 @@ mod workers {
         env: Env,
         _ctx: Context,
     ) -> Result<()> {
-        consumer::consume(batch, &env, Cluster).await
+        bff_cloudflare::consumer::consume(batch, &env, super::Cluster).await
     }
 }

@@ -15,80 +15,50 @@
 #[cfg(target_os = "wasi")]
 extern crate bff_spin as spin_sdk;
 
-#[cfg(target_os = "wasi")]
-mod spin {
-    use bff_pipeline::messages::{Message, EMBED_QUEUE};
-    use bff_pipeline::offline::DescriptorEmbedder;
-    use bff_pipeline::stages::{self, StageError, StageOutcome};
-    use bff_pipeline::Timestamp;
-    use bff_spin::consumer::{self, Adapters, Stage};
+use bff_pipeline::messages::Message;
+use bff_pipeline::offline::DescriptorEmbedder;
+use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, JobStore};
+use bff_pipeline::stages::{self, QueueStage, StageError, StageOutcome, StagePorts};
+use bff_pipeline::Timestamp;
 
-    struct Embed;
+/// This function's stage, the same on both platforms.
+struct Embed;
 
-    impl Stage for Embed {
-        async fn handle(
-            &self,
-            a: &Adapters<'_>,
-            message: &Message,
-            now: &Timestamp,
-        ) -> Result<StageOutcome, StageError> {
-            match message {
-                Message::EmbedImage(m) => {
-                    stages::embed::handle(
-                        a.store,
-                        &a.blobs,
-                        &a.dispatch,
-                        &DescriptorEmbedder,
-                        m,
-                        now,
-                    )
+impl QueueStage for Embed {
+    async fn handle<S, B, D>(
+        &self,
+        p: &StagePorts<'_, S, B, D>,
+        message: &Message,
+        now: &Timestamp,
+    ) -> Result<StageOutcome, StageError>
+    where
+        S: JobStore + FeedbackStore,
+        B: BlobStore,
+        D: Dispatcher,
+    {
+        match message {
+            Message::EmbedImage(m) => {
+                stages::embed::handle(p.store, p.blobs, p.dispatch, &DescriptorEmbedder, m, now)
                     .await
-                }
-                other => Err(consumer::misrouted(other)),
             }
+            other => Err(stages::misrouted(other)),
         }
     }
+}
+
+#[cfg(target_os = "wasi")]
+mod spin {
+    use bff_pipeline::messages::EMBED_QUEUE;
 
     #[spin_sdk::redis_subscriber]
     async fn on_doorbell(payload: Vec<u8>) -> Result<(), String> {
-        consumer::on_doorbell(EMBED_QUEUE, &payload, Embed).await
+        bff_spin::consumer::on_doorbell(EMBED_QUEUE, &payload, super::Embed).await
     }
 }
 
 #[cfg(not(target_os = "wasi"))]
 mod workers {
-    use bff_cloudflare::consumer::{self, Adapters, Stage};
-    use bff_pipeline::messages::Message;
-    use bff_pipeline::offline::DescriptorEmbedder;
-    use bff_pipeline::stages::{self, StageError, StageOutcome};
-    use bff_pipeline::Timestamp;
     use worker::{event, Context, Env, MessageBatch, Result};
-
-    struct Embed;
-
-    impl Stage for Embed {
-        async fn handle(
-            &self,
-            a: &Adapters,
-            message: &Message,
-            now: &Timestamp,
-        ) -> std::result::Result<StageOutcome, StageError> {
-            match message {
-                Message::EmbedImage(m) => {
-                    stages::embed::handle(
-                        &a.store,
-                        &a.blobs,
-                        &a.dispatch,
-                        &DescriptorEmbedder,
-                        m,
-                        now,
-                    )
-                    .await
-                }
-                other => Err(consumer::misrouted(other)),
-            }
-        }
-    }
 
     #[event(queue)]
     async fn consume(
@@ -96,6 +66,6 @@ mod workers {
         env: Env,
         _ctx: Context,
     ) -> Result<()> {
-        consumer::consume(batch, &env, Embed).await
+        bff_cloudflare::consumer::consume(batch, &env, super::Embed).await
     }
 }

@@ -16,80 +16,50 @@
 #[cfg(target_os = "wasi")]
 extern crate bff_spin as spin_sdk;
 
-#[cfg(target_os = "wasi")]
-mod spin {
-    use bff_pipeline::messages::{Message, GENERATE_QUEUE};
-    use bff_pipeline::offline::SketchProvider;
-    use bff_pipeline::stages::{self, StageError, StageOutcome};
-    use bff_pipeline::Timestamp;
-    use bff_spin::consumer::{self, Adapters, Stage};
+use bff_pipeline::messages::Message;
+use bff_pipeline::offline::SketchProvider;
+use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, JobStore};
+use bff_pipeline::stages::{self, QueueStage, StageError, StageOutcome, StagePorts};
+use bff_pipeline::Timestamp;
 
-    struct Generate;
+/// This function's stage, the same on both platforms.
+struct Generate;
 
-    impl Stage for Generate {
-        async fn handle(
-            &self,
-            a: &Adapters<'_>,
-            message: &Message,
-            now: &Timestamp,
-        ) -> Result<StageOutcome, StageError> {
-            match message {
-                Message::GenerateImage(m) => {
-                    stages::generate::handle(
-                        a.store,
-                        &a.blobs,
-                        &a.dispatch,
-                        &SketchProvider,
-                        m,
-                        now,
-                    )
+impl QueueStage for Generate {
+    async fn handle<S, B, D>(
+        &self,
+        p: &StagePorts<'_, S, B, D>,
+        message: &Message,
+        now: &Timestamp,
+    ) -> Result<StageOutcome, StageError>
+    where
+        S: JobStore + FeedbackStore,
+        B: BlobStore,
+        D: Dispatcher,
+    {
+        match message {
+            Message::GenerateImage(m) => {
+                stages::generate::handle(p.store, p.blobs, p.dispatch, &SketchProvider, m, now)
                     .await
-                }
-                other => Err(consumer::misrouted(other)),
             }
+            other => Err(stages::misrouted(other)),
         }
     }
+}
+
+#[cfg(target_os = "wasi")]
+mod spin {
+    use bff_pipeline::messages::GENERATE_QUEUE;
 
     #[spin_sdk::redis_subscriber]
     async fn on_doorbell(payload: Vec<u8>) -> Result<(), String> {
-        consumer::on_doorbell(GENERATE_QUEUE, &payload, Generate).await
+        bff_spin::consumer::on_doorbell(GENERATE_QUEUE, &payload, super::Generate).await
     }
 }
 
 #[cfg(not(target_os = "wasi"))]
 mod workers {
-    use bff_cloudflare::consumer::{self, Adapters, Stage};
-    use bff_pipeline::messages::Message;
-    use bff_pipeline::offline::SketchProvider;
-    use bff_pipeline::stages::{self, StageError, StageOutcome};
-    use bff_pipeline::Timestamp;
     use worker::{event, Context, Env, MessageBatch, Result};
-
-    struct Generate;
-
-    impl Stage for Generate {
-        async fn handle(
-            &self,
-            a: &Adapters,
-            message: &Message,
-            now: &Timestamp,
-        ) -> std::result::Result<StageOutcome, StageError> {
-            match message {
-                Message::GenerateImage(m) => {
-                    stages::generate::handle(
-                        &a.store,
-                        &a.blobs,
-                        &a.dispatch,
-                        &SketchProvider,
-                        m,
-                        now,
-                    )
-                    .await
-                }
-                other => Err(consumer::misrouted(other)),
-            }
-        }
-    }
 
     #[event(queue)]
     async fn consume(
@@ -97,6 +67,6 @@ mod workers {
         env: Env,
         _ctx: Context,
     ) -> Result<()> {
-        consumer::consume(batch, &env, Generate).await
+        bff_cloudflare::consumer::consume(batch, &env, super::Generate).await
     }
 }

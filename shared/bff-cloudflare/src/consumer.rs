@@ -1,6 +1,6 @@
 //! The body of every queue-consuming stage Worker: decode each message of the batch, run the
-//! Worker's [`Stage`] (its one handler) with the D1/R2/Queues [`Adapters`], and settle the message
-//! on its own.
+//! function's `bff_pipeline::stages::QueueStage` (its one handler) with the D1, R2 and Queues
+//! adapters, and settle the message on its own.
 //!
 //! | handler result | what happens to the message |
 //! |---|---|
@@ -14,7 +14,7 @@
 //! are never returned from the `#[event(queue)]` handler (that would fail the whole batch).
 
 use bff_pipeline::messages::{Message, MessageError};
-use bff_pipeline::stages::{give_up, Permanent, StageError, StageOutcome};
+use bff_pipeline::stages::{give_up, QueueStage, StageError, StagePorts};
 use bff_pipeline::Timestamp;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
@@ -27,47 +27,23 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64)
 }
 
-/// The adapters a stage runs with.
-pub struct Adapters {
-    pub store: D1JobStore,
-    pub blobs: R2Blobs,
-    pub dispatch: QueueDispatcher,
-}
-
-/// One stage's handler, implemented by each stage Worker with the one `bff_pipeline::stages`
-/// function it runs, so that a Worker links only its own stage (the sketch renderer only in
-/// `generate`, the embedder only in `embed`).
-#[allow(async_fn_in_trait)]
-pub trait Stage {
-    async fn handle(
-        &self,
-        adapters: &Adapters,
-        message: &Message,
-        now: &Timestamp,
-    ) -> Result<StageOutcome, StageError>;
-}
-
-/// The error for a message of another stage (a queue bound to the wrong Worker): permanent.
-pub fn misrouted(message: &Message) -> StageError {
-    StageError::Permanent(Permanent::BadMessage(MessageError::UnknownQueue {
-        queue: message.queue().to_string(),
-    }))
-}
-
 /// Consumes one batch of a stage queue or of its dead-letter queue with `stage`.
 pub async fn consume<T>(
     batch: MessageBatch<T>,
     env: &Env,
-    stage: impl Stage,
+    stage: impl QueueStage,
 ) -> worker::Result<()> {
     let queue_name = batch.queue();
-    let adapters = Adapters {
-        store: crate::store(env)?,
-        blobs: R2Blobs::from_env(env)?,
-        dispatch: QueueDispatcher::new(env.clone()),
+    let (store, blobs, dispatch) = (
+        &crate::store(env)?,
+        &R2Blobs::from_env(env)?,
+        &QueueDispatcher::new(env.clone()),
+    );
+    let ports = StagePorts {
+        store,
+        blobs,
+        dispatch,
     };
-    let store = &adapters.store;
-    let dispatch = &adapters.dispatch;
     let dead_letter = queue_name.ends_with("-dlq");
     for raw in batch.raw_iter() {
         let body = crate::queue::body_json(&raw).unwrap_or_default();
@@ -92,7 +68,7 @@ pub async fn consume<T>(
             continue;
         }
         let before = crate::d1::meter();
-        match stage.handle(&adapters, &message, &now).await {
+        match stage.handle(&ports, &message, &now).await {
             Ok(outcome) => {
                 let cost = crate::d1::meter() - before;
                 // One line per handled message, read by the pipeline benchmark and the e2e

@@ -18,8 +18,8 @@
 
 use std::cell::Cell;
 
-use bff_pipeline::messages::{Message, MessageError};
-use bff_pipeline::stages::{self, Permanent, StageError, StageOutcome};
+use bff_pipeline::messages::Message;
+use bff_pipeline::stages::{self, QueueStage, StageError, StageOutcome, StagePorts};
 use bff_pipeline::Timestamp;
 use bff_store::queue::{consume_one, QueueHandler};
 
@@ -33,29 +33,10 @@ use crate::meter::{meter, DbMeter};
 pub const MAX_PER_DOORBELL: usize = 500;
 
 /// The adapters a stage runs with.
-pub struct Adapters<'a> {
-    pub store: &'a SpinStore,
-    pub blobs: KvBlobs,
-    pub dispatch: DurableDispatcher<'a>,
-}
-
-/// One stage's handler, implemented by each stage component with the one `bff_pipeline::stages`
-/// function it runs (as `bff_cloudflare::consumer::Stage` on Workers).
-#[allow(async_fn_in_trait)]
-pub trait Stage {
-    async fn handle(
-        &self,
-        adapters: &Adapters<'_>,
-        message: &Message,
-        now: &Timestamp,
-    ) -> Result<StageOutcome, StageError>;
-}
-
-/// The error for a message of another stage: permanent.
-pub fn misrouted(message: &Message) -> StageError {
-    StageError::Permanent(Permanent::BadMessage(MessageError::UnknownQueue {
-        queue: message.queue().to_string(),
-    }))
+struct Adapters<'a> {
+    store: &'a SpinStore,
+    blobs: KvBlobs,
+    dispatch: DurableDispatcher<'a>,
 }
 
 /// A stage as the queue's handler; remembers the database work of the last `handle`.
@@ -65,10 +46,15 @@ struct Runner<'a, S> {
     cost: Cell<DbMeter>,
 }
 
-impl<S: Stage> QueueHandler for Runner<'_, S> {
+impl<S: QueueStage> QueueHandler for Runner<'_, S> {
     async fn handle(&self, message: &Message, now: &Timestamp) -> Result<StageOutcome, StageError> {
         let before = meter();
-        let result = self.stage.handle(self.adapters, message, now).await;
+        let ports = StagePorts {
+            store: self.adapters.store,
+            blobs: &self.adapters.blobs,
+            dispatch: &self.adapters.dispatch,
+        };
+        let result = self.stage.handle(&ports, message, now).await;
         self.cost.set(meter() - before);
         result
     }
@@ -96,7 +82,7 @@ impl<S: Stage> QueueHandler for Runner<'_, S> {
 pub async fn on_doorbell(
     queue: &'static str,
     payload: &[u8],
-    stage: impl Stage,
+    stage: impl QueueStage,
 ) -> Result<(), String> {
     if payload != queue.as_bytes() {
         eprintln!(
@@ -111,7 +97,7 @@ pub async fn on_doorbell(
     drained
 }
 
-async fn drain(queue: &'static str, stage: &impl Stage) -> Result<(), String> {
+async fn drain(queue: &'static str, stage: &impl QueueStage) -> Result<(), String> {
     let store = open_store().await.map_err(|e| e.to_string())?;
     let blobs = KvBlobs::open_default().await.map_err(|e| e.to_string())?;
     let redis_url = variable("redis_url")

@@ -338,6 +338,39 @@ pub async fn resume(
     Ok(messages.len())
 }
 
+/// The ports a queue stage function runs with, whatever the platform (D1, R2 and Queues on
+/// Workers; Spin's database, key-value store and durable queue).
+pub struct StagePorts<'a, S, B, D> {
+    pub store: &'a S,
+    pub blobs: &'a B,
+    pub dispatch: &'a D,
+}
+
+/// One queue stage function's handler, written once per function with the one handler it links
+/// (so that the generate function links only the renderer, embed only the embedder) and run by
+/// each platform's consumer: `bff_cloudflare::consumer::consume` and
+/// `bff_spin::consumer::on_doorbell`.
+#[allow(async_fn_in_trait)]
+pub trait QueueStage {
+    async fn handle<S, B, D>(
+        &self,
+        ports: &StagePorts<'_, S, B, D>,
+        message: &Message,
+        now: &Timestamp,
+    ) -> Result<StageOutcome, StageError>
+    where
+        S: JobStore + crate::ports::FeedbackStore,
+        B: BlobStore,
+        D: Dispatcher;
+}
+
+/// The error for a message of another stage (a queue bound to the wrong function): permanent.
+pub fn misrouted(message: &Message) -> StageError {
+    StageError::Permanent(Permanent::BadMessage(MessageError::UnknownQueue {
+        queue: message.queue().to_string(),
+    }))
+}
+
 /// The ports every queue-triggered stage needs, for runners that consume several queues in one
 /// place (a local runner, a Spin component subscribed to every channel, tests).
 pub struct Ports<'a, S, B, D, P, E> {
