@@ -1,0 +1,45 @@
+//! Image providers' wire formats, free of any platform and of any HTTP client: a provider module
+//! turns what the pipeline wants drawn into an [`HttpCall`] and reads the [`HttpReply`] back into
+//! an image or a [`Failure`]. The platforms send the call (Workers `fetch`, Spin's outbound HTTP,
+//! `reqwest` natively); the mapping is tested here on the providers' documented shapes.
+//!
+//! - [`failure`]: one classification of a provider's failure for all providers: retry no sooner
+//!   than a `retry-after`, retry with back-off, stop the job (bad key, exhausted quota), the
+//!   variant was moderated, the image is malformed.
+//! - [`openai`]: OpenAI Images (`POST /v1/images/generations`).
+//! - [`image`]: checks that returned bytes are a whole PNG and reads its size.
+
+pub mod failure;
+pub mod image;
+pub mod openai;
+
+pub use failure::Failure;
+
+/// An HTTP request to a provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpCall {
+    pub method: &'static str,
+    pub url: String,
+    /// Header names in lower case. Holds the provider key: never log a call.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+/// A provider's answer, read whole.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HttpReply {
+    pub status: u16,
+    /// Header names in any case.
+    pub headers: Vec<(String, String)>,
+    pub body: Vec<u8>,
+}
+
+impl HttpReply {
+    /// A header's value, by case-insensitive name.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers
+            .iter()
+            .find(|(n, _)| n.eq_ignore_ascii_case(name))
+            .map(|(_, v)| v.as_str())
+    }
+}
