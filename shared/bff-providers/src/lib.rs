@@ -7,11 +7,13 @@
 //!   than a `retry-after`, retry with back-off, stop the job (bad key, exhausted quota), the
 //!   variant was moderated, the image is malformed.
 //! - [`openai`]: OpenAI Images (`POST /v1/images/generations`).
+//! - [`stability`]: Stability AI's Stable Image v2beta (`core`, `ultra`, `sd3`; multipart form).
 //! - [`image`]: checks that returned bytes are a whole PNG and reads its size.
 
 pub mod failure;
 pub mod image;
 pub mod openai;
+pub mod stability;
 
 pub use failure::Failure;
 
