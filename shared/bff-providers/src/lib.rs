@@ -7,15 +7,27 @@
 //!   than a `retry-after`, retry with back-off, stop the job (bad key, exhausted quota), the
 //!   variant was moderated, the image is malformed.
 //! - [`openai`]: OpenAI Images (`POST /v1/images/generations`).
+//! - [`replicate`]: Replicate predictions (create, poll, download; FLUX schnell and SDXL inputs).
 //! - [`stability`]: Stability AI's Stable Image v2beta (`core`, `ultra`, `sd3`; multipart form).
 //! - [`image`]: checks that returned bytes are a whole PNG and reads its size.
 
 pub mod failure;
 pub mod image;
 pub mod openai;
+pub mod replicate;
 pub mod stability;
 
 pub use failure::Failure;
+
+/// A generated image, checked to be a whole PNG, and the parameters the provider used (recorded
+/// with the image; never the key).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Generated {
+    pub png: Vec<u8>,
+    pub width: u32,
+    pub height: u32,
+    pub parameters: serde_json::Value,
+}
 
 /// An HTTP request to a provider.
 #[derive(Debug, Clone, PartialEq, Eq)]

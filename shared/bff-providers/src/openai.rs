@@ -10,10 +10,10 @@
 
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::failure::{self, Failure};
-use crate::{HttpCall, HttpReply};
+use crate::{Generated, HttpCall, HttpReply};
 
 /// A deployment's OpenAI settings (the key comes from a secret, never from the database).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +38,6 @@ pub struct Ask<'a> {
     pub height: u32,
     /// The variant's seed: recorded as not honoured.
     pub seed: u64,
-}
-
-/// A generated image and the parameters the provider used.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Generated {
-    pub png: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-    pub parameters: Value,
 }
 
 /// The supported size closest in shape to the plan's: portrait for a fashion figure.
@@ -174,6 +165,7 @@ pub fn read(config: &Config, ask: &Ask<'_>, reply: &HttpReply) -> Result<Generat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use serde_json::Value;
 
     fn config() -> Config {
         Config {

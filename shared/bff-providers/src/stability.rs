@@ -12,10 +12,10 @@
 
 use base64::Engine;
 use serde::Deserialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::failure::{self, Failure};
-use crate::{HttpCall, HttpReply};
+use crate::{Generated, HttpCall, HttpReply};
 
 /// A deployment's Stability settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,15 +38,6 @@ pub struct Ask<'a> {
     pub width: u32,
     pub height: u32,
     pub seed: u64,
-}
-
-/// A generated image and the parameters the provider used.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Generated {
-    pub png: Vec<u8>,
-    pub width: u32,
-    pub height: u32,
-    pub parameters: Value,
 }
 
 /// The largest seed the API takes.
