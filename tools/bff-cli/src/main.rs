@@ -305,7 +305,11 @@ fn migrate(database: &str) -> Result<serde_json::Value> {
         let conn = bff_store::native::PostgresConnection::connect(database)?;
         pollster::block_on(bff_store::migrations::migrate(&conn, now.as_str()))?
     } else {
-        let path = database.strip_prefix("sqlite:").unwrap_or(database);
+        let path = std::path::Path::new(database.strip_prefix("sqlite:").unwrap_or(database));
+        // A new deployment's folder (`.spin/data/` of the runtime config) may not exist yet.
+        if let Some(folder) = path.parent().filter(|f| !f.as_os_str().is_empty()) {
+            std::fs::create_dir_all(folder)?;
+        }
         let conn = bff_store::native::SqliteConnection::open(path)?;
         pollster::block_on(bff_store::migrations::migrate(&conn, now.as_str()))?
     };

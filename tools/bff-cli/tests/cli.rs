@@ -210,8 +210,9 @@ fn brief_and_plan_commands() {
 fn migrate_applies_the_schema_once_and_refuses_a_bad_address() {
     let dir = std::env::temp_dir().join(format!("bff-cli-migrate-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
-    let db = dir.join("bff.sqlite");
-    let _ = std::fs::remove_file(&db);
+    // A folder that does not exist yet, as a new deployment's `.spin/data/`.
+    let _ = std::fs::remove_dir_all(dir.join("data"));
+    let db = dir.join("data/bff.sqlite");
     let target = format!("sqlite:{}", db.display());
     let first = json(&bff(&["migrate", &target], ""));
     let applied: Vec<&str> = first["applied"]
