@@ -30,7 +30,7 @@ mod spin {
 #[cfg(not(target_os = "wasi"))]
 mod workers {
     use bff_cloudflare::consumer::now;
-    use bff_cloudflare::{http, ConsoleLog, D1Metering, QueueDispatcher};
+    use bff_cloudflare::{d1, http, ConsoleLog, QueueDispatcher};
     use bff_http::StageContext;
     use worker::{event, Context, Env, Request, Response, Result};
 
@@ -44,7 +44,7 @@ mod workers {
             dispatch: &dispatch,
             now: now(),
             log: &ConsoleLog,
-            meter: &D1Metering,
+            meter: &d1::meter,
         };
         http::into_response(bff_http::feedback::handle(&request, &ctx).await)
     }

@@ -31,7 +31,7 @@ mod spin {
 #[cfg(not(target_os = "wasi"))]
 mod workers {
     use bff_cloudflare::consumer::now;
-    use bff_cloudflare::{http, ConsoleLog, D1Metering, QueueDispatcher};
+    use bff_cloudflare::{d1, http, ConsoleLog, QueueDispatcher};
     use bff_http::StageContext;
     use worker::{event, Context, Env, Request, Response, Result};
 
@@ -45,7 +45,7 @@ mod workers {
             dispatch: &dispatch,
             now: now(),
             log: &ConsoleLog,
-            meter: &D1Metering,
+            meter: &d1::meter,
         };
         http::into_response(bff_http::prompt::handle(&request, &ctx).await)
     }

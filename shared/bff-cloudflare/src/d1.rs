@@ -8,6 +8,7 @@
 
 use std::cell::Cell;
 
+use bff_http::Cost;
 use bff_store::{Connection, Dialect, Param, Row, Scope, SqlError, Statement};
 use serde::de::DeserializeOwned;
 use worker::wasm_bindgen::JsValue;
@@ -26,35 +27,17 @@ fn to_js(param: &Param) -> JsValue {
     }
 }
 
-/// D1 work done by this isolate since it started; subtract two readings for the cost of what
-/// happened between them.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct D1Meter {
-    /// SQL statements run (each statement of a batch counts).
-    pub statements: u64,
-    /// Calls to D1 (a batch is one).
-    pub round_trips: u64,
-}
-
-impl std::ops::Sub for D1Meter {
-    type Output = D1Meter;
-    fn sub(self, earlier: D1Meter) -> D1Meter {
-        D1Meter {
-            statements: self.statements.saturating_sub(earlier.statements),
-            round_trips: self.round_trips.saturating_sub(earlier.round_trips),
-        }
-    }
-}
-
 thread_local! {
     // A Worker isolate runs one thread; concurrent requests of one isolate interleave at awaits,
     // so a difference of two readings is exact only when one message is handled at a time (as
     // the queue consumer does).
-    static METER: Cell<D1Meter> = const { Cell::new(D1Meter { statements: 0, round_trips: 0 }) };
+    static METER: Cell<Cost> = const { Cell::new(Cost { statements: 0, round_trips: 0 }) };
 }
 
-/// The current reading.
-pub fn meter() -> D1Meter {
+/// D1 work done by this isolate since it started: SQL statements run (each statement of a batch
+/// counts) and calls to D1 (a batch is one). Subtract two readings for the cost of what happened
+/// between them.
+pub fn meter() -> Cost {
     METER.with(Cell::get)
 }
 

@@ -20,7 +20,7 @@
 //! - [`service`]: [`ServiceBindings`], `Services` over the gateway's service bindings to the
 //!   prompt, feedback and analytics Workers, with the authenticated user.
 //! - [`cache`]: [`EdgeCache`], the analytics answers' `ResponseCache` on the Cache API.
-//! - [`ConsoleLog`], [`D1Metering`], [`new_id`] (`crypto.randomUUID()`), [`BindingChecks`],
+//! - [`ConsoleLog`], [`new_id`] (`crypto.randomUUID()`), [`BindingChecks`],
 //!   [`dev_routes`].
 //!
 //! Helpers under them:
@@ -112,19 +112,6 @@ impl bff_http::Log for ConsoleLog {
 
     fn error(&self, line: &str) {
         worker::console_error!("{line}");
-    }
-}
-
-/// `bff_http`'s meter on this isolate's D1 meter ([`d1::meter`]).
-pub struct D1Metering;
-
-impl bff_http::Meter for D1Metering {
-    fn reading(&self) -> bff_http::Cost {
-        let m = d1::meter();
-        bff_http::Cost {
-            statements: m.statements,
-            round_trips: m.round_trips,
-        }
     }
 }
 

@@ -26,7 +26,9 @@ use bff_store::queue::{consume_one, QueueHandler};
 use crate::blobs::KvBlobs;
 use crate::db::{open_store, variable, SpinStore};
 use crate::dispatch::DurableDispatcher;
-use crate::meter::{meter, DbMeter};
+use bff_http::platform::Cost;
+
+use crate::meter::meter;
 
 /// At most this many messages per doorbell, so that one busy queue cannot hold the Redis trigger
 /// (shared by every queue on the server) for ever; a queue with more rings its own bell again.
@@ -43,7 +45,7 @@ struct Adapters<'a> {
 struct Runner<'a, S> {
     adapters: &'a Adapters<'a>,
     stage: &'a S,
-    cost: Cell<DbMeter>,
+    cost: Cell<Cost>,
 }
 
 impl<S: QueueStage> QueueHandler for Runner<'_, S> {
@@ -112,10 +114,10 @@ async fn drain(queue: &'static str, stage: &impl QueueStage) -> Result<(), Strin
     let runner = Runner {
         adapters: &adapters,
         stage,
-        cost: Cell::new(DbMeter::default()),
+        cost: Cell::new(Cost::default()),
     };
     for _ in 0..MAX_PER_DOORBELL {
-        runner.cost.set(DbMeter::default());
+        runner.cost.set(Cost::default());
         match consume_one(&store, queue, &consumer, &crate::now, &runner).await {
             Ok(Some(settled)) => println!("{}", crate::report::line(&settled, runner.cost.get())),
             Ok(None) => return Ok(()),

@@ -9,30 +9,16 @@
 
 use std::cell::Cell;
 
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct DbMeter {
-    pub statements: u64,
-    pub round_trips: u64,
-}
-
-impl std::ops::Sub for DbMeter {
-    type Output = DbMeter;
-    fn sub(self, earlier: DbMeter) -> DbMeter {
-        DbMeter {
-            statements: self.statements.saturating_sub(earlier.statements),
-            round_trips: self.round_trips.saturating_sub(earlier.round_trips),
-        }
-    }
-}
+use bff_http::platform::Cost;
 
 thread_local! {
     // One thread per instance; a difference of two readings is the work in between when one
     // message is handled at a time, as the consumer does.
-    static METER: Cell<DbMeter> = const { Cell::new(DbMeter { statements: 0, round_trips: 0 }) };
+    static METER: Cell<Cost> = const { Cell::new(Cost { statements: 0, round_trips: 0 }) };
 }
 
 /// The current reading; subtract two readings for the cost of what happened between them.
-pub fn meter() -> DbMeter {
+pub fn meter() -> Cost {
     METER.with(Cell::get)
 }
 
@@ -40,7 +26,7 @@ pub fn meter() -> DbMeter {
 pub fn count(statements: u64, round_trips: u64) {
     METER.with(|m| {
         let v = m.get();
-        m.set(DbMeter {
+        m.set(Cost {
             statements: v.statements + statements,
             round_trips: v.round_trips + round_trips,
         });
@@ -58,11 +44,11 @@ mod tests {
         count(1, 1);
         assert_eq!(
             meter() - before,
-            DbMeter {
+            Cost {
                 statements: 4,
                 round_trips: 6
             }
         );
-        assert_eq!(before - meter(), DbMeter::default());
+        assert_eq!(before - meter(), Cost::default());
     }
 }

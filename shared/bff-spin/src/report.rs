@@ -16,8 +16,8 @@
 use bff_pipeline::messages::Message;
 use bff_store::queue::{Claimed, Settled, MAX_ATTEMPTS};
 
-use crate::meter::DbMeter;
 use crate::text::one_line;
+use bff_http::platform::Cost;
 
 /// The job a claimed message is about, or `-` when its body does not decode.
 fn job_of(claimed: &Claimed) -> String {
@@ -28,7 +28,7 @@ fn job_of(claimed: &Claimed) -> String {
 
 /// The line for a settled message; `cost` is the handler's database work (used by handled
 /// messages only).
-pub fn line(settled: &Settled, cost: DbMeter) -> String {
+pub fn line(settled: &Settled, cost: Cost) -> String {
     match settled {
         Settled::Handled {
             claimed,
@@ -38,10 +38,7 @@ pub fn line(settled: &Settled, cost: DbMeter) -> String {
             &claimed.queue,
             job_id,
             &claimed.message_id,
-            bff_http::platform::Cost {
-                statements: cost.statements,
-                round_trips: cost.round_trips,
-            },
+            cost,
             &serde_json::to_string(outcome).unwrap_or_default(),
         ),
         Settled::Retrying {
@@ -103,7 +100,7 @@ mod tests {
             job_id: "job-1".into(),
             outcome: StageOutcome::Done { sent: 1 },
         };
-        let cost = DbMeter {
+        let cost = Cost {
             statements: 4,
             round_trips: 7,
         };
@@ -123,7 +120,7 @@ mod tests {
             error: "store down\nStack".into(),
             after_ms: 2000,
         };
-        let line_text = line(&retrying, DbMeter::default());
+        let line_text = line(&retrying, Cost::default());
         assert!(
             line_text.starts_with("bff-retrying bff-generate job="),
             "{line_text}"
@@ -138,7 +135,7 @@ mod tests {
             dead_lettered: true,
         };
         assert_eq!(
-            line(&gave_up, DbMeter::default()),
+            line(&gave_up, Cost::default()),
             "bff-gave-up bff-generate job=- message=m-1 attempts=4 dead_lettered=true reason=no job"
         );
 
@@ -147,7 +144,7 @@ mod tests {
             error: "malformed".into(),
         };
         assert_eq!(
-            line(&refused, DbMeter::default()),
+            line(&refused, Cost::default()),
             "bff-refused bff-generate message=m-1 error=malformed"
         );
     }

@@ -13,7 +13,7 @@
 
 use bff_http::analytics::{AnalyticsContext, ResponseCache};
 use bff_http::gateway::{self, GatewayContext, ROLLUP_CRON, SWEEP_CRON};
-use bff_http::platform::{Check, Cost, Log, NamedCheck, Service, Services, USER_HEADER};
+use bff_http::platform::{Check, Log, NamedCheck, Service, Services, USER_HEADER};
 use bff_http::{HttpRequest, HttpResponse, Method, StageContext, MAX_READ_BYTES};
 use bff_pipeline::api::ApiError;
 use bff_pipeline::ports::PortError;
@@ -104,15 +104,6 @@ impl Log for StdoutLog {
 
     fn error(&self, line: &str) {
         eprintln!("{line}");
-    }
-}
-
-/// The database work of this instance so far.
-pub fn cost() -> Cost {
-    let m = meter();
-    Cost {
-        statements: m.statements,
-        round_trips: m.round_trips,
     }
 }
 
@@ -388,7 +379,7 @@ async fn stage(
         dispatch: &dispatch,
         now: crate::now(),
         log: &StdoutLog,
-        meter: &cost,
+        meter: &meter,
     };
     reply(handler(&request, &ctx).await)
 }
