@@ -76,17 +76,10 @@ pub fn by_status(reply: &crate::HttpReply, provider: &str, detail: &str) -> Fail
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::HttpReply;
+    use crate::testing;
 
-    fn reply(status: u16, headers: &[(&str, &str)]) -> HttpReply {
-        HttpReply {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: Vec::new(),
-        }
+    fn reply(status: u16, headers: &[(&str, &str)]) -> crate::HttpReply {
+        testing::reply(status, headers, Vec::new())
     }
 
     #[test]

@@ -32,25 +32,14 @@ pub fn png_size(bytes: &[u8]) -> Result<(u32, u32), String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    pub(crate) fn tiny_png(width: u32, height: u32) -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, width, height);
-        encoder.set_color(png::ColorType::Rgb);
-        encoder.set_depth(png::BitDepth::Eight);
-        let mut writer = encoder.write_header().unwrap();
-        let data: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
-        writer.write_image_data(&data).unwrap();
-        drop(writer);
-        out
-    }
+    use crate::testing::png;
 
     #[test]
     fn whole_pngs_pass_and_truncated_ones_fail() {
-        let png = tiny_png(16, 24);
-        assert_eq!(png_size(&png), Ok((16, 24)));
-        assert!(png_size(&png[..png.len() - 20]).is_err());
-        assert!(png_size(&png[..40]).is_err());
+        let whole = png(16, 24);
+        assert_eq!(png_size(&whole), Ok((16, 24)));
+        assert!(png_size(&whole[..whole.len() - 20]).is_err());
+        assert!(png_size(&whole[..40]).is_err());
         assert_eq!(png_size(b"GIF89a"), Err("not a PNG".to_string()));
         assert!(png_size(&[]).is_err());
     }

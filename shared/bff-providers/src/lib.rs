@@ -16,6 +16,8 @@ pub mod image;
 pub mod openai;
 pub mod replicate;
 pub mod stability;
+#[cfg(test)]
+mod testing;
 
 pub use failure::Failure;
 

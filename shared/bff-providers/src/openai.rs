@@ -165,7 +165,12 @@ pub fn read(config: &Config, ask: &Ask<'_>, reply: &HttpReply) -> Result<Generat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{self, png};
     use serde_json::Value;
+
+    fn reply(status: u16, body: Value, headers: &[(&str, &str)]) -> HttpReply {
+        testing::reply(status, headers, body.to_string())
+    }
 
     fn config() -> Config {
         Config {
@@ -184,27 +189,6 @@ mod tests {
             height: 768,
             seed: 42,
         }
-    }
-
-    fn reply(status: u16, body: Value, headers: &[(&str, &str)]) -> HttpReply {
-        HttpReply {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body: body.to_string().into_bytes(),
-        }
-    }
-
-    fn png() -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, 4, 6);
-        encoder.set_color(png::ColorType::Rgb);
-        let mut writer = encoder.write_header().unwrap();
-        writer.write_image_data(&[200; 4 * 6 * 3]).unwrap();
-        drop(writer);
-        out
     }
 
     #[test]
@@ -229,7 +213,7 @@ mod tests {
 
     #[test]
     fn a_base64_png_is_read_with_the_seed_recorded_as_not_honoured() {
-        let b64 = base64::engine::general_purpose::STANDARD.encode(png());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(png(4, 6));
         let ok = reply(
             200,
             json!({ "created": 1, "data": [{ "b64_json": b64 }], "usage": {} }),
@@ -294,7 +278,7 @@ mod tests {
             Err(Failure::Retry { .. })
         ));
         // Success without a usable image.
-        let truncated = base64::engine::general_purpose::STANDARD.encode(&png()[..30]);
+        let truncated = base64::engine::general_purpose::STANDARD.encode(&png(4, 6)[..30]);
         for body in [
             json!({ "data": [] }),
             json!({ "data": [{ "url": "https://x" }] }),

@@ -199,6 +199,11 @@ pub fn read_image(config: &Config, ask: &Ask<'_>, reply: &HttpReply) -> Result<G
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing;
+
+    fn reply(status: u16, body: Value) -> HttpReply {
+        testing::reply(status, &[], body.to_string())
+    }
 
     fn config(shape: Shape) -> Config {
         Config {
@@ -216,14 +221,6 @@ mod tests {
             width: 500,
             height: 750,
             seed: 7,
-        }
-    }
-
-    fn reply(status: u16, body: Value) -> HttpReply {
-        HttpReply {
-            status,
-            headers: Vec::new(),
-            body: body.to_string().into_bytes(),
         }
     }
 
@@ -306,13 +303,7 @@ mod tests {
     #[test]
     fn the_download_must_be_a_whole_png() {
         let c = config(Shape::FluxSchnell);
-        let mut png = Vec::new();
-        {
-            let mut encoder = png::Encoder::new(&mut png, 2, 3);
-            encoder.set_color(png::ColorType::Rgb);
-            let mut writer = encoder.write_header().unwrap();
-            writer.write_image_data(&[1; 18]).unwrap();
-        }
+        let png = testing::png(2, 3);
         let ok = HttpReply {
             status: 200,
             headers: Vec::new(),

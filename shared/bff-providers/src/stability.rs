@@ -201,6 +201,7 @@ pub fn read(config: &Config, ask: &Ask<'_>, reply: &HttpReply) -> Result<Generat
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::testing::{png, reply};
 
     fn config() -> Config {
         Config {
@@ -219,27 +220,6 @@ mod tests {
             width: 512,
             height: 768,
             seed: u64::MAX,
-        }
-    }
-
-    fn png() -> Vec<u8> {
-        let mut out = Vec::new();
-        let mut encoder = png::Encoder::new(&mut out, 2, 3);
-        encoder.set_color(png::ColorType::Rgb);
-        let mut writer = encoder.write_header().unwrap();
-        writer.write_image_data(&[90; 2 * 3 * 3]).unwrap();
-        drop(writer);
-        out
-    }
-
-    fn reply(status: u16, headers: &[(&str, &str)], body: Vec<u8>) -> HttpReply {
-        HttpReply {
-            status,
-            headers: headers
-                .iter()
-                .map(|(n, v)| (n.to_string(), v.to_string()))
-                .collect(),
-            body,
         }
     }
 
@@ -276,11 +256,15 @@ mod tests {
 
     #[test]
     fn image_bytes_and_json_answers_are_read_and_filtered_ones_are_moderated() {
-        let bytes = reply(200, &[("finish-reason", "SUCCESS"), ("seed", "77")], png());
+        let bytes = reply(
+            200,
+            &[("finish-reason", "SUCCESS"), ("seed", "77")],
+            png(2, 3),
+        );
         let g = read(&config(), &ask(), &bytes).unwrap();
         assert_eq!((g.width, g.height), (2, 3));
         assert_eq!(g.parameters["seed"], 77);
-        let b64 = base64::engine::general_purpose::STANDARD.encode(png());
+        let b64 = base64::engine::general_purpose::STANDARD.encode(png(2, 3));
         let body = json!({ "image": b64, "finish_reason": "SUCCESS", "seed": 5 });
         let json_reply = reply(
             200,
@@ -291,12 +275,16 @@ mod tests {
             read(&config(), &ask(), &json_reply).unwrap().parameters["seed"],
             5
         );
-        let filtered = reply(200, &[("finish-reason", "CONTENT_FILTERED")], png());
+        let filtered = reply(200, &[("finish-reason", "CONTENT_FILTERED")], png(2, 3));
         assert!(matches!(
             read(&config(), &ask(), &filtered),
             Err(Failure::Moderated { .. })
         ));
-        let truncated = reply(200, &[("finish-reason", "SUCCESS")], png()[..20].to_vec());
+        let truncated = reply(
+            200,
+            &[("finish-reason", "SUCCESS")],
+            png(2, 3)[..20].to_vec(),
+        );
         assert!(matches!(
             read(&config(), &ask(), &truncated),
             Err(Failure::Malformed { .. })

@@ -1,0 +1,28 @@
+//! What the providers' tests share: a small whole PNG and a reply as a provider sends it.
+
+use crate::HttpReply;
+
+/// A whole RGB PNG of `width` × `height`.
+pub fn png(width: u32, height: u32) -> Vec<u8> {
+    let mut out = Vec::new();
+    let mut encoder = png::Encoder::new(&mut out, width, height);
+    encoder.set_color(png::ColorType::Rgb);
+    encoder.set_depth(png::BitDepth::Eight);
+    let mut writer = encoder.write_header().expect("PNG header");
+    let data: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
+    writer.write_image_data(&data).expect("PNG data");
+    drop(writer);
+    out
+}
+
+/// A reply with `status`, `headers` and `body`.
+pub fn reply(status: u16, headers: &[(&str, &str)], body: impl Into<Vec<u8>>) -> HttpReply {
+    HttpReply {
+        status,
+        headers: headers
+            .iter()
+            .map(|(n, v)| (n.to_string(), v.to_string()))
+            .collect(),
+        body: body.into(),
+    }
+}
