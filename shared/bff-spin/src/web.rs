@@ -176,8 +176,7 @@ impl KvCache {
 
     fn key(key: &str) -> String {
         let digest = Sha256::digest(key.as_bytes());
-        let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-        format!("cache/analytics/{hex}")
+        format!("cache/analytics/{}", bff_store::rows::encode_hex(&digest))
     }
 }
 

@@ -300,10 +300,13 @@ pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> S
     assert_eq!(rated.len(), 1);
     assert_eq!(rated[0].image_id, summary.picks[0]);
     assert!(store.rated_images("bob", &at(T0)).await.unwrap().is_empty());
-    if let Some(profile) = &rated[0].profile_id {
-        assert!(store.profile_generations("alice", profile).await.unwrap() >= 1);
-        assert_eq!(store.profile_generations("bob", profile).await.unwrap(), 0);
-    }
+    // A picked design belongs to a cluster, hence to a style profile.
+    let profile = rated[0]
+        .profile_id
+        .as_deref()
+        .expect("the rated pick's style profile");
+    assert!(store.profile_generations("alice", profile).await.unwrap() >= 1);
+    assert_eq!(store.profile_generations("bob", profile).await.unwrap(), 0);
     assert_eq!(
         store
             .unlearned_feedback(&at(T0 + 4_000_000), 10)
