@@ -102,7 +102,7 @@ pub async fn consume<T>(
 
 fn retry(raw: &RawMessage, queue_name: &str, error: &StageError) {
     let age_ms = worker::Date::now().as_millis() as i64 - raw.timestamp().as_millis() as i64;
-    let delay = backoff_seconds(age_ms);
+    let delay = retry_delay_seconds(age_ms, error.retry_after_ms());
     worker::console_error!(
         "{queue_name} message {}: {error}; retrying in {delay} s",
         raw.id()
@@ -124,6 +124,13 @@ pub const MAX_BACKOFF_SECONDS: u32 = 300;
 pub fn backoff_seconds(age_ms: i64) -> u32 {
     let age_s = (age_ms.max(0) as f64 / 1000.0).ceil() as u32;
     age_s.clamp(1, MAX_BACKOFF_SECONDS)
+}
+
+/// The delay before a retry: the back-off, or longer when a provider asked for it (a 429's
+/// `retry-after`, rounded up to whole seconds, the queue's unit).
+pub fn retry_delay_seconds(age_ms: i64, retry_after_ms: Option<u64>) -> u32 {
+    let asked = retry_after_ms.map_or(0, |ms| ms.div_ceil(1000).min(u64::from(u32::MAX)) as u32);
+    backoff_seconds(age_ms).max(asked.min(MAX_BACKOFF_SECONDS))
 }
 
 async fn refuse(
@@ -189,5 +196,13 @@ mod tests {
         assert_eq!(delays, [1, 1, 2, 4, 8]);
         assert_eq!(backoff_seconds(-5_000), 1);
         assert_eq!(backoff_seconds(10_000_000), MAX_BACKOFF_SECONDS);
+    }
+
+    #[test]
+    fn a_providers_retry_after_lengthens_the_delay_never_shortens_it() {
+        assert_eq!(retry_delay_seconds(0, Some(2_500)), 3);
+        assert_eq!(retry_delay_seconds(8_000, Some(1_000)), 8);
+        assert_eq!(retry_delay_seconds(0, None), 1);
+        assert_eq!(retry_delay_seconds(0, Some(u64::MAX)), MAX_BACKOFF_SECONDS);
     }
 }

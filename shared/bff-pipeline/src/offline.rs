@@ -33,6 +33,7 @@ impl ImageProvider for SketchProvider {
                         "simulated outage for {} (development provider flaky-sketch)",
                         request.image_id
                     ),
+                    retry_after_ms: None,
                 })
             }
             Provider::FlakySketch => {}

@@ -10,7 +10,7 @@ use bff_pipeline::fakes::ScriptedProvider;
 use bff_pipeline::ids::image_blob_key;
 use bff_pipeline::messages::{GenerateImage, Message};
 use bff_pipeline::offline::SketchProvider;
-use bff_pipeline::ports::{JobStatus, ProviderError, VariantStatus};
+use bff_pipeline::ports::{JobStatus, Provider, ProviderError, VariantStatus};
 use bff_pipeline::{queries, EMBEDDING_DIM};
 use common::{body, key, Clock, Delivery, World};
 use pollster::block_on;
@@ -373,6 +373,7 @@ fn failing_variants_make_a_partial_job_not_a_stuck_one() {
             "j1-001",
             ProviderError::Unavailable {
                 message: "503 from provider".into(),
+                retry_after_ms: None,
             },
         )
         .fail(
@@ -451,6 +452,80 @@ fn a_job_without_any_image_fails() {
         job.error.as_deref().unwrap_or("").contains("no image"),
         "{job:?}"
     );
+}
+
+#[test]
+fn a_moderated_variant_fails_with_its_reason_and_the_job_goes_on() {
+    let provider = ScriptedProvider::new(SketchProvider).fail(
+        "j1-003",
+        ProviderError::Moderated {
+            reason: "stability: the image was filtered for content".into(),
+        },
+    );
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2}"#,
+        &clock.now(),
+    );
+    world.drain(&mut clock, Delivery::Fifo);
+    let t = world.store.snapshot();
+    let v3 = &t.variants[&("j1".to_string(), 3)];
+    assert_eq!(v3.status, VariantStatus::Failed);
+    assert_eq!(
+        v3.error.as_deref(),
+        Some("moderated: stability: the image was filtered for content")
+    );
+    assert_eq!(
+        world.provider.calls()["j1-003"],
+        1,
+        "a refusal is not retried"
+    );
+    assert_eq!(t.jobs["j1"].status, JobStatus::Partial);
+    assert_eq!(t.picks.len(), 2);
+}
+
+#[test]
+fn a_provider_that_cannot_be_used_stops_the_job_without_retrying() {
+    // Every image meets a wrong key; the first answer stops the job.
+    let mut provider = ScriptedProvider::new(SketchProvider);
+    for v in 0..6 {
+        provider = provider.fail(
+            format!("j1-{v:03}"),
+            ProviderError::Stopped {
+                provider: Provider::OpenAi,
+                message: "openai answered 401 (check the provider key configured for openai)"
+                    .into(),
+            },
+        );
+    }
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    world.submit(
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2}"#,
+        &clock.now(),
+    );
+    world.drain(&mut clock, Delivery::Fifo);
+    let t = world.store.snapshot();
+    let job = &t.jobs["j1"];
+    assert_eq!(job.status, JobStatus::Failed);
+    assert!(
+        job.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("check the provider key"),
+        "{job:?}"
+    );
+    let calls: u32 = world.provider.calls().values().sum();
+    assert_eq!(
+        calls, 1,
+        "after the first stop no other variant asks the provider"
+    );
+    assert!(t.picks.is_empty());
 }
 
 #[test]

@@ -283,7 +283,11 @@ pub async fn consume_one<C: Connection>(
             }))
         }
         Err(error) if error.is_retryable() && claimed.attempts < MAX_ATTEMPTS => {
-            let after_ms = backoff_ms(claimed.attempts);
+            // A provider's `retry-after` can only lengthen the back-off.
+            let asked = error
+                .retry_after_ms()
+                .map_or(0, |ms| ms.min(MAX_BACKOFF_MS as u64) as i64);
+            let after_ms = backoff_ms(claimed.attempts).max(asked);
             let later = Timestamp::from_unix_ms(clock().unix_ms() + after_ms);
             store
                 .retry_later(&claimed, consumer, &error.to_string(), &later)
@@ -489,5 +493,53 @@ mod tests {
         );
         assert!(sent.iter().any(|s| s == sql::ACK), "{sent:?}");
         assert!(!sent.iter().any(|s| s == sql::RETRY_LATER), "{sent:?}");
+    }
+
+    /// A provider answering 429 with `retry-after: 7`.
+    struct RateLimited;
+
+    impl QueueHandler for RateLimited {
+        async fn handle(&self, _: &Message, _: &Timestamp) -> Result<StageOutcome, StageError> {
+            Err(StageError::Retryable(
+                bff_pipeline::stages::Retryable::Provider(
+                    bff_pipeline::ports::ProviderError::Unavailable {
+                        message: "openai answered 429".into(),
+                        retry_after_ms: Some(7_000),
+                    },
+                ),
+            ))
+        }
+        async fn give_up(
+            &self,
+            _: &Message,
+            _: &str,
+            _: &Timestamp,
+        ) -> Result<StageOutcome, StageError> {
+            Err(no_job())
+        }
+    }
+
+    #[test]
+    fn a_providers_retry_after_delays_the_retry_past_the_back_off() {
+        let store = SqlStore::new(OneMessage {
+            body: r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":0}"#.into(),
+            sent: Default::default(),
+        });
+        let clock = || Timestamp::from_unix_ms(1_000_000);
+        match block_on(consume_one(
+            &store,
+            "bff-generate",
+            "c-1",
+            &clock,
+            &RateLimited,
+        )) {
+            Ok(Some(Settled::Retrying { after_ms, .. })) => {
+                assert_eq!(
+                    after_ms, 7_000,
+                    "the first back-off is 1 s; the provider asked for 7"
+                )
+            }
+            other => panic!("expected a retry, got {other:?}"),
+        }
     }
 }

@@ -296,13 +296,28 @@ pub struct ProviderImage {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum ProviderError {
-    /// Network, rate limit, timeout, 5xx: worth retrying.
+    /// Network, rate limit, timeout, 5xx: worth retrying, no sooner than `retry_after_ms` when
+    /// the provider said so (a 429's `retry-after`).
     #[error("provider unavailable: {message}")]
-    Unavailable { message: String },
-    /// The provider refused this request (content policy, invalid parameters): retrying the same
-    /// request cannot help, so the variant fails.
+    Unavailable {
+        message: String,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        retry_after_ms: Option<u64>,
+    },
+    /// The provider refused this request (invalid parameters, a malformed image): retrying the
+    /// same request cannot help, so the variant fails.
     #[error("provider refused the request: {message}")]
     Rejected { message: String },
+    /// The provider refused the content (its moderation): the variant fails with the reason
+    /// `moderated` and the job goes on.
+    #[error("moderated: {reason}")]
+    Moderated { reason: String },
+    /// The deployment's account cannot be used (a wrong key, a used-up quota): every request to
+    /// this provider would fail the same way, so nothing is retried and the job stops (or its
+    /// variants move to another of its providers). The message says what the deployer must fix
+    /// and never holds the key.
+    #[error("provider {provider} stopped: {message}")]
+    Stopped { provider: Provider, message: String },
     /// This deployment has no implementation or no credentials for the provider.
     #[error("provider {provider} is not configured")]
     NotConfigured { provider: Provider },

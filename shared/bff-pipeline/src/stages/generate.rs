@@ -12,8 +12,9 @@
 //! when it shows a value the brief excludes; [`crate::quality`]). For the sketch renderer that
 //! is what quality means here; it is not an aesthetic judgement.
 //!
-//! Failures: an unavailable provider is retryable; a provider that refuses the request fails the
-//! variant at once. When retries run out, the Worker calls [`mark_image_failed`] (or
+//! Failures: an unavailable provider is retryable (no sooner than its `retry-after`); a provider
+//! that refuses the request or its content (`moderated: ...`) fails the variant at once; a
+//! provider that cannot be used at all (a wrong key, a used-up quota) fails the job. When retries run out, the Worker calls [`mark_image_failed`] (or
 //! [`super::give_up`]): the variant fails and the job completes as `partial` without it.
 
 use bff_domain::Taxonomy;
@@ -82,8 +83,21 @@ pub async fn handle(
         Err(e @ ProviderError::Unavailable { .. }) => {
             return Err(StageError::Retryable(Retryable::Provider(e)))
         }
-        Err(e @ (ProviderError::Rejected { .. } | ProviderError::NotConfigured { .. })) => {
+        Err(
+            e @ (ProviderError::Rejected { .. }
+            | ProviderError::Moderated { .. }
+            | ProviderError::NotConfigured { .. }),
+        ) => {
             return fail_variant(store, dispatch, &key, variant.variant, &e.to_string(), now).await
+        }
+        // The deployment's key or quota: every other variant would fail the same way, so the
+        // job stops here, once, with the provider's explanation (the other variants' deliveries
+        // then find the job failed and do nothing).
+        Err(e @ ProviderError::Stopped { .. }) => {
+            store.fail_job(&key, &e.to_string(), now).await?;
+            return Ok(StageOutcome::JobFinished {
+                status: JobStatus::Failed,
+            });
         }
     };
 

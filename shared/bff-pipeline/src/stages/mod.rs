@@ -137,6 +137,18 @@ impl StageError {
         matches!(self, StageError::Retryable(_))
     }
 
+    /// The soonest a retry may come, when a provider said so (a 429's `retry-after`); the
+    /// consumers wait at least this long on top of their own back-off rule.
+    pub fn retry_after_ms(&self) -> Option<u64> {
+        match self {
+            StageError::Retryable(Retryable::Provider(ProviderError::Unavailable {
+                retry_after_ms,
+                ..
+            })) => *retry_after_ms,
+            _ => None,
+        }
+    }
+
     pub(crate) fn job_not_found(key: &JobKey) -> Self {
         StageError::Permanent(Permanent::JobNotFound {
             user_id: key.user_id.clone(),
