@@ -17,15 +17,15 @@
 extern crate bff_spin as spin_sdk;
 
 use bff_pipeline::messages::Message;
-use bff_pipeline::offline::SketchProvider;
-use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, JobStore};
+use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, ImageProvider, JobStore};
 use bff_pipeline::stages::{self, QueueStage, StageError, StageOutcome, StagePorts};
 use bff_pipeline::Timestamp;
 
-/// This function's stage, the same on both platforms.
-struct Generate;
+/// This function's stage, the same on both platforms, over the platform's providers
+/// (`bff_providers::Providers` with its HTTP client; the offline renderer included).
+struct Generate<P>(P);
 
-impl QueueStage for Generate {
+impl<P: ImageProvider> QueueStage for Generate<P> {
     async fn handle<S, B, D>(
         &self,
         p: &StagePorts<'_, S, B, D>,
@@ -39,8 +39,7 @@ impl QueueStage for Generate {
     {
         match message {
             Message::GenerateImage(m) => {
-                stages::generate::handle(p.store, p.blobs, p.dispatch, &SketchProvider, m, now)
-                    .await
+                stages::generate::handle(p.store, p.blobs, p.dispatch, &self.0, m, now).await
             }
             other => Err(stages::misrouted(other)),
         }
@@ -53,7 +52,8 @@ mod spin {
 
     #[spin_sdk::redis_subscriber]
     async fn on_doorbell(payload: Vec<u8>) -> Result<(), String> {
-        bff_spin::consumer::on_doorbell(GENERATE_QUEUE, &payload, super::Generate).await
+        let providers = bff_spin::providers::providers().await;
+        bff_spin::consumer::on_doorbell(GENERATE_QUEUE, &payload, super::Generate(providers)).await
     }
 }
 
@@ -67,6 +67,7 @@ mod workers {
         env: Env,
         _ctx: Context,
     ) -> Result<()> {
-        bff_cloudflare::consumer::consume(batch, &env, super::Generate).await
+        let providers = bff_cloudflare::providers::providers(&env);
+        bff_cloudflare::consumer::consume(batch, &env, super::Generate(providers)).await
     }
 }

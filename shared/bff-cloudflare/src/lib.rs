@@ -39,6 +39,7 @@ pub mod consumer;
 pub mod d1;
 pub mod dispatch;
 pub mod http;
+pub mod providers;
 pub mod queue;
 pub mod r2;
 pub mod service;

@@ -21,8 +21,8 @@ use crate::ports::{
     AttributeGapRow, BlobStore, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow,
     Dispatcher, EmbeddingRow, FeedbackRow, FeedbackStore, ImageProvider, ImageRequest, ImageRow,
     JobProgress, JobRow, JobStatus, JobStore, Learned, LearningUpdateRow, OutlierRow, PickRow,
-    PortError, PreferenceRow, ProviderError, ProviderImage, SelectionRow, StyleProfileRow,
-    UnlearnedFeedback, UserBoostRow, VariantRow, VariantStatus,
+    PortError, PreferenceRow, Provider, ProviderError, ProviderImage, Reroute, SelectionRow,
+    StyleProfileRow, UnlearnedFeedback, UserBoostRow, VariantRow, VariantStatus,
 };
 use crate::time::Timestamp;
 
@@ -487,6 +487,24 @@ impl JobStore for MemoryStore {
         })
     }
 
+    async fn reroute_variant(
+        &self,
+        key: &JobKey,
+        variant: u32,
+        reroute: &Reroute,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        self.write(|t| match t.variant_mut(key, variant) {
+            Some(v) if v.status == VariantStatus::Planned && v.provider == reroute.from => {
+                v.provider = reroute.to;
+                v.reroutes.push(reroute.clone());
+                v.updated_at = now.clone();
+                true
+            }
+            _ => false,
+        })
+    }
+
     async fn insert_image(&self, image: &ImageRow, now: &Timestamp) -> Result<bool, PortError> {
         self.write(|t| {
             if t.images.contains_key(&image.image_id) {
@@ -847,6 +865,12 @@ impl<P> ScriptedProvider<P> {
         self
     }
 
+    /// Every request to `provider` fails with `error`.
+    pub fn fail_provider(mut self, provider: Provider, error: ProviderError) -> Self {
+        self.failures.insert(format!("provider:{provider}"), error);
+        self
+    }
+
     /// Calls per image id.
     pub fn calls(&self) -> BTreeMap<String, u32> {
         self.calls.borrow().clone()
@@ -860,7 +884,12 @@ impl<P: ImageProvider> ImageProvider for ScriptedProvider<P> {
             .borrow_mut()
             .entry(request.image_id.to_string())
             .or_default() += 1;
-        if let Some(error) = self.failures.get(request.image_id) {
+        let by_provider = format!("provider:{}", request.provider);
+        if let Some(error) = self
+            .failures
+            .get(request.image_id)
+            .or_else(|| self.failures.get(&by_provider))
+        {
             return Err(error.clone());
         }
         self.inner.generate(request).await

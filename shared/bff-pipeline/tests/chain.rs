@@ -529,6 +529,116 @@ fn a_provider_that_cannot_be_used_stops_the_job_without_retrying() {
 }
 
 #[test]
+fn a_job_spread_over_providers_moves_a_failing_providers_variants_to_the_next() {
+    // OpenAI's key is wrong (stopped at once), Stability is down (every attempt fails), the
+    // sketch renderer works: every variant ends up drawn, each move recorded.
+    let provider = ScriptedProvider::new(SketchProvider)
+        .fail_provider(
+            Provider::OpenAi,
+            ProviderError::Stopped {
+                provider: Provider::OpenAi,
+                message: "openai answered 401".into(),
+            },
+        )
+        .fail_provider(
+            Provider::Stability,
+            ProviderError::Unavailable {
+                message: "stability answered 503".into(),
+                retry_after_ms: None,
+            },
+        );
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    let configured = [Provider::Sketch, Provider::OpenAi, Provider::Stability];
+    world.submit_on(
+        &configured,
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2,
+            "providers": ["openai", "stability", "sketch"]}"#,
+        &clock.now(),
+    );
+    world.drain(&mut clock, Delivery::Fifo);
+    let t = world.store.snapshot();
+    assert_eq!(t.jobs["j1"].status, JobStatus::Complete);
+    assert_eq!(
+        t.jobs["j1"].providers,
+        [Provider::OpenAi, Provider::Stability, Provider::Sketch]
+    );
+    let moves = |v: u32| -> Vec<(Provider, Provider)> {
+        t.variants[&("j1".to_string(), v)]
+            .reroutes
+            .iter()
+            .map(|r| (r.from, r.to))
+            .collect()
+    };
+    // Variants 0 and 3 were planned for OpenAI, 1 and 4 for Stability, 2 and 5 for sketches.
+    for v in [0, 3] {
+        assert_eq!(
+            moves(v),
+            [
+                (Provider::OpenAi, Provider::Stability),
+                (Provider::Stability, Provider::Sketch)
+            ]
+        );
+        let first = &t.variants[&("j1".to_string(), v)].reroutes[0];
+        assert!(first.reason.contains("401"), "{first:?}");
+    }
+    for v in [1, 4] {
+        assert_eq!(moves(v), [(Provider::Stability, Provider::Sketch)]);
+    }
+    for v in [2, 5] {
+        assert!(moves(v).is_empty());
+    }
+    assert!(t.images.values().all(|i| i.provider == Provider::Sketch));
+    assert_eq!(t.images.len(), 6);
+    assert_eq!(t.picks.len(), 2);
+}
+
+#[test]
+fn a_request_names_known_configured_providers_once() {
+    use bff_pipeline::api::GenerationRequest;
+    let check = |body: &str| {
+        GenerationRequest::from_json(body.as_bytes())
+            .and_then(|r| r.validate_with(&[Provider::Sketch, Provider::OpenAi]))
+            .map(|v| v.providers().to_vec())
+            .map_err(|e| (e.status, e.to_string()))
+    };
+    assert_eq!(
+        check(r#"{"brief": "a dress", "providers": ["openai", "sketch"]}"#),
+        Ok(vec![Provider::OpenAi, Provider::Sketch])
+    );
+    assert_eq!(check(r#"{"brief": "a dress"}"#), Ok(vec![Provider::Sketch]));
+    for (body, status, words) in [
+        (r#"{"brief": "a dress", "providers": []}"#, 422, "1 to"),
+        (
+            r#"{"brief": "a dress", "providers": ["openai", "openai"]}"#,
+            422,
+            "twice",
+        ),
+        (
+            r#"{"brief": "a dress", "providers": ["stability"]}"#,
+            422,
+            "not configured",
+        ),
+        (
+            r#"{"brief": "a dress", "providers": ["midjourney"]}"#,
+            400,
+            "unknown provider",
+        ),
+        (
+            r#"{"brief": "a dress", "provider": "sketch", "providers": ["sketch"]}"#,
+            400,
+            "not both",
+        ),
+    ] {
+        let (got, message) = check(body).expect_err(body);
+        assert_eq!(got, status, "{body}: {message}");
+        assert!(message.contains(words), "{body}: {message}");
+    }
+}
+
+#[test]
 fn a_few_images_still_give_designs() {
     // Two designs at over-generation 2: four variants, three of which fail.
     let mut provider = ScriptedProvider::new(SketchProvider);

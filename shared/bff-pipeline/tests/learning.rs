@@ -22,6 +22,7 @@ fn request() -> bff_pipeline::api::ValidGeneration {
         brief: "a summer dress for a garden party".into(),
         designs: Some(12),
         provider: None,
+        providers: None,
         theta: None,
         over_generation: None,
     }

@@ -10,16 +10,26 @@
 //! - [`replicate`]: Replicate predictions (create, poll, download; FLUX schnell and SDXL inputs).
 //! - [`stability`]: Stability AI's Stable Image v2beta (`core`, `ultra`, `sd3`; multipart form).
 //! - [`image`]: checks that returned bytes are a whole PNG and reads its size.
+//! - [`settings`]: the providers' configuration names (keys are secrets), one list for every
+//!   platform.
+//! - [`client`]: the providers behind the pipeline's `ImageProvider` port, over an [`HttpSend`]
+//!   the platform supplies.
 
+pub mod client;
 pub mod failure;
 pub mod image;
+#[cfg(feature = "native")]
+pub mod native;
 pub mod openai;
 pub mod replicate;
+pub mod settings;
 pub mod stability;
 #[cfg(test)]
 mod testing;
 
+pub use client::{HttpSend, Providers, TransportError};
 pub use failure::Failure;
+pub use settings::ProviderSettings;
 
 /// A generated image, checked to be a whole PNG, and the parameters the provider used (recorded
 /// with the image; never the key).

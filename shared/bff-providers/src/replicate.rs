@@ -22,6 +22,17 @@ pub enum Shape {
     Sdxl,
 }
 
+impl Shape {
+    /// The shape of a model by its name: SDXL models by name, FLUX schnell otherwise.
+    pub fn of_model(model: &str) -> Shape {
+        if model.to_ascii_lowercase().contains("sdxl") {
+            Shape::Sdxl
+        } else {
+            Shape::FluxSchnell
+        }
+    }
+}
+
 /// A deployment's Replicate settings.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Config {

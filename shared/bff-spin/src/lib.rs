@@ -46,6 +46,8 @@ pub mod ops;
 #[cfg(target_os = "wasi")]
 pub mod pg;
 #[cfg(target_os = "wasi")]
+pub mod providers;
+#[cfg(target_os = "wasi")]
 pub mod sqlite;
 #[cfg(target_os = "wasi")]
 pub mod web;

@@ -7,10 +7,10 @@
 //! next run tries it again. A second run applies nothing.
 //!
 //! Files (in `migrations/` at the top of the repository):
-//! - SQLite: `0002_pipeline.sql`, `0003_taxonomy.sql`, `0004_feedback.sql`, `0005_queue.sql`;
+//! - SQLite: `0002_pipeline.sql`, `0003_taxonomy.sql`, `0004_feedback.sql`, `0005_queue.sql`, `0007_providers.sql`;
 //! - PostgreSQL: `postgres/0002_pipeline.sql`, the shared `0003_taxonomy.sql` (plain INSERTs that
 //!   run unchanged on both), `postgres/0004_feedback.sql`, `postgres/0005_queue.sql`,
-//!   `postgres/0006_row_security.sql`.
+//!   `postgres/0006_row_security.sql`, `postgres/0007_providers.sql`.
 //!
 //! D1 does not use this runner: `wrangler d1 migrations apply` applies the SQLite files there and
 //! records them in its own table, `d1_migrations`.
@@ -49,6 +49,10 @@ pub const SQLITE: &[Migration] = &[
         name: "0005_queue.sql",
         sql: include_str!("../../../migrations/0005_queue.sql"),
     },
+    Migration {
+        name: "0007_providers.sql",
+        sql: include_str!("../../../migrations/0007_providers.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations: `migrations/postgres/*` with the shared taxonomy seed in its place.
@@ -72,6 +76,10 @@ pub const POSTGRES: &[Migration] = &[
     Migration {
         name: "0006_row_security.sql",
         sql: include_str!("../../../migrations/postgres/0006_row_security.sql"),
+    },
+    Migration {
+        name: "0007_providers.sql",
+        sql: include_str!("../../../migrations/postgres/0007_providers.sql"),
     },
 ];
 

@@ -32,13 +32,14 @@ pub const JOB: Columns = Columns {
         "modifiers",
         "personalisation",
         "warnings",
+        "providers",
     ],
     seeds: &["seed"],
     bools: &[],
     vectors: &[],
 };
 pub const VARIANT: Columns = Columns {
-    json: &["attributes", "prompt", "boosts_applied"],
+    json: &["attributes", "prompt", "boosts_applied", "reroutes"],
     seeds: &["seed"],
     bools: &[],
     vectors: &[],

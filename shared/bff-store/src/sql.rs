@@ -63,15 +63,15 @@ pub const DELETE_USER_BOOST: &str =
 
 // --- jobs ---
 
-const JOB_COLUMNS: &str = "job_id, user_id, status, brief, designs, provider, theta, \
+const JOB_COLUMNS: &str = "job_id, user_id, status, brief, designs, provider, providers, theta, \
      over_generation, seed, taxonomy_version, requested, excluded, modifiers, personalisation, \
      warnings, error, created_at, updated_at";
 
 pub const INSERT_JOB: &str =
     "INSERT INTO generation_jobs (job_id, user_id, status, brief, designs, \
      provider, theta, over_generation, seed, taxonomy_version, requested, excluded, modifiers, \
-     personalisation, warnings, error, created_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+     personalisation, warnings, error, created_at, updated_at, providers) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
      ON CONFLICT (job_id) DO NOTHING";
 
 pub fn select_job() -> String {
@@ -98,14 +98,21 @@ pub const FAN_IN: &str = "UPDATE generation_jobs SET status = 'clustering', upda
 // --- variants ---
 
 const VARIANT_COLUMNS: &str =
-    "job_id, user_id, variant, image_id, status, seed, model, attributes, \
-     prompt, boosts_applied, error, created_at, updated_at";
+    "job_id, user_id, variant, image_id, status, seed, provider, model, attributes, \
+     prompt, boosts_applied, error, reroutes, created_at, updated_at";
 
 pub const INSERT_VARIANT: &str =
     "INSERT INTO variants (job_id, user_id, variant, image_id, status, \
-     seed, model, attributes, prompt, boosts_applied, error, created_at, updated_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13) \
+     seed, model, attributes, prompt, boosts_applied, error, created_at, updated_at, provider, \
+     reroutes) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
      ON CONFLICT (job_id, variant) DO NOTHING";
+
+/// Moves a planned variant from provider `?4` to `?5` with its new reroute list `?6` (the read
+/// list plus this move): conditional on the provider read, so a repeated move is a no-op.
+pub const REROUTE_VARIANT: &str =
+    "UPDATE variants SET provider = ?5, reroutes = ?6, updated_at = ?7 \
+     WHERE job_id = ?1 AND user_id = ?2 AND variant = ?3 AND status = 'planned' AND provider = ?4";
 
 pub fn select_variant() -> String {
     format!("SELECT {VARIANT_COLUMNS} FROM variants WHERE job_id = ?1 AND user_id = ?2 AND variant = ?3")

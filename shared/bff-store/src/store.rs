@@ -6,7 +6,7 @@ use bff_domain::AttributeValue;
 use bff_pipeline::ports::{
     encode_vector, AttributeGapRow, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow,
     EmbeddingRow, ImageRow, JobProgress, JobRow, JobStatus, JobStore, PickRow, PortError,
-    PreferenceRow, SelectionRow, StyleProfileRow, UserBoostRow, VariantRow, VariantStatus,
+    PreferenceRow, Reroute, SelectionRow, StyleProfileRow, UserBoostRow, VariantRow, VariantStatus,
 };
 use bff_pipeline::{JobKey, Timestamp};
 use serde::Deserialize;
@@ -128,6 +128,7 @@ impl<C: Connection> SqlStore<C> {
         let attributes = json_text(&v.attributes)?;
         let prompt = json_text(&v.prompt)?;
         let boosts = json_text(&v.boosts_applied)?;
+        let reroutes = json_text(&v.reroutes)?;
         self.stmt(
             sql::INSERT_VARIANT,
             &[
@@ -144,6 +145,8 @@ impl<C: Connection> SqlStore<C> {
                 v.error.as_deref().into(),
                 v.created_at.as_str().into(),
                 v.updated_at.as_str().into(),
+                v.provider.as_str().into(),
+                reroutes,
             ],
         )
     }
@@ -251,6 +254,7 @@ impl<C: Connection> JobStore for SqlStore<C> {
         let modifiers = json_text(&job.modifiers)?;
         let personalisation = json_text(&job.personalisation)?;
         let warnings = json_text(&job.warnings)?;
+        let providers = json_text(&job.providers)?;
         let mut statements = vec![self.stmt(
             sql::INSERT_JOB,
             &[
@@ -272,6 +276,7 @@ impl<C: Connection> JobStore for SqlStore<C> {
                 job.error.as_deref().into(),
                 job.created_at.as_str().into(),
                 job.updated_at.as_str().into(),
+                providers,
             ],
         )?];
         // An existing job keeps its variants: they are inserted only with a new job row. The
@@ -384,6 +389,40 @@ impl<C: Connection> JobStore for SqlStore<C> {
             .exec(
                 sql::FAIL_VARIANT,
                 &[j, u, variant.into(), reason.into(), now.as_str().into()],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
+    async fn reroute_variant(
+        &self,
+        key: &JobKey,
+        variant: u32,
+        reroute: &Reroute,
+        now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        let Some(row) = self.variant(key, variant).await? else {
+            return Ok(false);
+        };
+        if row.provider != reroute.from {
+            return Ok(false);
+        }
+        let mut reroutes = row.reroutes;
+        reroutes.push(reroute.clone());
+        let reroutes = json_text(&reroutes)?;
+        let [j, u] = k(key);
+        let n = self
+            .exec(
+                sql::REROUTE_VARIANT,
+                &[
+                    j,
+                    u,
+                    variant.into(),
+                    reroute.from.as_str().into(),
+                    reroute.to.as_str().into(),
+                    reroutes,
+                    now.as_str().into(),
+                ],
             )
             .await?;
         Ok(n == 1)

@@ -25,6 +25,7 @@ fn sqlite_ends_every_port_as_the_fakes_do() {
     let summary = block_on(conformance::job_and_feedback_ports(&store));
     assert_eq!(summary, reference());
     block_on(conformance::analytics_ports(&store));
+    block_on(conformance::reroute_port(&store));
 }
 
 #[test]
@@ -34,6 +35,7 @@ fn postgres_ends_every_port_as_the_fakes_do() {
     let summary = block_on(conformance::job_and_feedback_ports(&store));
     assert_eq!(summary, reference(), "server log:\n{}", server.log());
     block_on(conformance::analytics_ports(&store));
+    block_on(conformance::reroute_port(&store));
 }
 
 /// A job whose every variant is embedded and whose fan-in has not run yet: `generating`.

@@ -10,3 +10,8 @@ fn the_fakes_pass_the_job_and_feedback_suite() {
     let summary = pollster::block_on(conformance::job_and_feedback_ports(&store));
     assert_eq!(summary.picks.len(), 6);
 }
+
+#[test]
+fn the_fakes_move_a_variant_between_providers() {
+    pollster::block_on(conformance::reroute_port(&MemoryStore::new()));
+}

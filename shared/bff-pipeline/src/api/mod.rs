@@ -144,6 +144,10 @@ pub struct GenerationRequest {
     /// Image provider; default `"sketch"` (the offline renderer).
     #[serde(default)]
     pub provider: Option<String>,
+    /// Several image providers to spread the variants over (round robin, in this order), instead
+    /// of `provider`; a provider that keeps failing hands its remaining variants to the next.
+    #[serde(default)]
+    pub providers: Option<Vec<String>>,
     /// Quality/diversity trade-off in [0, 1): 0 explores, towards 1 stays close to the brief's
     /// best-scoring designs; default 0.7.
     #[serde(default)]
@@ -160,7 +164,7 @@ pub struct ValidGeneration {
     brief: String,
     parsed: Brief,
     designs: u32,
-    provider: Provider,
+    providers: Vec<Provider>,
     theta: f64,
     over_generation: f64,
 }
@@ -179,8 +183,14 @@ impl ValidGeneration {
         self.designs
     }
 
+    /// The first provider.
     pub fn provider(&self) -> Provider {
-        self.provider
+        self.providers[0]
+    }
+
+    /// Every provider the variants are spread over, at least one, each once.
+    pub fn providers(&self) -> &[Provider] {
+        &self.providers
     }
 
     pub fn theta(&self) -> f64 {
@@ -214,29 +224,41 @@ impl GenerationRequest {
 
     /// Checks the request for a deployment where the `configured` providers are available.
     pub fn validate_with(&self, configured: &[Provider]) -> Result<ValidGeneration, ApiError> {
-        let provider = match self.provider.as_deref() {
-            None => Provider::Sketch,
-            Some(name) => {
-                let known = Provider::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>();
-                let provider: Provider = name.parse().map_err(|_| {
-                    ApiError::bad_request(format!(
-                        "unknown provider {name:?}; known providers: {}",
-                        known.join(", ")
-                    ))
-                    .with_field("provider")
-                })?;
-                if !configured.contains(&provider) {
-                    let available: Vec<&str> = configured.iter().map(|p| p.as_str()).collect();
-                    return Err(ApiError::unprocessable(format!(
-                        "provider {provider} is not configured on this deployment \
-                         (it needs an account and an API key); available: {}",
-                        available.join(", ")
-                    ))
-                    .with_field("provider"));
-                }
-                provider
+        let names: Vec<&str> = match (self.provider.as_deref(), &self.providers) {
+            (Some(_), Some(_)) => {
+                return Err(
+                    ApiError::bad_request("give either provider or providers, not both")
+                        .with_field("providers"),
+                )
             }
+            (None, None) => vec![Provider::Sketch.as_str()],
+            (Some(name), None) => vec![name],
+            (None, Some(names)) => names.iter().map(String::as_str).collect(),
         };
+        let field = if self.providers.is_some() {
+            "providers"
+        } else {
+            "provider"
+        };
+        if names.is_empty() || names.len() > Provider::ALL.len() {
+            return Err(ApiError::unprocessable(format!(
+                "providers lists 1 to {} providers, got {}",
+                Provider::ALL.len(),
+                names.len()
+            ))
+            .with_field(field));
+        }
+        let mut providers = Vec::with_capacity(names.len());
+        for name in names {
+            let provider = checked_provider(name, configured, field)?;
+            if providers.contains(&provider) {
+                return Err(ApiError::unprocessable(format!(
+                    "provider {provider} is listed twice"
+                ))
+                .with_field(field));
+            }
+            providers.push(provider);
+        }
         let theta = self.theta.unwrap_or(DEFAULT_THETA);
         if !(0.0..1.0).contains(&theta) {
             return Err(ApiError::unprocessable(format!(
@@ -265,11 +287,37 @@ impl GenerationRequest {
             brief: self.brief.clone(),
             parsed,
             designs,
-            provider,
+            providers,
             theta,
             over_generation,
         })
     }
+}
+
+/// A provider named in a request: known, and configured on this deployment.
+fn checked_provider(
+    name: &str,
+    configured: &[Provider],
+    field: &str,
+) -> Result<Provider, ApiError> {
+    let known = Provider::ALL.iter().map(|p| p.as_str()).collect::<Vec<_>>();
+    let provider: Provider = name.parse().map_err(|_| {
+        ApiError::bad_request(format!(
+            "unknown provider {name:?}; known providers: {}",
+            known.join(", ")
+        ))
+        .with_field(field)
+    })?;
+    if !configured.contains(&provider) {
+        let available: Vec<&str> = configured.iter().map(|p| p.as_str()).collect();
+        return Err(ApiError::unprocessable(format!(
+            "provider {provider} is not configured on this deployment \
+             (it needs an account and an API key); available: {}",
+            available.join(", ")
+        ))
+        .with_field(field));
+    }
+    Ok(provider)
 }
 
 fn check_designs(designs: u32, field: &str) -> Result<u32, ApiError> {

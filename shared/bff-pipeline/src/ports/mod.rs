@@ -124,6 +124,17 @@ pub trait JobStore {
         now: &Timestamp,
     ) -> Result<bool, PortError>;
 
+    /// Moves a `planned` variant from provider `from` to `to`, recording the move with its
+    /// reason (`UPDATE ... WHERE status = 'planned' AND provider = from`: a second delivery of
+    /// the same move changes nothing). Returns whether this call moved it.
+    async fn reroute_variant(
+        &self,
+        key: &JobKey,
+        variant: u32,
+        reroute: &Reroute,
+        now: &Timestamp,
+    ) -> Result<bool, PortError>;
+
     // --- images ---
 
     /// Inserts the image row, insert-or-ignore by its deterministic id, and in the same

@@ -183,7 +183,11 @@ pub struct JobRow {
     pub brief: String,
     /// Designs to select.
     pub designs: u32,
+    /// The first of [`JobRow::providers`].
     pub provider: Provider,
+    /// The providers the variants are spread over, in the request's order (round robin), and
+    /// the order a failing provider's variants move along (JSON).
+    pub providers: Vec<Provider>,
     /// DPP quality/diversity trade-off in [0, 1).
     pub theta: f64,
     /// Variants planned per design, in [2, 3].
@@ -211,6 +215,17 @@ impl JobRow {
     pub fn key(&self) -> JobKey {
         JobKey::new(&self.user_id, &self.job_id)
     }
+
+    /// The provider a variant that failed on `tried` (the last of them current) moves to: the
+    /// next of the job's providers after the current one, in the job's order, that the variant
+    /// has not tried yet; `None` when every one has been tried.
+    pub fn next_provider(&self, tried: &[Provider]) -> Option<Provider> {
+        let current = tried.last()?;
+        let start = self.providers.iter().position(|p| p == current)?;
+        (1..self.providers.len())
+            .map(|step| self.providers[(start + step) % self.providers.len()])
+            .find(|p| !tried.contains(p))
+    }
 }
 
 /// One planned variant: its attributes and prompt, and how far it got.
@@ -225,6 +240,8 @@ pub struct VariantRow {
     pub status: VariantStatus,
     /// Seed for the image model.
     pub seed: u64,
+    /// The provider asked for this variant's image: the plan's, or the one it moved to.
+    pub provider: Provider,
     pub model: ModelFamily,
     /// Planned values with where each came from (brief, sampled, implied), its prior, the
     /// user's preference weight and the boost applied (JSON).
@@ -235,13 +252,30 @@ pub struct VariantRow {
     pub boosts_applied: Vec<AttributeWeight>,
     /// Why the variant failed, when it did.
     pub error: Option<String>,
+    /// The providers it moved away from, in order (JSON).
+    pub reroutes: Vec<Reroute>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
+}
+
+/// A variant moved from a provider that kept failing to the job's next provider.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Reroute {
+    pub from: Provider,
+    pub to: Provider,
+    pub reason: String,
 }
 
 impl VariantRow {
     pub fn key(&self) -> JobKey {
         JobKey::new(&self.user_id, &self.job_id)
+    }
+
+    /// The providers this variant has been sent to, the current one last.
+    pub fn providers_tried(&self) -> Vec<Provider> {
+        let mut tried: Vec<Provider> = self.reroutes.iter().map(|r| r.from).collect();
+        tried.push(self.provider);
+        tried
     }
 
     pub fn attribute_values(&self) -> Vec<AttributeValue> {

@@ -24,7 +24,7 @@ use crate::ids::image_blob_key;
 use crate::messages::{EmbedImage, GenerateImage, QueueMessage};
 use crate::ports::{
     BlobStore, Dispatcher, ImageProvider, ImageRequest, ImageRow, JobStatus, JobStore,
-    ProviderError, VariantStatus,
+    ProviderError, Reroute, VariantStatus,
 };
 use crate::quality::{prompt_adherence, provider_score, renderable};
 use crate::time::Timestamp;
@@ -70,7 +70,7 @@ pub async fn handle(
     let requested = variant.attribute_values();
     let request = ImageRequest {
         image_id: &variant.image_id,
-        provider: job.provider,
+        provider: variant.provider,
         model: variant.model,
         prompt: &variant.prompt.positive,
         negative_prompt: &variant.prompt.negative,
@@ -90,14 +90,22 @@ pub async fn handle(
         ) => {
             return fail_variant(store, dispatch, &key, variant.variant, &e.to_string(), now).await
         }
-        // The deployment's key or quota: every other variant would fail the same way, so the
-        // job stops here, once, with the provider's explanation (the other variants' deliveries
-        // then find the job failed and do nothing).
+        // The deployment's key or quota: every request to this provider would fail the same way.
+        // The variant moves to the job's next provider; a job with only this provider stops
+        // here, once, with the provider's explanation (the other variants' deliveries then find
+        // the job failed and do nothing).
         Err(e @ ProviderError::Stopped { .. }) => {
-            store.fail_job(&key, &e.to_string(), now).await?;
-            return Ok(StageOutcome::JobFinished {
-                status: JobStatus::Failed,
-            });
+            let reason = e.to_string();
+            if let Some(outcome) = reroute(store, dispatch, &job, &variant, &reason, now).await? {
+                return Ok(outcome);
+            }
+            if job.providers.len() <= 1 {
+                store.fail_job(&key, &reason, now).await?;
+                return Ok(StageOutcome::JobFinished {
+                    status: JobStatus::Failed,
+                });
+            }
+            return fail_variant(store, dispatch, &key, variant.variant, &reason, now).await;
         }
     };
 
@@ -130,7 +138,7 @@ pub async fn handle(
         prompt: variant.prompt.positive.clone(),
         negative_prompt: variant.prompt.negative.clone(),
         seed: variant.seed,
-        provider: job.provider,
+        provider: variant.provider,
         model: image.model,
         parameters: image.parameters,
         requested,
@@ -149,9 +157,43 @@ pub async fn handle(
     Ok(StageOutcome::Done { sent: 1 })
 }
 
-/// Fails the message's variant after generation gave up (retries exhausted, dead-lettered), then
-/// runs the fan-in so that the job completes without it. Idempotent; an already generated or
-/// embedded variant is left as it is.
+/// Moves a planned variant from its provider to the job's next untried one and sends its
+/// `GenerateImage` again; `None` when every provider of the job has been tried. A move already
+/// made (a repeated delivery) is sent again too: duplicates are harmless, a lost send is not.
+async fn reroute(
+    store: &impl JobStore,
+    dispatch: &impl Dispatcher,
+    job: &crate::ports::JobRow,
+    variant: &crate::ports::VariantRow,
+    reason: &str,
+    now: &Timestamp,
+) -> Result<Option<StageOutcome>, StageError> {
+    let Some(to) = job.next_provider(&variant.providers_tried()) else {
+        return Ok(None);
+    };
+    let key = job.key();
+    let move_ = Reroute {
+        from: variant.provider,
+        to,
+        reason: reason.to_string(),
+    };
+    store
+        .reroute_variant(&key, variant.variant, &move_, now)
+        .await?;
+    dispatch
+        .send(&GenerateImage::new(&key, variant.variant).into())
+        .await?;
+    Ok(Some(StageOutcome::Rerouted {
+        variant: variant.variant,
+        from: move_.from,
+        to,
+    }))
+}
+
+/// After generation gave up on a variant (retries exhausted, dead-lettered): a planned variant
+/// moves to the job's next untried provider when it has one; otherwise it fails and the fan-in
+/// runs so that the job completes without it. Idempotent; an already generated or embedded
+/// variant is left as it is.
 pub async fn mark_image_failed(
     store: &impl JobStore,
     dispatch: &impl Dispatcher,
@@ -161,6 +203,18 @@ pub async fn mark_image_failed(
 ) -> Result<StageOutcome, StageError> {
     let key = message.key();
     let variant = store.variant(&key, message.variant).await?;
+    if let Some(v) = variant
+        .as_ref()
+        .filter(|v| v.status == VariantStatus::Planned)
+    {
+        if let Some(job) = store.job(&key).await? {
+            if job.status == JobStatus::Generating {
+                if let Some(outcome) = reroute(store, dispatch, &job, v, reason, now).await? {
+                    return Ok(outcome);
+                }
+            }
+        }
+    }
     match variant {
         // A failed variant runs the fan-in again: the call that failed it may have stopped
         // before sending `ClusterJob`.

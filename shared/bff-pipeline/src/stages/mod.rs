@@ -62,7 +62,7 @@ use crate::messages::{
 };
 use crate::ports::{
     BlobStore, Dispatcher, EmbedderError, ImageEmbedder, ImageProvider, JobStatus, JobStore,
-    PortError, ProviderError, VariantStatus,
+    PortError, Provider, ProviderError, VariantStatus,
 };
 use crate::time::Timestamp;
 
@@ -88,6 +88,13 @@ pub enum StageOutcome {
     },
     /// The job reached a terminal status.
     JobFinished { status: JobStatus },
+    /// A variant's provider kept failing (or cannot be used): the variant moved to the job's
+    /// next provider and its `GenerateImage` was sent again.
+    Rerouted {
+        variant: u32,
+        from: Provider,
+        to: Provider,
+    },
 }
 
 /// Why a handler could not finish. Serialises as `{"kind": "retryable" | "permanent", "error": {...}}`

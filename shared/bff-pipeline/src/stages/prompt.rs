@@ -193,7 +193,11 @@ pub fn plan(
 ) -> Result<Plan, ApiError> {
     let config = PlanConfig {
         over_generation: request.over_generation(),
-        models: vec![request.provider().model_family()],
+        models: request
+            .providers()
+            .iter()
+            .map(|p| p.model_family())
+            .collect(),
         ..PlanConfig::default()
     };
     plan_designs(
@@ -228,6 +232,7 @@ fn rows(
         brief: request.brief().to_string(),
         designs: request.designs(),
         provider: request.provider(),
+        providers: request.providers().to_vec(),
         theta: request.theta(),
         over_generation: request.over_generation(),
         seed: plan.seed,
@@ -255,6 +260,8 @@ fn rows(
                 image_id: image_id(&key.job_id, v.index),
                 status: VariantStatus::Planned,
                 seed: v.seed,
+                // The plan's model families follow the providers round robin: the same index.
+                provider: request.providers()[v.index as usize % request.providers().len()],
                 model: v.model,
                 boosts_applied: v
                     .attributes
@@ -270,6 +277,7 @@ fn rows(
                 attributes: v.attributes.clone(),
                 prompt,
                 error: None,
+                reroutes: Vec::new(),
                 created_at: now.clone(),
                 updated_at: now.clone(),
             })

@@ -10,7 +10,7 @@ use bff_pipeline::api::GenerationRequest;
 use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue, MemoryStore, Tables};
 use bff_pipeline::messages::Message;
 use bff_pipeline::offline::{DescriptorEmbedder, SketchProvider};
-use bff_pipeline::ports::ImageProvider;
+use bff_pipeline::ports::{ImageProvider, Provider};
 use bff_pipeline::stages::prompt::{submit, Submitted};
 use bff_pipeline::stages::{Ports, StageOutcome};
 use bff_pipeline::{JobKey, Timestamp};
@@ -103,8 +103,20 @@ impl<P: ImageProvider> World<P> {
 
     /// `POST /api/generation` as the gateway would run it.
     pub fn submit(&self, user: &str, job: &str, body: &str, now: &Timestamp) -> Submitted {
+        self.submit_on(&[Provider::Sketch], user, job, body, now)
+    }
+
+    /// [`World::submit`] on a deployment with the `configured` providers.
+    pub fn submit_on(
+        &self,
+        configured: &[Provider],
+        user: &str,
+        job: &str,
+        body: &str,
+        now: &Timestamp,
+    ) -> Submitted {
         let request = GenerationRequest::from_json(body.as_bytes())
-            .and_then(|r| r.validate())
+            .and_then(|r| r.validate_with(configured))
             .expect("valid request");
         block_on(submit(&self.store, &self.queue, user, &request, job, now)).expect("submitted")
     }
@@ -156,13 +168,15 @@ impl<P: ImageProvider> World<P> {
                 Ok(outcome) => *log.outcomes.entry(outcome_name(&outcome)).or_default() += 1,
                 Err(e) if e.is_retryable() => {
                     let id = format!("{}:{}", message.queue(), message.encode());
-                    let n = attempts.entry(id).or_default();
+                    let n = attempts.entry(id.clone()).or_default();
                     *n += 1;
                     if *n < MAX_ATTEMPTS {
                         log.retries += 1;
                         self.queue.push(message);
                     } else {
                         log.given_up += 1;
+                        // A rerouted variant's message is sent again as a new message.
+                        attempts.remove(&id);
                         block_on(ports.give_up(&message, &e.to_string(), &now)).expect("give up");
                     }
                 }
@@ -188,6 +202,7 @@ fn outcome_name(outcome: &StageOutcome) -> String {
         StageOutcome::Skipped { .. } => "skipped",
         StageOutcome::VariantFailed { .. } => "variant_failed",
         StageOutcome::JobFinished { .. } => "job_finished",
+        StageOutcome::Rerouted { .. } => "rerouted",
     }
     .to_string()
 }

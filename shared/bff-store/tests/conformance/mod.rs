@@ -11,7 +11,9 @@ use bff_pipeline::api::GenerationRequest;
 use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue};
 use bff_pipeline::messages::Message;
 use bff_pipeline::offline::{DescriptorEmbedder, SketchProvider};
-use bff_pipeline::ports::{AnalyticsStore, FeedbackStore, JobStatus, JobStore};
+use bff_pipeline::ports::{
+    AnalyticsStore, FeedbackStore, JobStatus, JobStore, Provider, Reroute, VariantStatus,
+};
 use bff_pipeline::stages::{feedback, learn, prompt, Ports};
 use bff_pipeline::{JobKey, Timestamp};
 
@@ -110,6 +112,67 @@ async fn summary_of<S: JobStore>(store: &S, user: &str, job: &str) -> Summary {
 }
 
 /// The whole suite of the job and feedback ports; returns what the store ended with.
+/// A job over two providers: its provider list reads back; a planned variant moves from the
+/// first to the second once (the same move again changes nothing), and the move reads back.
+pub async fn reroute_port<S: JobStore>(store: &S) {
+    run_job(store, "carol", "job-src", 1).await;
+    let source = JobKey::new("carol", "job-src");
+    let mut job = store.job(&source).await.unwrap().unwrap();
+    job.job_id = "job-r".into();
+    job.status = JobStatus::Generating;
+    job.provider = Provider::OpenAi;
+    job.providers = vec![Provider::OpenAi, Provider::Sketch];
+    let mut variant = store.variants(&source).await.unwrap().remove(0);
+    variant.job_id = "job-r".into();
+    variant.image_id = "job-r-000".into();
+    variant.status = VariantStatus::Planned;
+    variant.provider = Provider::OpenAi;
+    variant.reroutes = Vec::new();
+    assert!(store.create_job(&job, &[variant.clone()]).await.unwrap());
+    let key = JobKey::new("carol", "job-r");
+    assert_eq!(
+        store.job(&key).await.unwrap().unwrap().providers,
+        job.providers
+    );
+    let reroute = Reroute {
+        from: Provider::OpenAi,
+        to: Provider::Sketch,
+        reason: "provider openai stopped: openai answered 401".into(),
+    };
+    assert!(store
+        .reroute_variant(&key, 0, &reroute, &at(T0))
+        .await
+        .unwrap());
+    assert!(
+        !store
+            .reroute_variant(&key, 0, &reroute, &at(T0))
+            .await
+            .unwrap(),
+        "the same move twice"
+    );
+    let moved = store.variant(&key, 0).await.unwrap().unwrap();
+    assert_eq!(
+        (moved.provider, moved.reroutes),
+        (Provider::Sketch, vec![reroute])
+    );
+    assert!(
+        !store
+            .reroute_variant(
+                &JobKey::new("mallory", "job-r"),
+                0,
+                &Reroute {
+                    from: Provider::Sketch,
+                    to: Provider::OpenAi,
+                    reason: "another user's key".into(),
+                },
+                &at(T0)
+            )
+            .await
+            .unwrap(),
+        "another user's key moves nothing"
+    );
+}
+
 pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> Summary {
     run_job(store, "alice", "job-1", 6).await;
     let key = JobKey::new("alice", "job-1");

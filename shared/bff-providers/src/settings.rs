@@ -1,0 +1,178 @@
+//! The providers' configuration names, in one place for every platform.
+//!
+//! A setting has one canonical name in lower case (`openai_api_key`), which is a Spin variable as
+//! it is; on Workers and natively it is an environment variable or secret in upper case with the
+//! `BFF_` prefix (`BFF_OPENAI_API_KEY`, [`env_name`]). Keys are secrets (`wrangler secret put`,
+//! Spin variables marked `secret = true`, `.dev.vars` locally): they are read into memory only,
+//! never written to the database, a log line or an error body.
+//!
+//! A provider is configured when its key is set; its other settings have defaults.
+
+use crate::{openai, replicate, stability};
+
+/// One setting.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Setting {
+    /// The canonical (Spin) name.
+    pub name: &'static str,
+    /// A key: never logged, never stored.
+    pub secret: bool,
+    pub default: Option<&'static str>,
+    pub about: &'static str,
+}
+
+macro_rules! settings {
+    ($($constant:ident = $name:literal, $secret:literal, $default:expr, $about:literal;)*) => {
+        $(pub const $constant: Setting = Setting {
+            name: $name,
+            secret: $secret,
+            default: $default,
+            about: $about,
+        };)*
+        /// Every provider setting, for documentation and for platforms that read them all at
+        /// once (Spin's variables are read asynchronously, before a consumer starts).
+        pub const ALL: &[Setting] = &[$($constant),*];
+    };
+}
+
+settings! {
+    OPENAI_API_KEY = "openai_api_key", true, None, "OpenAI API key: turns the provider `openai` on";
+    OPENAI_BASE_URL = "openai_base_url", false, Some("https://api.openai.com"), "OpenAI API address";
+    OPENAI_MODEL = "openai_model", false, Some("gpt-image-1"), "a GPT image model";
+    OPENAI_QUALITY = "openai_quality", false, Some("medium"), "low, medium, high or auto";
+    OPENAI_MODERATION = "openai_moderation", false, Some("auto"), "auto or low";
+    STABILITY_API_KEY = "stability_api_key", true, None, "Stability AI key: turns the provider `stability` on";
+    STABILITY_BASE_URL = "stability_base_url", false, Some("https://api.stability.ai"), "Stability AI API address";
+    STABILITY_SERVICE = "stability_service", false, Some("core"), "core, ultra or sd3";
+    STABILITY_MODEL = "stability_model", false, None, "for sd3: sd3.5-large, sd3.5-large-turbo, sd3.5-medium";
+    STABILITY_STYLE_PRESET = "stability_style_preset", false, None, "a style preset, e.g. photographic";
+    REPLICATE_API_TOKEN = "replicate_api_token", true, None, "Replicate API token: turns the provider `replicate` on";
+    REPLICATE_BASE_URL = "replicate_base_url", false, Some("https://api.replicate.com"), "Replicate API address";
+    REPLICATE_MODEL = "replicate_model", false, Some("black-forest-labs/flux-schnell"), "owner/name of a FLUX schnell or SDXL model";
+    PROVIDER_TIMEOUT_MS = "provider_timeout_ms", false, Some("120000"), "longest wait for one provider answer, in milliseconds";
+    REPLICATE_POLL_MS = "replicate_poll_ms", false, Some("1000"), "wait between polls of a Replicate prediction";
+}
+
+/// The environment variable (Workers var or secret, native process) of a setting.
+pub fn env_name(setting: &Setting) -> String {
+    format!("BFF_{}", setting.name.to_ascii_uppercase())
+}
+
+/// Every configured provider's settings, read through `lookup` (a setting → its value, by the
+/// platform's name for it; empty values count as unset).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ProviderSettings {
+    pub openai: Option<openai::Config>,
+    pub stability: Option<stability::Config>,
+    pub replicate: Option<replicate::Config>,
+    pub timeout_ms: u64,
+    pub replicate_poll_ms: u64,
+}
+
+/// The settings without their keys.
+impl std::fmt::Debug for ProviderSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ProviderSettings")
+            .field("openai", &self.openai.as_ref().map(|c| &c.base_url))
+            .field("stability", &self.stability.as_ref().map(|c| &c.base_url))
+            .field("replicate", &self.replicate.as_ref().map(|c| &c.base_url))
+            .field("timeout_ms", &self.timeout_ms)
+            .finish()
+    }
+}
+
+impl ProviderSettings {
+    /// No provider but the offline renderer.
+    pub fn none() -> Self {
+        Self::read(|_| None)
+    }
+
+    pub fn read(lookup: impl Fn(&Setting) -> Option<String>) -> Self {
+        let get = |s: &Setting| {
+            lookup(s)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .or_else(|| s.default.map(String::from))
+        };
+        let value = |s: &Setting| get(s).unwrap_or_default();
+        let number = |s: &Setting| {
+            get(s)
+                .and_then(|v| v.parse::<u64>().ok())
+                .or_else(|| s.default.and_then(|d| d.parse().ok()))
+                .unwrap_or(0)
+        };
+        let openai = get(&OPENAI_API_KEY).map(|api_key| openai::Config {
+            base_url: value(&OPENAI_BASE_URL),
+            api_key,
+            model: value(&OPENAI_MODEL),
+            quality: value(&OPENAI_QUALITY),
+            moderation: value(&OPENAI_MODERATION),
+        });
+        let stability = get(&STABILITY_API_KEY).map(|api_key| stability::Config {
+            base_url: value(&STABILITY_BASE_URL),
+            api_key,
+            service: value(&STABILITY_SERVICE),
+            model: get(&STABILITY_MODEL),
+            style_preset: get(&STABILITY_STYLE_PRESET),
+        });
+        let replicate = get(&REPLICATE_API_TOKEN).map(|api_token| {
+            let model = value(&REPLICATE_MODEL);
+            replicate::Config {
+                base_url: value(&REPLICATE_BASE_URL),
+                api_token,
+                shape: replicate::Shape::of_model(&model),
+                model,
+            }
+        });
+        Self {
+            openai,
+            stability,
+            replicate,
+            timeout_ms: number(&PROVIDER_TIMEOUT_MS).max(1),
+            replicate_poll_ms: number(&REPLICATE_POLL_MS),
+        }
+    }
+
+    /// The names of the configured providers (without the offline renderer).
+    pub fn configured(&self) -> Vec<&'static str> {
+        let mut names = Vec::new();
+        if self.openai.is_some() {
+            names.push("openai");
+        }
+        if self.stability.is_some() {
+            names.push("stability");
+        }
+        if self.replicate.is_some() {
+            names.push("replicate");
+        }
+        names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_provider_is_on_when_its_key_is_set_and_its_other_settings_default() {
+        let s = ProviderSettings::read(|setting| match setting.name {
+            "openai_api_key" => Some("sk-test".into()),
+            "replicate_api_token" => Some("  ".into()),
+            "replicate_model" => Some("stability-ai/sdxl".into()),
+            "stability_api_key" => Some("sk-stab".into()),
+            "stability_service" => Some("sd3".into()),
+            "provider_timeout_ms" => Some("not a number".into()),
+            _ => None,
+        });
+        let openai = s.openai.as_ref().unwrap();
+        assert_eq!(openai.base_url, "https://api.openai.com");
+        assert_eq!(openai.model, "gpt-image-1");
+        assert_eq!(s.stability.as_ref().unwrap().service, "sd3");
+        assert!(s.replicate.is_none(), "a blank token is no token");
+        assert_eq!(s.configured(), ["openai", "stability"]);
+        assert_eq!(s.timeout_ms, 120_000);
+        assert!(!format!("{s:?}").contains("sk-"), "Debug never shows a key");
+        assert_eq!(env_name(&OPENAI_API_KEY), "BFF_OPENAI_API_KEY");
+        assert!(ALL.iter().filter(|s| s.secret).all(|s| s.default.is_none()));
+    }
+}
