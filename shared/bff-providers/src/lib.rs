@@ -9,7 +9,10 @@
 //! - [`openai`]: OpenAI Images (`POST /v1/images/generations`).
 //! - [`replicate`]: Replicate predictions (create, poll, download; FLUX schnell and SDXL inputs).
 //! - [`stability`]: Stability AI's Stable Image v2beta (`core`, `ultra`, `sd3`; multipart form).
-//! - [`image`]: checks that returned bytes are a whole PNG and reads its size.
+//! - [`workers_ai`]: Cloudflare Workers AI (FLUX schnell and SDXL), over REST or, on Workers, the
+//!   `AI` binding whose input and output it builds and reads; FLUX's JPEG is stored as PNG.
+//! - [`image`]: checks that returned bytes are a whole PNG and reads its size; turns a whole JPEG
+//!   into a PNG.
 
 pub mod failure;
 pub mod image;
@@ -18,6 +21,7 @@ pub mod replicate;
 pub mod stability;
 #[cfg(test)]
 mod testing;
+pub mod workers_ai;
 
 pub use failure::Failure;
 
