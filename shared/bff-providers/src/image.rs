@@ -43,9 +43,10 @@ pub fn png_size(bytes: &[u8]) -> Result<(u32, u32), String> {
 /// has none (the tests cut a JPEG at every byte; strict mode alone passes a cut within the last
 /// few dozen bytes). And the decoder runs in strict mode, which makes corrupt entropy-coded data
 /// an error (measured on a 64 × 128 test JPEG: one byte flipped in its scan fails one time in
-/// eight, against almost never otherwise; the rest decode to a changed but whole image). The PNG is written with `Compression::Fast` (as the renderer's sketches are): a
-/// 1024 × 1024 image encodes in milliseconds, which matters on a Worker's CPU budget, for a file
-/// about a tenth larger than `Balanced` makes.
+/// eight, against almost never otherwise; the rest decode to a changed but whole image). The PNG is written with `Compression::Fast`, as the renderer's sketches are: a
+/// Worker's CPU time is the scarcer resource. Measured natively (opt-level "s") on a synthetic
+/// 1024 × 1024 picture of 284 kB as JPEG: decoding takes 23 ms, `Fast` writes 2.0 MB in 59 ms,
+/// `Balanced` 1.47 MB in 339 ms.
 pub fn jpeg_to_png(bytes: &[u8]) -> Result<(Vec<u8>, u32, u32), String> {
     use zune_jpeg::zune_core::bytestream::ZCursor;
     use zune_jpeg::zune_core::colorspace::ColorSpace;
