@@ -11,9 +11,12 @@
 //! - [`stability`]: Stability AI's Stable Image v2beta (`core`, `ultra`, `sd3`; multipart form).
 //! - [`workers_ai`]: Cloudflare Workers AI (FLUX schnell and SDXL), over REST or, on Workers, the
 //!   `AI` binding whose input and output it builds and reads; FLUX's JPEG is stored as PNG.
+//! - [`embeddings`]: CLIP image and text embeddings over HTTP (Jina's API, or an OpenAI-style
+//!   server such as Infinity), read back in input order and checked whole.
 //! - [`image`]: checks that returned bytes are a whole PNG and reads its size; turns a whole JPEG
 //!   into a PNG.
 
+pub mod embeddings;
 pub mod failure;
 pub mod image;
 pub mod openai;
