@@ -9,13 +9,19 @@
 //! - [`openai`]: OpenAI Images (`POST /v1/images/generations`).
 //! - [`replicate`]: Replicate predictions (create, poll, download; FLUX schnell and SDXL inputs).
 //! - [`stability`]: Stability AI's Stable Image v2beta (`core`, `ultra`, `sd3`; multipart form).
-//! - [`image`]: checks that returned bytes are a whole PNG and reads its size.
+//! - [`workers_ai`]: Cloudflare Workers AI (FLUX schnell and SDXL), over REST or, on Workers, the
+//!   `AI` binding whose input and output it builds and reads; FLUX's JPEG is stored as PNG.
+//! - [`embeddings`]: CLIP image and text embeddings over HTTP (Jina's API, or an OpenAI-style
+//!   server such as Infinity), read back in input order and checked whole.
+//! - [`image`]: checks that returned bytes are a whole PNG and reads its size; turns a whole JPEG
+//!   into a PNG.
 //! - [`settings`]: the providers' configuration names (keys are secrets), one list for every
 //!   platform.
 //! - [`client`]: the providers behind the pipeline's `ImageProvider` port, over an [`HttpSend`]
 //!   the platform supplies.
 
 pub mod client;
+pub mod embeddings;
 pub mod failure;
 pub mod image;
 #[cfg(feature = "native")]
@@ -26,6 +32,7 @@ pub mod settings;
 pub mod stability;
 #[cfg(test)]
 mod testing;
+pub mod workers_ai;
 
 pub use client::{HttpSend, Providers, TransportError};
 pub use failure::Failure;

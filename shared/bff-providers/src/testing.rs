@@ -1,4 +1,5 @@
-//! What the providers' tests share: a small whole PNG and a reply as a provider sends it.
+//! What the providers' tests share: a small whole PNG, a real JPEG (Workers AI's FLUX answers one)
+//! and a reply as a provider sends it.
 
 use crate::HttpReply;
 
@@ -12,6 +13,26 @@ pub fn png(width: u32, height: u32) -> Vec<u8> {
     let data: Vec<u8> = (0..width * height * 3).map(|i| (i % 251) as u8).collect();
     writer.write_image_data(&data).expect("PNG data");
     drop(writer);
+    out
+}
+
+/// A baseline RGB JPEG of `width` × `height` (4:2:0, quality 90, as an encoder of a model's output
+/// writes one), with a gradient so that every block holds data.
+pub fn jpeg(width: u16, height: u16) -> Vec<u8> {
+    let data: Vec<u8> = (0..u32::from(width) * u32::from(height))
+        .flat_map(|i| {
+            let (x, y) = (i % u32::from(width), i / u32::from(width));
+            [
+                (x * 7 % 256) as u8,
+                (y * 5 % 256) as u8,
+                ((x + y) % 256) as u8,
+            ]
+        })
+        .collect();
+    let mut out = Vec::new();
+    jpeg_encoder::Encoder::new(&mut out, 90)
+        .encode(&data, width, height, jpeg_encoder::ColorType::Rgb)
+        .expect("JPEG");
     out
 }
 
