@@ -47,6 +47,7 @@ mod workers {
         services: ServiceBindings,
         checks: BindingChecks,
         dev_routes: bool,
+        providers: Vec<bff_http::Provider>,
     }
 
     impl Adapters {
@@ -57,6 +58,7 @@ mod workers {
                 dispatch: QueueDispatcher::new(env.clone()),
                 services: ServiceBindings::new(env.clone()),
                 dev_routes: bff_cloudflare::dev_routes(&env),
+                providers: bff_cloudflare::providers::enabled(&env),
                 checks: BindingChecks::new(env),
             }
         }
@@ -73,6 +75,7 @@ mod workers {
                 log: &ConsoleLog,
                 now: now(),
                 dev_routes: self.dev_routes,
+                providers: &self.providers,
                 store_check: "d1",
                 platform_checks: &self.checks,
             }

@@ -25,6 +25,14 @@ pub fn settings(env: &worker::Env) -> ProviderSettings {
     })
 }
 
+/// The providers a request may name (`BFF_PROVIDERS`, comma-separated; the sketch renderer by
+/// default).
+pub fn enabled(env: &worker::Env) -> Vec<bff_pipeline::ports::Provider> {
+    let binding = bff_providers::settings::env_name(&bff_providers::settings::PROVIDERS);
+    let value = env.var(&binding).ok().map(|v| v.to_string());
+    bff_providers::settings::enabled_providers(value.as_deref())
+}
+
 /// `fetch` with a timeout (the request is aborted when it passes).
 pub struct FetchHttp;
 

@@ -31,7 +31,7 @@ use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall};
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
 };
-use bff_pipeline::ports::{BlobStore, Dispatcher, JobStore, PortError};
+use bff_pipeline::ports::{BlobStore, Dispatcher, JobStore, PortError, Provider};
 use bff_pipeline::{queries, JobKey, Timestamp};
 use bff_store::{Connection, SqlStore};
 use serde::{Deserialize, Serialize};
@@ -53,6 +53,8 @@ pub struct GatewayContext<'a, C, B, D, S> {
     pub now: Timestamp,
     /// The development routes and the development provider (`BFF_DEV_ROUTES=enabled` on Workers).
     pub dev_routes: bool,
+    /// The providers a request may name (setting `providers`; the sketch renderer by default).
+    pub providers: &'a [Provider],
     /// The name of the store's check in the health answer (`d1`).
     pub store_check: &'a str,
     /// The platform's own checks (the queue producer and blob bindings exist), asked for only by
@@ -272,11 +274,11 @@ where
     };
     // Validated here so that bad input costs no hop; the prompt function plans and stores. The
     // development provider (a simulated outage) is accepted only with the development routes on.
-    let checked = if ctx.dev_routes {
-        generation.validate_with(&GenerationRequest::DEVELOPMENT_PROVIDERS)
-    } else {
-        generation.validate()
-    };
+    let mut accepted = ctx.providers.to_vec();
+    if ctx.dev_routes {
+        accepted.extend(GenerationRequest::DEVELOPMENT_PROVIDERS);
+    }
+    let checked = generation.validate_with(&accepted);
     if let Err(e) = checked {
         return HttpResponse::error(&e);
     }

@@ -7,8 +7,8 @@
 //! a request may name is the gateway's decision) and hands it to
 //! `bff_pipeline::stages::prompt::submit`, which is idempotent per job id.
 
-use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, MAX_BODY_BYTES};
-use bff_pipeline::ports::Dispatcher;
+use bff_pipeline::api::{ApiError, PlanCall, MAX_BODY_BYTES};
+use bff_pipeline::ports::{Dispatcher, Provider};
 use bff_pipeline::stages::prompt;
 use bff_store::Connection;
 
@@ -46,10 +46,7 @@ where
     };
     // The gateway decides which providers a request may name (the development one only with its
     // development routes on); this re-check is of the request's shape and values.
-    let valid = match call
-        .request
-        .validate_with(&GenerationRequest::DEVELOPMENT_PROVIDERS)
-    {
+    let valid = match call.request.validate_with(Provider::ALL) {
         Ok(valid) => valid,
         Err(e) => return HttpResponse::error(&e),
     };

@@ -49,6 +49,7 @@ settings! {
     REPLICATE_API_TOKEN = "replicate_api_token", true, None, "Replicate API token: turns the provider `replicate` on";
     REPLICATE_BASE_URL = "replicate_base_url", false, Some("https://api.replicate.com"), "Replicate API address";
     REPLICATE_MODEL = "replicate_model", false, Some("black-forest-labs/flux-schnell"), "owner/name of a FLUX schnell or SDXL model";
+    PROVIDERS = "providers", false, Some("sketch"), "the providers a request may name, comma-separated (the gateway's list; each needs its key where images are generated)";
     PROVIDER_TIMEOUT_MS = "provider_timeout_ms", false, Some("120000"), "longest wait for one provider answer, in milliseconds";
     REPLICATE_POLL_MS = "replicate_poll_ms", false, Some("1000"), "wait between polls of a Replicate prediction";
 }
@@ -56,6 +57,23 @@ settings! {
 /// The environment variable (Workers var or secret, native process) of a setting.
 pub fn env_name(setting: &Setting) -> String {
     format!("BFF_{}", setting.name.to_ascii_uppercase())
+}
+
+/// The providers a request may name (setting [`PROVIDERS`]): the listed ones that exist, in
+/// the listed order; the offline renderer when the list names none.
+pub fn enabled_providers(value: Option<&str>) -> Vec<bff_pipeline::ports::Provider> {
+    let mut providers = Vec::new();
+    for name in value.unwrap_or("sketch").split(',').map(str::trim) {
+        if let Ok(provider) = name.parse() {
+            if !providers.contains(&provider) {
+                providers.push(provider);
+            }
+        }
+    }
+    if providers.is_empty() {
+        providers.push(bff_pipeline::ports::Provider::Sketch);
+    }
+    providers
 }
 
 /// Every configured provider's settings, read through `lookup` (a setting → its value, by the
@@ -174,5 +192,16 @@ mod tests {
         assert!(!format!("{s:?}").contains("sk-"), "Debug never shows a key");
         assert_eq!(env_name(&OPENAI_API_KEY), "BFF_OPENAI_API_KEY");
         assert!(ALL.iter().filter(|s| s.secret).all(|s| s.default.is_none()));
+    }
+
+    #[test]
+    fn the_enabled_list_keeps_known_providers_once() {
+        use bff_pipeline::ports::Provider;
+        assert_eq!(
+            enabled_providers(Some(" openai, sketch,nope,openai ,stability")),
+            [Provider::OpenAi, Provider::Sketch, Provider::Stability]
+        );
+        assert_eq!(enabled_providers(None), [Provider::Sketch]);
+        assert_eq!(enabled_providers(Some("")), [Provider::Sketch]);
     }
 }

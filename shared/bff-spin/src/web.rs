@@ -238,6 +238,11 @@ pub async fn gateway(req: Request) -> Reply {
     ];
     let dispatch = DurableDispatcher::new(&store, redis);
     let dev_routes = variable("dev_routes").await.ok().flatten().as_deref() == Some("enabled");
+    let enabled = variable(bff_providers::settings::PROVIDERS.name)
+        .await
+        .ok()
+        .flatten();
+    let providers = bff_providers::settings::enabled_providers(enabled.as_deref());
     let platform_checks = move || checks.clone();
     let ctx = GatewayContext {
         store: &store,
@@ -248,6 +253,7 @@ pub async fn gateway(req: Request) -> Reply {
         log: &StdoutLog,
         now: crate::now(),
         dev_routes,
+        providers: &providers,
         store_check: store_check_name(&store),
         platform_checks: &platform_checks,
     };
@@ -325,6 +331,7 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 log: &StdoutLog,
                 now: crate::now(),
                 dev_routes: false,
+                providers: &[],
                 store_check: store_check_name(&store),
                 platform_checks: &no_checks,
             };

@@ -60,6 +60,7 @@ impl World {
             log: &self.log,
             now: now(),
             dev_routes: self.dev,
+            providers: &[Provider::Sketch],
             store_check: "d1",
             platform_checks: &platform,
         };
@@ -78,6 +79,7 @@ impl World {
             log: &self.log,
             now: now(),
             dev_routes: self.dev,
+            providers: &[Provider::Sketch],
             store_check: "d1",
             platform_checks: &platform,
         };
