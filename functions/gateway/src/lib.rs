@@ -48,6 +48,7 @@ mod workers {
         checks: BindingChecks,
         dev_routes: bool,
         providers: Vec<bff_http::Provider>,
+        budget: Result<bff_http::Budget, String>,
     }
 
     impl Adapters {
@@ -59,6 +60,7 @@ mod workers {
                 services: ServiceBindings::new(env.clone()),
                 dev_routes: bff_cloudflare::dev_routes(&env),
                 providers: bff_cloudflare::providers::enabled(&env),
+                budget: bff_cloudflare::providers::budget(&env),
                 checks: BindingChecks::new(env),
             }
         }
@@ -76,6 +78,7 @@ mod workers {
                 now: now(),
                 dev_routes: self.dev_routes,
                 providers: &self.providers,
+                budget: &self.budget,
                 store_check: "d1",
                 platform_checks: &self.checks,
             }

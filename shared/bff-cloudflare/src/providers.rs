@@ -16,21 +16,28 @@ pub fn providers(env: &worker::Env) -> Providers<FetchHttp> {
 
 /// The providers' settings from the Worker's secrets and variables (a secret wins).
 pub fn settings(env: &worker::Env) -> ProviderSettings {
-    ProviderSettings::read(|setting| {
-        let binding = bff_providers::settings::env_name(setting);
-        env.secret(&binding)
-            .or_else(|_| env.var(&binding))
-            .ok()
-            .map(|v| v.to_string())
-    })
+    ProviderSettings::read(|setting| lookup(env, setting))
 }
 
 /// The providers a request may name (`BFF_PROVIDERS`, comma-separated; the sketch renderer by
 /// default).
 pub fn enabled(env: &worker::Env) -> Vec<bff_pipeline::ports::Provider> {
-    let binding = bff_providers::settings::env_name(&bff_providers::settings::PROVIDERS);
-    let value = env.var(&binding).ok().map(|v| v.to_string());
+    let value = lookup(env, &bff_providers::settings::PROVIDERS);
     bff_providers::settings::enabled_providers(value.as_deref())
+}
+
+/// Prices and the daily budget per user (`BFF_PRICES`, `BFF_DAILY_BUDGET_USD`), or what is wrong
+/// with them.
+pub fn budget(env: &worker::Env) -> Result<bff_pipeline::budget::Budget, String> {
+    bff_providers::settings::budget(|setting| lookup(env, setting))
+}
+
+fn lookup(env: &worker::Env, setting: &bff_providers::settings::Setting) -> Option<String> {
+    let binding = bff_providers::settings::env_name(setting);
+    env.secret(&binding)
+        .or_else(|_| env.var(&binding))
+        .ok()
+        .map(|v| v.to_string())
 }
 
 /// `fetch` with a timeout (the request is aborted when it passes).

@@ -27,7 +27,8 @@
 //! Cron ([`scheduled`]): [`SWEEP_CRON`] re-sends what stalled jobs and unlearned feedback wait for
 //! ([`crate::cron::sweep`]); [`ROLLUP_CRON`] asks the analytics function for the daily rollup.
 
-use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall};
+use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, ValidGeneration};
+use bff_pipeline::budget::{self, Budget};
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
 };
@@ -55,6 +56,9 @@ pub struct GatewayContext<'a, C, B, D, S> {
     pub dev_routes: bool,
     /// The providers a request may name (setting `providers`; the sketch renderer by default).
     pub providers: &'a [Provider],
+    /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
+    /// wrong with them: then no job is accepted.
+    pub budget: &'a Result<Budget, String>,
     /// The name of the store's check in the health answer (`d1`).
     pub store_check: &'a str,
     /// The platform's own checks (the queue producer and blob bindings exist), asked for only by
@@ -256,6 +260,32 @@ where
     )
 }
 
+/// The job's cost estimate, refused (402, with the figures) when it would pass the user's daily
+/// budget. The day is the UTC day of the request.
+async fn priced<C, B, D, S>(
+    ctx: &GatewayContext<'_, C, B, D, S>,
+    user_id: &str,
+    valid: &ValidGeneration,
+) -> Result<f64, ApiError>
+where
+    C: Connection,
+{
+    let budget = ctx.budget.as_ref().map_err(|problem| {
+        ApiError::unavailable(format!(
+            "this deployment's prices or budget are misconfigured ({problem}); no job is accepted \
+             until they are fixed"
+        ))
+    })?;
+    let estimate = valid.estimate(&budget.prices);
+    if budget.daily_usd.is_some() {
+        let ms = ctx.now.unix_ms();
+        let midnight = Timestamp::from_unix_ms(ms - ms.rem_euclid(86_400_000));
+        let spent = ctx.store.spent_since(user_id, &midnight).await?;
+        budget::check(budget.daily_usd, spent, estimate)?;
+    }
+    Ok(estimate)
+}
+
 async fn submit<C, B, D, S>(
     request: &HttpRequest,
     ctx: &GatewayContext<'_, C, B, D, S>,
@@ -278,10 +308,14 @@ where
     if ctx.dev_routes {
         accepted.extend(GenerationRequest::DEVELOPMENT_PROVIDERS);
     }
-    let checked = generation.validate_with(&accepted);
-    if let Err(e) = checked {
-        return HttpResponse::error(&e);
-    }
+    let valid = match generation.validate_with(&accepted) {
+        Ok(valid) => valid,
+        Err(e) => return HttpResponse::error(&e),
+    };
+    let cost_estimate = match priced(ctx, &user_id, &valid).await {
+        Ok(estimate) => estimate,
+        Err(e) => return HttpResponse::error(&e),
+    };
     let job_id = match ctx.ids.new_id() {
         Ok(id) => id,
         Err(e) => return HttpResponse::error(&ApiError::from(e)),
@@ -290,6 +324,7 @@ where
         user_id,
         job_id,
         request: generation,
+        cost_estimate,
     };
     let body = match serde_json::to_vec(&plan) {
         Ok(body) => body,

@@ -32,6 +32,7 @@ pub mod prompt;
 pub mod router;
 
 pub use analytics::{AnalyticsContext, ResponseCache};
+pub use bff_pipeline::budget::Budget;
 pub use bff_pipeline::ports::Provider;
 pub use context::StageContext;
 pub use gateway::GatewayContext;

@@ -171,6 +171,7 @@ impl HttpResponse {
                 code: "internal",
                 message: format!("the answer could not be written as JSON: {e}"),
                 field: None,
+                details: None,
             }),
         }
     }

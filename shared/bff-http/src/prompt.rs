@@ -47,7 +47,7 @@ where
     // The gateway decides which providers a request may name (the development one only with its
     // development routes on); this re-check is of the request's shape and values.
     let valid = match call.request.validate_with(Provider::ALL) {
-        Ok(valid) => valid,
+        Ok(valid) => valid.with_cost_estimate(call.cost_estimate),
         Err(e) => return HttpResponse::error(&e),
     };
     let before = ctx.meter.reading();

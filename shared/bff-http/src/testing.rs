@@ -60,7 +60,7 @@ impl TestDb {
             .borrow()
             .iter()
             .map(|(s, _)| s.clone())
-            .filter(|s| s != sql::USER_BY_TOKEN && s != sql::SELECT_ONE)
+            .filter(|s| s != sql::USER_BY_TOKEN && s != sql::SELECT_ONE && s != sql::SPENT_SINCE)
             .collect()
     }
 

@@ -61,6 +61,7 @@
 //! messages over the same stored rows always give the same rows.
 
 pub mod api;
+pub mod budget;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod ids;

@@ -61,6 +61,8 @@ impl ImageProvider for SketchProvider {
             drawn: Some(sketch.drawn),
             approximated: sketch.approximated,
             quality: None,
+            // Drawn here, offline: free.
+            cost: 0.0,
             png: sketch.png,
         })
     }

@@ -155,6 +155,7 @@ impl<H: HttpSend> ImageProvider for Providers<H> {
             drawn: None,
             approximated: Vec::new(),
             quality: None,
+            cost: self.settings.prices.of(request.provider),
         })
     }
 }

@@ -8,6 +8,8 @@
 //!
 //! A provider is configured when its key is set; its other settings have defaults.
 
+use bff_pipeline::budget::{Budget, Prices};
+
 use crate::{openai, replicate, stability};
 
 /// One setting.
@@ -50,6 +52,8 @@ settings! {
     REPLICATE_BASE_URL = "replicate_base_url", false, Some("https://api.replicate.com"), "Replicate API address";
     REPLICATE_MODEL = "replicate_model", false, Some("black-forest-labs/flux-schnell"), "owner/name of a FLUX schnell or SDXL model";
     PROVIDERS = "providers", false, Some("sketch"), "the providers a request may name, comma-separated (the gateway's list; each needs its key where images are generated)";
+    PRICES = "prices", false, Some("openai=0.042,stability=0.03,replicate=0.003,workers-ai=0.0011"), "USD per image by provider, provider=price pairs separated by commas (list prices of the default models in 2026; set your own)";
+    DAILY_BUDGET_USD = "daily_budget_usd", false, None, "what one user's jobs may cost a day (UTC), in USD; unset for no limit";
     PROVIDER_TIMEOUT_MS = "provider_timeout_ms", false, Some("120000"), "longest wait for one provider answer, in milliseconds";
     REPLICATE_POLL_MS = "replicate_poll_ms", false, Some("1000"), "wait between polls of a Replicate prediction";
 }
@@ -78,13 +82,43 @@ pub fn enabled_providers(value: Option<&str>) -> Vec<bff_pipeline::ports::Provid
 
 /// Every configured provider's settings, read through `lookup` (a setting → its value, by the
 /// platform's name for it; empty values count as unset).
-#[derive(Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq)]
 pub struct ProviderSettings {
     pub openai: Option<openai::Config>,
     pub stability: Option<stability::Config>,
     pub replicate: Option<replicate::Config>,
     pub timeout_ms: u64,
     pub replicate_poll_ms: u64,
+    /// Price per image by provider ([`PRICES`]); an unreadable list prices nothing and is
+    /// reported by [`budget`].
+    pub prices: Prices,
+}
+
+/// The prices and the daily budget, where jobs are accepted, or what is wrong with them (a
+/// deployment that sets a budget must not have it ignored over a typo).
+pub fn budget(lookup: impl Fn(&Setting) -> Option<String>) -> Result<Budget, String> {
+    {
+        let get = |s: &Setting| {
+            lookup(s)
+                .map(|v| v.trim().to_string())
+                .filter(|v| !v.is_empty())
+                .or_else(|| s.default.map(String::from))
+        };
+        let prices = Prices::parse(&get(&PRICES).unwrap_or_default())
+            .map_err(|e| format!("setting {}: {e}", PRICES.name))?;
+        let daily_usd = match get(&DAILY_BUDGET_USD) {
+            None => None,
+            Some(v) => Some(
+                v.parse::<f64>()
+                    .ok()
+                    .filter(|b| b.is_finite() && *b >= 0.0)
+                    .ok_or_else(|| {
+                        format!("setting {}: {v:?} is not a sum", DAILY_BUDGET_USD.name)
+                    })?,
+            ),
+        };
+        Ok(Budget { prices, daily_usd })
+    }
 }
 
 /// The settings without their keys.
@@ -142,10 +176,12 @@ impl ProviderSettings {
                 model,
             }
         });
+        let prices = Prices::parse(&value(&PRICES)).unwrap_or_default();
         Self {
             openai,
             stability,
             replicate,
+            prices,
             timeout_ms: number(&PROVIDER_TIMEOUT_MS).max(1),
             replicate_poll_ms: number(&REPLICATE_POLL_MS),
         }
@@ -192,6 +228,29 @@ mod tests {
         assert!(!format!("{s:?}").contains("sk-"), "Debug never shows a key");
         assert_eq!(env_name(&OPENAI_API_KEY), "BFF_OPENAI_API_KEY");
         assert!(ALL.iter().filter(|s| s.secret).all(|s| s.default.is_none()));
+    }
+
+    #[test]
+    fn the_budget_reads_its_prices_and_limit_or_says_what_is_wrong() {
+        use bff_pipeline::ports::Provider;
+        let read = budget(|s: &Setting| match s.name {
+            "daily_budget_usd" => Some("2.5".into()),
+            _ => None,
+        })
+        .unwrap();
+        assert_eq!(read.daily_usd, Some(2.5));
+        assert_eq!(
+            read.prices.of(Provider::OpenAi),
+            0.042,
+            "the default prices"
+        );
+        let typo = budget(|s: &Setting| match s.name {
+            "prices" => Some("opneai=0.04".into()),
+            _ => None,
+        });
+        assert!(typo.unwrap_err().contains("prices"));
+        let bad = budget(|s: &Setting| (s.name == "daily_budget_usd").then(|| "lots".into()));
+        assert!(bad.unwrap_err().contains("daily_budget_usd"));
     }
 
     #[test]

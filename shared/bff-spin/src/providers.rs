@@ -17,21 +17,40 @@ pub async fn providers() -> Providers<SpinHttp> {
     Providers::new(SpinHttp, settings().await)
 }
 
-/// The providers' settings from the application's variables. Spin reads variables
-/// asynchronously, so they are all read first; an unreadable one counts as unset.
+/// The providers' settings from the application's variables.
 pub async fn settings() -> ProviderSettings {
+    let values = variables().await;
+    ProviderSettings::read(|setting| values.get(setting))
+}
+
+/// Prices and the daily budget per user (variables `prices`, `daily_budget_usd`), or what is
+/// wrong with them.
+pub async fn budget() -> Result<bff_pipeline::budget::Budget, String> {
+    let values = variables().await;
+    bff_providers::settings::budget(|setting| values.get(setting))
+}
+
+/// Every provider setting's variable. Spin reads variables asynchronously, so they are all read
+/// first; an unreadable one counts as unset.
+async fn variables() -> Variables {
     let mut values = Vec::new();
     for setting in bff_providers::settings::ALL {
         if let Ok(Some(value)) = crate::db::variable(setting.name).await {
             values.push((setting.name, value));
         }
     }
-    ProviderSettings::read(|setting| {
-        values
+    Variables(values)
+}
+
+struct Variables(Vec<(&'static str, String)>);
+
+impl Variables {
+    fn get(&self, setting: &bff_providers::settings::Setting) -> Option<String> {
+        self.0
             .iter()
             .find(|(name, _)| *name == setting.name)
             .map(|(_, value)| value.clone())
-    })
+    }
 }
 
 /// Spin's outbound HTTP with a timeout.

@@ -243,6 +243,7 @@ pub async fn gateway(req: Request) -> Reply {
         .ok()
         .flatten();
     let providers = bff_providers::settings::enabled_providers(enabled.as_deref());
+    let budget = crate::providers::budget().await;
     let platform_checks = move || checks.clone();
     let ctx = GatewayContext {
         store: &store,
@@ -254,6 +255,7 @@ pub async fn gateway(req: Request) -> Reply {
         now: crate::now(),
         dev_routes,
         providers: &providers,
+        budget: &budget,
         store_check: store_check_name(&store),
         platform_checks: &platform_checks,
     };
@@ -332,6 +334,7 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 now: crate::now(),
                 dev_routes: false,
                 providers: &[],
+                budget: &Ok(Default::default()),
                 store_check: store_check_name(&store),
                 platform_checks: &no_checks,
             };

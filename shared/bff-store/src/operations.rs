@@ -136,6 +136,18 @@ impl<C: Connection> SqlStore<C> {
             .collect())
     }
 
+    /// What the jobs `user_id` started since `since` may cost (USD): the daily budget's spending.
+    pub async fn spent_since(&self, user_id: &str, since: &Timestamp) -> Result<f64, PortError> {
+        self.scope(user_id).await?;
+        let rows = self
+            .raw(sql::SPENT_SINCE, &[user_id.into(), since.as_str().into()])
+            .await?;
+        Ok(rows
+            .first()
+            .and_then(|r| r["spent"].as_f64())
+            .unwrap_or(0.0))
+    }
+
     /// `SELECT 1` answers 1.
     pub async fn health(&self) -> Result<(), PortError> {
         let rows = self.raw(sql::SELECT_ONE, &[]).await?;

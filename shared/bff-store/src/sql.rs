@@ -63,15 +63,17 @@ pub const DELETE_USER_BOOST: &str =
 
 // --- jobs ---
 
-const JOB_COLUMNS: &str = "job_id, user_id, status, brief, designs, provider, providers, theta, \
+const JOB_COLUMNS: &str = "job_id, user_id, status, brief, designs, provider, providers, \
+     cost_estimate, theta, \
      over_generation, seed, taxonomy_version, requested, excluded, modifiers, personalisation, \
      warnings, error, created_at, updated_at";
 
 pub const INSERT_JOB: &str =
     "INSERT INTO generation_jobs (job_id, user_id, status, brief, designs, \
      provider, theta, over_generation, seed, taxonomy_version, requested, excluded, modifiers, \
-     personalisation, warnings, error, created_at, updated_at, providers) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
+     personalisation, warnings, error, created_at, updated_at, providers, cost_estimate) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+     ?20) \
      ON CONFLICT (job_id) DO NOTHING";
 
 pub fn select_job() -> String {
@@ -80,6 +82,10 @@ pub fn select_job() -> String {
 
 pub const ADVANCE_JOB: &str = "UPDATE generation_jobs SET status = ?4, updated_at = ?5 \
      WHERE job_id = ?1 AND user_id = ?2 AND status = ?3";
+
+/// What the jobs a user started since `?2` may cost: the daily budget's spending.
+pub const SPENT_SINCE: &str = "SELECT COALESCE(SUM(cost_estimate), 0) AS spent \
+     FROM generation_jobs WHERE user_id = ?1 AND created_at >= ?2";
 
 pub const FAIL_JOB: &str =
     "UPDATE generation_jobs SET status = 'failed', error = ?3, updated_at = ?4 \
@@ -133,12 +139,12 @@ pub const MOVE_VARIANT: &str = "UPDATE variants SET status = ?5, updated_at = ?6
 // --- images ---
 
 const IMAGE_COLUMNS: &str = "image_id, job_id, user_id, variant, prompt, negative_prompt, seed, \
-     provider, model, parameters, requested, drawn, quality, blob_key, width, height, bytes, created_at";
+     provider, model, parameters, requested, drawn, quality, blob_key, width, height, bytes, cost, created_at";
 
 pub const INSERT_IMAGE: &str = "INSERT INTO generated_images (image_id, job_id, user_id, variant, \
      prompt, negative_prompt, seed, provider, model, parameters, requested, drawn, quality, blob_key, \
-     width, height, bytes, created_at) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18) \
+     width, height, bytes, created_at, cost) \
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
      ON CONFLICT (image_id) DO NOTHING";
 
 pub fn select_image() -> String {

@@ -277,6 +277,7 @@ impl<C: Connection> JobStore for SqlStore<C> {
                 job.created_at.as_str().into(),
                 job.updated_at.as_str().into(),
                 providers,
+                job.cost_estimate.into(),
             ],
         )?];
         // An existing job keeps its variants: they are inserted only with a new job row. The
@@ -455,6 +456,7 @@ impl<C: Connection> JobStore for SqlStore<C> {
                 image.height.into(),
                 Param::Int(i64::try_from(image.bytes).unwrap_or(i64::MAX)),
                 image.created_at.as_str().into(),
+                image.cost.into(),
             ],
         )?;
         let key = JobKey::new(&image.user_id, &image.job_id);

@@ -19,6 +19,8 @@ struct World {
     log: RecordingLog,
     dev: bool,
     platform: Vec<NamedCheck>,
+    providers: Vec<Provider>,
+    budget: Result<Budget, String>,
 }
 
 impl World {
@@ -30,6 +32,8 @@ impl World {
             services: FakeServices::default(),
             log: RecordingLog::new(),
             dev: false,
+            providers: vec![Provider::Sketch],
+            budget: Ok(Budget::default()),
             platform: vec![
                 ("queue".into(), Check::passed()),
                 ("r2".into(), Check::passed()),
@@ -60,7 +64,8 @@ impl World {
             log: &self.log,
             now: now(),
             dev_routes: self.dev,
-            providers: &[Provider::Sketch],
+            providers: &self.providers,
+            budget: &self.budget,
             store_check: "d1",
             platform_checks: &platform,
         };
@@ -79,7 +84,8 @@ impl World {
             log: &self.log,
             now: now(),
             dev_routes: self.dev,
-            providers: &[Provider::Sketch],
+            providers: &self.providers,
+            budget: &self.budget,
             store_check: "d1",
             platform_checks: &platform,
         };
@@ -332,6 +338,56 @@ fn the_development_provider_is_accepted_with_the_development_routes() {
     let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
     assert_eq!(r.status, 200, "{}", r.text());
     assert_eq!(w.services.calls.borrow().len(), 1);
+}
+
+#[test]
+fn a_job_that_would_pass_the_daily_budget_is_refused_with_the_figures() {
+    use bff_pipeline::budget::Prices;
+    let mut w = World::new();
+    w.providers = vec![Provider::Sketch, Provider::OpenAi];
+    w.budget = Ok(Budget {
+        prices: Prices::parse("openai=0.04").unwrap(),
+        daily_usd: Some(1.0),
+    });
+    // Today's earlier jobs may cost $0.80; this one: 2 designs × 3 = 6 OpenAI images, $0.24.
+    w.db()
+        .script(sql::SPENT_SINCE, vec![serde_json::json!({ "spent": 0.8 })]);
+    let request = serde_json::json!({ "brief": BRIEF, "designs": 2, "provider": "openai" });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    assert_eq!(r.status, 402, "{}", r.text());
+    let error = body(&r);
+    assert_eq!(error["code"], "budget_exceeded");
+    assert_eq!(error["details"]["job_estimate_usd"], 0.24);
+    assert_eq!(error["details"]["spent_today_usd"], 0.8);
+    assert!(w.services.calls.borrow().is_empty(), "nothing planned");
+    assert!(w.db().writes().is_empty(), "nothing written");
+    let since = w.db().statements.borrow()[1].clone();
+    assert_eq!(since.0, sql::SPENT_SINCE);
+    assert!(
+        format!("{:?}", since.1).contains("T00:00:00"),
+        "the day starts at UTC midnight: {:?}",
+        since.1
+    );
+
+    // Within the budget the job goes on, priced.
+    w.db()
+        .script(sql::SPENT_SINCE, vec![serde_json::json!({ "spent": 0.5 })]);
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body_sent = w.services.calls.borrow()[0].body.clone().unwrap();
+    let plan: PlanCall = serde_json::from_slice(&body_sent).unwrap();
+    assert_eq!(plan.cost_estimate, 0.24);
+}
+
+#[test]
+fn misconfigured_prices_accept_no_job() {
+    let mut w = World::new();
+    w.budget = Err("setting prices: price for unknown provider \"opneai\"".into());
+    let request = serde_json::json!({ "brief": BRIEF });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(body(&r)["message"].as_str().unwrap().contains("opneai"));
+    assert!(w.services.calls.borrow().is_empty());
 }
 
 #[test]

@@ -57,6 +57,9 @@ pub struct ApiError {
     /// The request field at fault, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub field: Option<String>,
+    /// Figures behind the error, when it has some (a budget's sums).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub details: Option<serde_json::Value>,
 }
 
 impl ApiError {
@@ -66,7 +69,19 @@ impl ApiError {
             code,
             message: message.into(),
             field: None,
+            details: None,
         }
+    }
+
+    /// 402: the user's daily budget would be passed.
+    pub fn payment_required(message: impl Into<String>) -> Self {
+        Self::new(402, "budget_exceeded", message)
+    }
+
+    /// The figures behind the error.
+    pub fn with_details(mut self, details: serde_json::Value) -> Self {
+        self.details = Some(details);
+        self
     }
 
     /// 400: the body is not the expected JSON.
@@ -167,9 +182,34 @@ pub struct ValidGeneration {
     providers: Vec<Provider>,
     theta: f64,
     over_generation: f64,
+    cost_estimate: f64,
 }
 
 impl ValidGeneration {
+    /// How many variants the plan will draw: `ceil(designs × over_generation)`.
+    pub fn variant_count(&self) -> u32 {
+        (f64::from(self.designs) * self.over_generation).ceil() as u32
+    }
+
+    /// What the job may cost at `prices` ([`crate::budget::estimate`]).
+    pub fn estimate(&self, prices: &crate::budget::Prices) -> f64 {
+        crate::budget::estimate(&self.providers, self.variant_count(), prices)
+    }
+
+    /// The request with the cost estimate the gateway accepted it at (stored with the job).
+    pub fn with_cost_estimate(mut self, cost_estimate: f64) -> Self {
+        self.cost_estimate = if cost_estimate.is_finite() {
+            cost_estimate.max(0.0)
+        } else {
+            0.0
+        };
+        self
+    }
+
+    pub fn cost_estimate(&self) -> f64 {
+        self.cost_estimate
+    }
+
     pub fn brief(&self) -> &str {
         &self.brief
     }
@@ -290,6 +330,7 @@ impl GenerationRequest {
             providers,
             theta,
             over_generation,
+            cost_estimate: 0.0,
         })
     }
 }
@@ -423,6 +464,9 @@ pub struct PlanCall {
     pub user_id: String,
     pub job_id: String,
     pub request: GenerationRequest,
+    /// What the gateway priced the job at (USD), stored with it for the daily budget.
+    #[serde(default)]
+    pub cost_estimate: f64,
 }
 
 impl PlanCall {

@@ -301,6 +301,8 @@ pub struct ProviderImage {
     /// A quality score in [0, 1] when the provider has one; otherwise the stage scores prompt
     /// adherence ([`crate::quality`]).
     pub quality: Option<f64>,
+    /// What the image cost (USD) at the deployment's prices; 0 for the offline renderer.
+    pub cost: f64,
 }
 
 /// Why a provider produced no image.

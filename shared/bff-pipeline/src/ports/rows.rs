@@ -188,6 +188,9 @@ pub struct JobRow {
     /// The providers the variants are spread over, in the request's order (round robin), and
     /// the order a failing provider's variants move along (JSON).
     pub providers: Vec<Provider>,
+    /// What the job may cost (USD) at the deployment's prices, counted against the user's daily
+    /// budget when it was accepted ([`crate::budget`]).
+    pub cost_estimate: f64,
     /// DPP quality/diversity trade-off in [0, 1).
     pub theta: f64,
     /// Variants planned per design, in [2, 3].
@@ -313,6 +316,8 @@ pub struct ImageRow {
     pub height: u32,
     /// Size of the PNG in bytes.
     pub bytes: u64,
+    /// What the image cost (USD), from the deployment's price of its provider.
+    pub cost: f64,
     pub created_at: Timestamp,
 }
 

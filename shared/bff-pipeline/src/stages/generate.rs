@@ -148,6 +148,7 @@ pub async fn handle(
         width: image.width,
         height: image.height,
         bytes,
+        cost: image.cost,
         created_at: now.clone(),
     };
     store.insert_image(&row, now).await?;

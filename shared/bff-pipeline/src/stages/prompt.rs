@@ -233,6 +233,7 @@ fn rows(
         designs: request.designs(),
         provider: request.provider(),
         providers: request.providers().to_vec(),
+        cost_estimate: request.cost_estimate(),
         theta: request.theta(),
         over_generation: request.over_generation(),
         seed: plan.seed,

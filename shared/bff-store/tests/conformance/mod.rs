@@ -112,7 +112,7 @@ async fn summary_of<S: JobStore>(store: &S, user: &str, job: &str) -> Summary {
 }
 
 /// The whole suite of the job and feedback ports; returns what the store ended with.
-/// A job over two providers: its provider list reads back; a planned variant moves from the
+/// A job over two providers: its provider list and cost estimate read back; a planned variant moves from the
 /// first to the second once (the same move again changes nothing), and the move reads back.
 pub async fn reroute_port<S: JobStore>(store: &S) {
     run_job(store, "carol", "job-src", 1).await;
@@ -122,6 +122,7 @@ pub async fn reroute_port<S: JobStore>(store: &S) {
     job.status = JobStatus::Generating;
     job.provider = Provider::OpenAi;
     job.providers = vec![Provider::OpenAi, Provider::Sketch];
+    job.cost_estimate = 0.042;
     let mut variant = store.variants(&source).await.unwrap().remove(0);
     variant.job_id = "job-r".into();
     variant.image_id = "job-r-000".into();

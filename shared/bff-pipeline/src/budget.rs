@@ -1,0 +1,138 @@
+//! What images cost and how much a user may spend a day.
+//!
+//! A deployment sets a price per image for each provider (USD; the setting `prices`, e.g.
+//! `openai=0.042,stability=0.03`) and optionally a daily budget per user (`daily_budget_usd`).
+//! A job is priced when it is accepted, from its planned variants and the providers they are
+//! spread over ([`estimate`]); each generated image records the price of the provider that
+//! made it. The budget counts the estimates of the jobs a user started that day (UTC), so that
+//! jobs submitted together cannot overrun it by running at once; a job that would pass it is
+//! refused before anything is planned or spent ([`check`]).
+
+use std::collections::BTreeMap;
+
+use crate::api::ApiError;
+use crate::ports::Provider;
+
+/// A deployment's prices and its daily budget per user.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Budget {
+    pub prices: Prices,
+    /// USD per user and day (UTC); `None`: no limit.
+    pub daily_usd: Option<f64>,
+}
+
+/// Price per image (USD) by provider; a provider without a price costs nothing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Prices(BTreeMap<Provider, f64>);
+
+impl Prices {
+    /// Reads `provider=price` pairs separated by commas. Unknown providers and unreadable or
+    /// negative prices are errors, so that a typo does not make images free.
+    pub fn parse(text: &str) -> Result<Self, String> {
+        let mut prices = BTreeMap::new();
+        for pair in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            let (name, price) = pair
+                .split_once('=')
+                .ok_or_else(|| format!("price {pair:?} is not provider=price"))?;
+            let provider: Provider = name
+                .trim()
+                .parse()
+                .map_err(|_| format!("price for unknown provider {:?}", name.trim()))?;
+            let price: f64 = price
+                .trim()
+                .parse()
+                .ok()
+                .filter(|p: &f64| p.is_finite() && *p >= 0.0)
+                .ok_or_else(|| format!("price {:?} for {provider} is not a sum", price.trim()))?;
+            prices.insert(provider, price);
+        }
+        Ok(Prices(prices))
+    }
+
+    pub fn of(&self, provider: Provider) -> f64 {
+        self.0.get(&provider).copied().unwrap_or(0.0)
+    }
+}
+
+/// The cost of `variants` images spread round robin over `providers` (as the plan spreads them).
+pub fn estimate(providers: &[Provider], variants: u32, prices: &Prices) -> f64 {
+    if providers.is_empty() {
+        return 0.0;
+    }
+    let total: f64 = (0..variants as usize)
+        .map(|i| prices.of(providers[i % providers.len()]))
+        .sum();
+    cents(total)
+}
+
+/// Refuses a job whose `estimate` would take the day's spending past `budget`: 402 with the
+/// figures (in the message and in `details`).
+pub fn check(budget: Option<f64>, spent_today: f64, estimate: f64) -> Result<(), ApiError> {
+    let Some(budget) = budget else {
+        return Ok(());
+    };
+    if spent_today + estimate <= budget + 1e-9 {
+        return Ok(());
+    }
+    Err(ApiError::payment_required(format!(
+        "this job may cost ${estimate:.2}; with the ${spent_today:.2} of today's earlier jobs \
+         it would pass the daily budget of ${budget:.2}"
+    ))
+    .with_details(serde_json::json!({
+        "daily_budget_usd": budget,
+        "spent_today_usd": cents(spent_today),
+        "job_estimate_usd": estimate,
+        "remaining_usd": cents((budget - spent_today).max(0.0)),
+    })))
+}
+
+/// Rounded to a hundredth of a cent, so sums of prices read as written.
+fn cents(amount: f64) -> f64 {
+    (amount * 10_000.0).round() / 10_000.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn prices_parse_strictly() {
+        let p = Prices::parse(" openai=0.042, stability = 0.03 ,,").unwrap();
+        assert_eq!(
+            (p.of(Provider::OpenAi), p.of(Provider::Stability)),
+            (0.042, 0.03)
+        );
+        assert_eq!(p.of(Provider::Sketch), 0.0);
+        assert!(Prices::parse("midjourney=0.1")
+            .unwrap_err()
+            .contains("unknown provider"));
+        assert!(Prices::parse("openai=-1").is_err());
+        assert!(Prices::parse("openai=free").is_err());
+        assert!(Prices::parse("openai").is_err());
+        assert_eq!(Prices::parse("").unwrap(), Prices::default());
+    }
+
+    #[test]
+    fn a_job_is_priced_as_its_variants_are_spread() {
+        let p = Prices::parse("openai=0.04,stability=0.03").unwrap();
+        // 7 variants over three providers: 3 openai, 2 stability, 2 sketch.
+        let providers = [Provider::OpenAi, Provider::Stability, Provider::Sketch];
+        assert_eq!(estimate(&providers, 7, &p), 0.18);
+        assert_eq!(estimate(&[], 7, &p), 0.0);
+    }
+
+    #[test]
+    fn the_budget_refuses_what_would_pass_it_with_the_figures() {
+        assert!(check(None, 100.0, 100.0).is_ok());
+        assert!(check(Some(1.0), 0.4, 0.6).is_ok());
+        let e = check(Some(1.0), 0.5, 0.6).unwrap_err();
+        assert_eq!((e.status, e.code), (402, "budget_exceeded"));
+        assert!(
+            e.message.contains("$0.60") && e.message.contains("$1.00"),
+            "{e}"
+        );
+        let details = e.details.unwrap();
+        assert_eq!(details["remaining_usd"], 0.5);
+        assert_eq!(details["job_estimate_usd"], 0.6);
+    }
+}
