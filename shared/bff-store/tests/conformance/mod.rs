@@ -131,10 +131,8 @@ pub async fn reroute_port<S: JobStore>(store: &S) {
     variant.reroutes = Vec::new();
     assert!(store.create_job(&job, &[variant.clone()]).await.unwrap());
     let key = JobKey::new("carol", "job-r");
-    assert_eq!(
-        store.job(&key).await.unwrap().unwrap().providers,
-        job.providers
-    );
+    let read = store.job(&key).await.unwrap().unwrap();
+    assert_eq!((read.providers, read.cost_estimate), (job.providers, 0.042));
     let reroute = Reroute {
         from: Provider::OpenAi,
         to: Provider::Sketch,
