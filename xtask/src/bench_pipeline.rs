@@ -42,7 +42,7 @@ struct Figures {
 pub fn run(root: &Path, runs: usize, spin: bool) -> Result<()> {
     setup::all(root)?;
     let state = root.join("target/bench-pipeline/state");
-    let started = pipeline::start(root, &state, None)?;
+    let started = pipeline::start(root, &state, None, "")?;
     let mut figures = vec![measure(&started.dev, runs)?];
     let built = started.built;
     drop(started.dev);
@@ -53,7 +53,7 @@ pub fn run(root: &Path, runs: usize, spin: bool) -> Result<()> {
         crate::spin::build(root, &host)?;
         for backend in [Backend::Postgres, Backend::Sqlite] {
             let state = root.join("target/bench-pipeline/spin").join(backend.name());
-            let deployment = SpinDeployment::start(root, &host, backend, &state, true)?;
+            let deployment = SpinDeployment::start(root, &host, backend, &state, true, &[])?;
             figures.push(measure(&deployment, runs)?);
         }
         components = crate::spin::component_sizes(root)?;

@@ -34,7 +34,9 @@ pub fn run(root: &Path) -> Result<()> {
     setup::all(root)?;
     let total = Instant::now();
     let state = root.join("target/e2e/state");
-    let started = pipeline::start(root, &state, None)?;
+    // The image providers' stand-ins, which the Workers reach through their settings only.
+    let rig = crate::e2e_providers::ProviderRig::start()?;
+    let started = pipeline::start(root, &state, None, &rig.env_file())?;
     let (dev, build_s, dev_s) = (started.dev, started.build_seconds, started.dev_seconds);
     println!(
         "e2e: {} Workers built in {build_s:.1} s; wrangler dev at {} after {dev_s:.1} s (log: {})",
@@ -42,7 +44,10 @@ pub fn run(root: &Path) -> Result<()> {
         dev.base_url(),
         dev.log_path().display()
     );
-    let result = checks(&dev);
+    let result = checks(&dev).and_then(|times| {
+        crate::e2e_providers::checks(&dev, &rig)?;
+        Ok(times)
+    });
     if let Err(error) = &result {
         println!(
             "e2e: FAILED: {error:#}\nlast lines of {}:\n{}",

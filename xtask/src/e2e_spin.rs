@@ -9,6 +9,7 @@ use std::time::Instant;
 use anyhow::Result;
 
 use crate::deployment::Deployment;
+use crate::e2e_providers::{self, ProviderRig};
 use crate::spin_deployment::{Backend, SpinDeployment};
 use crate::{e2e, pipeline, setup, spin};
 
@@ -25,7 +26,14 @@ pub fn run(root: &Path) -> Result<()> {
     for backend in [Backend::Postgres, Backend::Sqlite] {
         let state = root.join("target/e2e-spin").join(backend.name());
         let start = Instant::now();
-        let deployment = SpinDeployment::start(root, &spin, backend, &state, true)?;
+        // The image providers' checks run once, on PostgreSQL: the provider code is the same
+        // on either database.
+        let rig = match backend {
+            Backend::Postgres => Some(ProviderRig::start()?),
+            Backend::Sqlite => None,
+        };
+        let settings = rig.as_ref().map(ProviderRig::settings).unwrap_or_default();
+        let deployment = SpinDeployment::start(root, &spin, backend, &state, true, &settings)?;
         println!(
             "e2e-spin ({}): spin up at {} after {:.1} s (log: {})",
             backend.name(),
@@ -33,7 +41,12 @@ pub fn run(root: &Path) -> Result<()> {
             start.elapsed().as_secs_f64(),
             deployment.log_path().display()
         );
-        let result = e2e::checks(&deployment);
+        let result = e2e::checks(&deployment).and_then(|times| {
+            if let Some(rig) = &rig {
+                e2e_providers::checks(&deployment, rig)?;
+            }
+            Ok(times)
+        });
         if let Err(error) = &result {
             println!(
                 "e2e-spin ({}): FAILED: {error:#}\nlast lines of {}:\n{}",

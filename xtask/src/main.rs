@@ -23,6 +23,7 @@ mod bench_pipeline;
 mod deployment;
 mod e2e;
 mod e2e_feedback;
+mod e2e_providers;
 mod e2e_spin;
 mod pipeline;
 mod process;

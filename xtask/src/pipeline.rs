@@ -49,8 +49,9 @@ pub struct Started {
     pub dev_seconds: f64,
 }
 
-/// Builds every Worker and starts them in one `wrangler dev` on a fresh `state` folder.
-pub fn start(root: &Path, state: &Path, port: Option<u16>) -> Result<Started> {
+/// Builds every Worker and starts them in one `wrangler dev` on a fresh `state` folder, with
+/// `vars` (`NAME=value` lines, may be empty) for every Worker.
+pub fn start(root: &Path, state: &Path, port: Option<u16>, vars: &str) -> Result<Started> {
     let build = Instant::now();
     let built = workers::build_all(root, &WORKERS)?;
     let build_seconds = build.elapsed().as_secs_f64();
@@ -59,7 +60,7 @@ pub fn start(root: &Path, state: &Path, port: Option<u16>) -> Result<Started> {
             .with_context(|| format!("cannot clear {}", state.display()))?;
     }
     let dev_start = Instant::now();
-    let dev = Dev::start(root, &configs(root), port, state)?;
+    let dev = Dev::start(root, &configs(root), port, state, vars)?;
     Ok(Started {
         dev,
         built,

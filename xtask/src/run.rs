@@ -27,7 +27,7 @@ pub fn main_job(root: &Path, keep: bool) -> Result<()> {
     println!(
         "Designer BFF on Cloudflare Workers (wrangler dev, local D1, R2 and Queues, offline)\n"
     );
-    let started = pipeline::start(root, &state, None)?;
+    let started = pipeline::start(root, &state, None, "")?;
     let (dev, build_s, dev_s) = (started.dev, started.build_seconds, started.dev_seconds);
     println!(
         "built {} Workers in {build_s:.1} s; wrangler dev answering at {} after {dev_s:.1} s (log: {})\n",
@@ -84,7 +84,7 @@ pub fn main_job_on_spin(root: &Path, postgres: bool, keep: bool) -> Result<()> {
     let spin = crate::spin::binary(root)?;
     let build_s = crate::spin::build(root, &spin)?;
     let state = root.join("target/run-spin").join(backend.name());
-    let deployment = SpinDeployment::start(root, &spin, backend, &state, true)?;
+    let deployment = SpinDeployment::start(root, &spin, backend, &state, true, &[])?;
     println!(
         "built the Spin components in {build_s:.1} s with {}; spin up answering at {} (log: {})\n",
         spin.display(),

@@ -59,13 +59,15 @@ pub struct SpinDeployment {
 
 impl SpinDeployment {
     /// Starts Redis (and PostgreSQL), migrates, and runs `spin up` on the components already
-    /// built by `spin build`, with the development routes on when `dev_routes`.
+    /// built by `spin build`, with the development routes on when `dev_routes` and the
+    /// `settings` (application variables by name, e.g. the image providers') on top.
     pub fn start(
         root: &Path,
         spin: &Path,
         backend: Backend,
         state: &Path,
         dev_routes: bool,
+        settings: &[(&'static str, String)],
     ) -> Result<SpinDeployment> {
         if state.exists() {
             std::fs::remove_dir_all(state)
@@ -99,7 +101,7 @@ impl SpinDeployment {
             ),
         )?;
         let secret = format!("bff-internal-{}", std::process::id());
-        let variables = vec![
+        let mut variables = vec![
             ("database", backend.name().to_string()),
             ("postgres_url", postgres_url),
             ("redis_url", redis.url()),
@@ -109,6 +111,7 @@ impl SpinDeployment {
                 if dev_routes { "enabled" } else { "disabled" }.to_string(),
             ),
         ];
+        variables.extend(settings.iter().cloned());
         let up = SpinUp::start(root, spin, &state, &variables)?;
         let mut deployment = SpinDeployment {
             pump: None,

@@ -169,12 +169,15 @@ impl Dev {
     /// Applies the D1 migrations of the config that has `migrations_dir` to the local state in
     /// `state_dir`, then starts `wrangler dev` for all `configs` (the first is the one served) on
     /// 127.0.0.1:`port` (a free port when `None`) with `--persist-to state_dir --test-scheduled`,
-    /// logging to `state_dir/wrangler-dev.log`, and returns once `GET /` answers.
+    /// logging to `state_dir/wrangler-dev.log`, and returns once `GET /` answers. `vars` (lines
+    /// of `NAME=value`, may be empty) are given to every Worker with `--env-file`, on top of
+    /// `.dev.vars`.
     pub fn start(
         root: &Path,
         configs: &[PathBuf],
         port: Option<u16>,
         state_dir: &Path,
+        vars: &str,
     ) -> Result<Dev> {
         if configs.is_empty() {
             bail!("wrangler dev needs at least one config");
@@ -212,6 +215,14 @@ impl Dev {
         command.current_dir(root).arg("dev");
         for config in &configs {
             command.arg("-c").arg(config);
+        }
+        if !vars.is_empty() {
+            let env_file = state_dir.join("workers.env");
+            std::fs::write(&env_file, vars)
+                .with_context(|| format!("cannot write {}", env_file.display()))?;
+            // `--env-file` replaces the default `.dev.vars`/`.env` lookup: name both.
+            command.arg("--env-file").arg(root.join(".dev.vars"));
+            command.arg("--env-file").arg(&env_file);
         }
         command
             .args(["--ip", "127.0.0.1", "--port", &port.to_string()])

@@ -30,8 +30,14 @@ pub async fn job_status(
         store.images(key).await?
     };
     let profiles = store.style_profiles(key).await?;
+    // Only a job with failed or moved variants needs them read.
+    let variants = if progress.failed > 0 || job.providers.len() > 1 {
+        store.variants(key).await?
+    } else {
+        Vec::new()
+    };
     Ok(JobStatusResponse::from_rows(
-        &job, progress, &picks, &images, &profiles,
+        &job, progress, &variants, &picks, &images, &profiles,
     ))
 }
 

@@ -485,6 +485,20 @@ fn a_moderated_variant_fails_with_its_reason_and_the_job_goes_on() {
     );
     assert_eq!(t.jobs["j1"].status, JobStatus::Partial);
     assert_eq!(t.picks.len(), 2);
+    // The job's status shows the designer why.
+    let status = block_on(queries::job_status(&world.store, &key("u1", "j1"))).unwrap();
+    let reports: Vec<(u32, Option<&str>)> = status
+        .variant_reports
+        .iter()
+        .map(|r| (r.variant, r.error.as_deref()))
+        .collect();
+    assert_eq!(
+        reports,
+        [(
+            3,
+            Some("moderated: stability: the image was filtered for content")
+        )]
+    );
 }
 
 #[test]
@@ -593,6 +607,13 @@ fn a_job_spread_over_providers_moves_a_failing_providers_variants_to_the_next() 
     assert!(t.images.values().all(|i| i.provider == Provider::Sketch));
     assert_eq!(t.images.len(), 6);
     assert_eq!(t.picks.len(), 2);
+    let status = block_on(queries::job_status(&world.store, &key("u1", "j1"))).unwrap();
+    let moved: Vec<u32> = status.variant_reports.iter().map(|r| r.variant).collect();
+    assert_eq!(moved, [0, 1, 3, 4], "the moved variants are reported");
+    assert!(status
+        .selected
+        .iter()
+        .all(|d| d.provider == Some(Provider::Sketch)));
 }
 
 #[test]

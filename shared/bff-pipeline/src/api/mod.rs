@@ -29,7 +29,7 @@ use serde::{Deserialize, Serialize};
 use crate::ports::{
     AttributeGapRow, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow, DominantAttribute,
     ImageRow, JobProgress, JobRow, JobStatus, PickRow, PortError, Provider, SelectionRow,
-    StyleProfileRow, SuppressedImage,
+    StyleProfileRow, SuppressedImage, VariantRow, VariantStatus,
 };
 use crate::time::Timestamp;
 
@@ -512,8 +512,25 @@ pub struct SelectedDesign {
     pub prompt: Option<String>,
     pub seed: Option<u64>,
     pub model: Option<String>,
+    /// The provider that made the image.
+    pub provider: Option<Provider>,
+    /// What the image cost (USD).
+    pub cost: Option<f64>,
     /// The values the picture shows.
     pub attributes: Vec<bff_domain::AttributeValue>,
+}
+
+/// A variant that failed (its reason: `moderated: ...` when a provider refused the content) or
+/// moved to another provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct VariantReport {
+    pub variant: u32,
+    pub image_id: String,
+    pub status: VariantStatus,
+    /// The provider asked last.
+    pub provider: Provider,
+    pub error: Option<String>,
+    pub reroutes: Vec<crate::ports::Reroute>,
 }
 
 /// `GET /api/generation/{job}`.
@@ -524,12 +541,18 @@ pub struct JobStatusResponse {
     pub brief: String,
     pub designs: u32,
     pub provider: Provider,
+    /// Every provider the variants are spread over.
+    pub providers: Vec<Provider>,
+    /// What the job may cost (USD), as accepted.
+    pub cost_estimate: f64,
     pub theta: f64,
     pub over_generation: f64,
     /// Generate, embed, cluster, select, coverage, in chain order.
     pub progress: Vec<StageProgress>,
     /// The picks in rank order, once selection ran.
     pub selected: Vec<SelectedDesign>,
+    /// The variants that failed or moved to another provider, with why.
+    pub variant_reports: Vec<VariantReport>,
     pub warnings: Vec<String>,
     pub error: Option<String>,
     pub created_at: Timestamp,
@@ -540,6 +563,7 @@ impl JobStatusResponse {
     pub fn from_rows(
         job: &JobRow,
         progress: JobProgress,
+        variants: &[VariantRow],
         picks: &[PickRow],
         images: &[ImageRow],
         profiles: &[StyleProfileRow],
@@ -568,6 +592,8 @@ impl JobStatusResponse {
                     prompt: image.map(|i| i.prompt.clone()),
                     seed: image.map(|i| i.seed),
                     model: image.map(|i| i.model.clone()),
+                    provider: image.map(|i| i.provider),
+                    cost: image.map(|i| i.cost),
                     attributes: image.map(|i| i.drawn.clone()).unwrap_or_default(),
                 }
             })
@@ -579,6 +605,8 @@ impl JobStatusResponse {
             brief: job.brief.clone(),
             designs: job.designs,
             provider: job.provider,
+            providers: job.providers.clone(),
+            cost_estimate: job.cost_estimate,
             theta: job.theta,
             over_generation: job.over_generation,
             progress: vec![
@@ -614,6 +642,18 @@ impl JobStatusResponse {
                 },
             ],
             selected,
+            variant_reports: variants
+                .iter()
+                .filter(|v| v.status == VariantStatus::Failed || !v.reroutes.is_empty())
+                .map(|v| VariantReport {
+                    variant: v.variant,
+                    image_id: v.image_id.clone(),
+                    status: v.status,
+                    provider: v.provider,
+                    error: v.error.clone(),
+                    reroutes: v.reroutes.clone(),
+                })
+                .collect(),
             warnings: job.warnings.clone(),
             error: job.error.clone(),
             created_at: job.created_at.clone(),

@@ -1,0 +1,312 @@
+//! The image providers end to end: a job spread over OpenAI, Stability and Replicate, each stood
+//! in for by a local server that speaks its wire format strictly (`bff-provider-servers`),
+//! reached by the deployment through its configuration only (base URLs, keys, prices, budget).
+//!
+//! The servers' scripts make every kind of answer happen: OpenAI rate-limits the first attempt
+//! of every prompt (429 with `retry-after: 2`), Stability filters every image for content (200
+//! with `finish-reason: CONTENT_FILTERED`), Replicate is down (503 on every request). The checks:
+//! - the job completes as `partial`: OpenAI's images stored (each retrievable as a PNG), every
+//!   Stability variant failed with the reason `moderated`, every Replicate variant moved to the
+//!   next provider (OpenAI) after its retries and drawn there, the move recorded;
+//! - every retry after a 429 came no sooner than its `retry-after` (the server refuses and records
+//!   one that does not), and no server saw a request the real API would refuse;
+//! - each image's cost is the configured price of the provider that made it, the job's estimate
+//!   is the plan's, and a job that would pass the daily budget is refused with 402 and the
+//!   figures, creating nothing;
+//! - no key appears in the database or in the deployment's log.
+
+use std::time::Instant;
+
+use anyhow::{ensure, Context, Result};
+use bff_pipeline::api::image_url;
+use bff_provider_servers::{Config, Provider, ProviderConfig, ProviderServers};
+use serde_json::{json, Value};
+
+use crate::deployment::{json_column, Deployment};
+use crate::pipeline::{self, text, Api};
+
+const OPENAI_KEY: &str = "sk-e2e-openai-7c1d9a44b2";
+const STABILITY_KEY: &str = "sk-e2e-stability-3f8e21d0";
+const REPLICATE_TOKEN: &str = "r8_e2e_replicate_91ab5c77";
+const PRICES: &str = "openai=0.04,stability=0.03,replicate=0.01";
+const DAILY_BUDGET_USD: f64 = 1.0;
+const RETRY_AFTER_S: u32 = 2;
+
+/// The provider servers and the settings that point a deployment at them.
+pub struct ProviderRig {
+    pub servers: ProviderServers,
+}
+
+impl ProviderRig {
+    pub fn start() -> Result<ProviderRig> {
+        let config = Config {
+            openai: Some(ProviderConfig {
+                rate_limit_first_attempt_every: 1,
+                retry_after_s: RETRY_AFTER_S,
+                ..ProviderConfig::with_key(OPENAI_KEY)
+            }),
+            stability: Some(ProviderConfig {
+                moderate_every: 1,
+                ..ProviderConfig::with_key(STABILITY_KEY)
+            }),
+            replicate: Some(ProviderConfig {
+                dead: true,
+                ..ProviderConfig::with_key(REPLICATE_TOKEN)
+            }),
+            ..Config::default()
+        };
+        Ok(ProviderRig {
+            servers: ProviderServers::start(&config).context("starting the provider servers")?,
+        })
+    }
+
+    fn url(&self, provider: Provider) -> String {
+        self.servers
+            .get(provider)
+            .map(|s| s.url().to_string())
+            .unwrap_or_default()
+    }
+
+    /// The settings by canonical name (Spin variables; `BFF_<NAME>` on Workers).
+    pub fn settings(&self) -> Vec<(&'static str, String)> {
+        vec![
+            ("providers", "sketch,openai,stability,replicate".into()),
+            ("prices", PRICES.into()),
+            ("daily_budget_usd", DAILY_BUDGET_USD.to_string()),
+            ("openai_api_key", OPENAI_KEY.into()),
+            ("openai_base_url", self.url(Provider::Openai)),
+            ("stability_api_key", STABILITY_KEY.into()),
+            ("stability_base_url", self.url(Provider::Stability)),
+            ("replicate_api_token", REPLICATE_TOKEN.into()),
+            ("replicate_base_url", self.url(Provider::Replicate)),
+            ("replicate_poll_ms", "200".into()),
+            ("provider_timeout_ms", "20000".into()),
+        ]
+    }
+
+    /// [`ProviderRig::settings`] as Workers variables (`BFF_OPENAI_API_KEY=...`), one per line.
+    pub fn env_file(&self) -> String {
+        self.settings()
+            .iter()
+            .map(|(name, value)| format!("BFF_{}={value}\n", name.to_ascii_uppercase()))
+            .collect()
+    }
+}
+
+fn ok(name: &str) {
+    println!("  ok  {name}");
+}
+
+/// Every provider check against `deployment`, configured by [`ProviderRig::settings`].
+pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
+    let api = &Api { deployment };
+    println!(
+        "  ..  providers: OpenAI, Stability and Replicate at {:?}",
+        rig.servers.urls()
+    );
+    let carol = api.create_user("Carol")?;
+
+    // 4 designs at 3x: 12 variants, 4 per provider, round robin in the listed order.
+    let request = json!({
+        "brief": "a tailored black wool coat with wide lapels",
+        "designs": 4,
+        "over_generation": 3,
+        "providers": ["openai", "stability", "replicate"],
+    });
+    let start = Instant::now();
+    let submitted = api.json(
+        "POST",
+        "/api/generation",
+        Some(&carol),
+        Some(&request.to_string()),
+        202,
+    )?;
+    let job_id = text(&submitted, "job_id")?;
+    let (job, _) = pipeline::follow(api, &carol, &job_id, true)?;
+    let seconds = start.elapsed().as_secs_f64();
+    ensure!(
+        job["status"] == "partial",
+        "the job finished as {}: {job}",
+        job["status"]
+    );
+
+    let variants = deployment.query(&format!(
+        "SELECT variant, provider, status, error, reroutes FROM variants \
+         WHERE job_id = '{job_id}' ORDER BY variant"
+    ))?;
+    ensure!(variants.len() == 12, "{} variants", variants.len());
+    for v in &variants {
+        let index = v["variant"].as_i64().unwrap_or(-1);
+        let reroutes = json_column(&v["reroutes"])?;
+        let moves: Vec<(String, String)> = reroutes
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|r| (r["from"].to_string(), r["to"].to_string()))
+                    .collect()
+            })
+            .unwrap_or_default();
+        match index % 3 {
+            0 => ensure!(
+                v["provider"] == "openai" && v["status"] == "embedded" && moves.is_empty(),
+                "an OpenAI variant: {v}"
+            ),
+            1 => ensure!(
+                v["provider"] == "stability"
+                    && v["status"] == "failed"
+                    && v["error"]
+                        .as_str()
+                        .is_some_and(|e| e.starts_with("moderated: stability")),
+                "a Stability variant: {v}"
+            ),
+            _ => ensure!(
+                v["provider"] == "openai"
+                    && v["status"] == "embedded"
+                    && moves == [("\"replicate\"".to_string(), "\"openai\"".to_string())],
+                "a Replicate variant: {v}"
+            ),
+        }
+    }
+    ok(&format!(
+        "a job over three providers: 4 OpenAI images, 4 Stability variants moderated with their reason, 4 Replicate variants moved to OpenAI after their retries and drawn there ({seconds:.1} s)"
+    ));
+
+    let images = deployment.query(&format!(
+        "SELECT image_id, provider, model, cost, parameters FROM generated_images \
+         WHERE job_id = '{job_id}' ORDER BY image_id"
+    ))?;
+    ensure!(images.len() == 8, "{} images", images.len());
+    for image in &images {
+        let id = image["image_id"].as_str().unwrap_or_default();
+        ensure!(
+            image["provider"] == "openai"
+                && image["model"] == "openai/gpt-image-1"
+                && (image["cost"].as_f64().unwrap_or(-1.0) - 0.04).abs() < 1e-9,
+            "image {id}: {image}"
+        );
+        let parameters = json_column(&image["parameters"])?;
+        ensure!(parameters["seed_honoured"] == false, "{id}: {parameters}");
+        let png = api.call("GET", &image_url(&job_id, id), Some(&carol), None)?;
+        ensure!(
+            png.status == 200 && png.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "image {id}: {} ({} bytes)",
+            png.status,
+            png.bytes.len()
+        );
+    }
+    let estimate = deployment.query(&format!(
+        "SELECT cost_estimate FROM generation_jobs WHERE job_id = '{job_id}'"
+    ))?;
+    let estimate = estimate
+        .first()
+        .and_then(|r| r["cost_estimate"].as_f64())
+        .context("no estimate")?;
+    ensure!(
+        (estimate - 0.32).abs() < 1e-9,
+        "the estimate of 4 OpenAI, 4 Stability and 4 Replicate images: {estimate}"
+    );
+    ok("8 images stored, each a PNG at $0.04 (OpenAI's price); the job estimated at $0.32");
+
+    let openai = rig
+        .servers
+        .get(Provider::Openai)
+        .context("no OpenAI server")?;
+    let log = openai.log();
+    let limited: Vec<_> = log
+        .iter()
+        .filter(|e| e.rules.iter().any(|r| r == "rate_limited"))
+        .collect();
+    ensure!(
+        limited.len() >= 8,
+        "every OpenAI prompt's first attempt is rate limited: {} of {}",
+        limited.len(),
+        log.len()
+    );
+    for first in &limited {
+        let retry = log
+            .iter()
+            .find(|e| e.prompt_hash == first.prompt_hash && e.status == 200)
+            .with_context(|| format!("no successful retry of {:?}", first.prompt))?;
+        ensure!(
+            retry.started_ms >= first.finished_ms + u64::from(RETRY_AFTER_S) * 1000 - 50,
+            "a retry {} ms after its 429, which asked for {RETRY_AFTER_S} s",
+            retry.started_ms - first.finished_ms
+        );
+    }
+    let violations = rig.servers.violations();
+    ensure!(
+        violations.is_empty(),
+        "requests the real APIs would refuse: {violations:?}"
+    );
+    let replicate_calls = rig
+        .servers
+        .get(Provider::Replicate)
+        .map(|s| s.log().len())
+        .unwrap_or(0);
+    ensure!(
+        replicate_calls >= 4,
+        "the dead provider was tried: {replicate_calls} requests"
+    );
+    ok(&format!(
+        "every retry after a 429 waited its retry-after ({RETRY_AFTER_S} s); Replicate tried {replicate_calls} times before the move; no request any real API would refuse"
+    ));
+
+    // The budget: $0.32 spent today; 12 designs at 3x over OpenAI alone would cost $1.44.
+    let jobs_before = deployment
+        .query("SELECT job_id FROM generation_jobs")?
+        .len();
+    let costly = json!({
+        "brief": "a tailored black wool coat", "designs": 12, "provider": "openai"
+    });
+    let refused = api.call(
+        "POST",
+        "/api/generation",
+        Some(&carol),
+        Some(&costly.to_string()),
+    )?;
+    let error: Value = refused.json()?;
+    ensure!(
+        refused.status == 402
+            && error["code"] == "budget_exceeded"
+            && error["details"]["job_estimate_usd"] == 1.44
+            && error["details"]["spent_today_usd"] == 0.32
+            && error["details"]["daily_budget_usd"] == DAILY_BUDGET_USD,
+        "over the budget: {} {}",
+        refused.status,
+        refused.body
+    );
+    let jobs_after = deployment
+        .query("SELECT job_id FROM generation_jobs")?
+        .len();
+    ensure!(jobs_after == jobs_before, "a refused job was written");
+    ok("a job past the daily budget ($0.32 + $1.44 > $1.00) → 402 with the figures, nothing written");
+
+    no_key_anywhere(deployment)?;
+    ok("no provider key in any table or in the deployment's log");
+    Ok(())
+}
+
+/// Every row of every table, as text, and the log: none holds a key.
+fn no_key_anywhere(deployment: &dyn Deployment) -> Result<()> {
+    let keys = [OPENAI_KEY, STABILITY_KEY, REPLICATE_TOKEN];
+    for table in [
+        "generation_jobs",
+        "variants",
+        "generated_images",
+        "dead_letters",
+        "queue_messages",
+        "users",
+        "api_tokens",
+    ] {
+        let rows = deployment.query(&format!("SELECT * FROM {table}"))?;
+        let text = serde_json::to_string(&rows)?;
+        for key in keys {
+            ensure!(!text.contains(key), "a provider key in table {table}");
+        }
+    }
+    let log = deployment.log();
+    for key in keys {
+        ensure!(!log.contains(key), "a provider key in the deployment's log");
+    }
+    Ok(())
+}
