@@ -40,7 +40,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e|e2e-spin|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql>";
+    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e [--providers-only]|e2e-spin|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -54,7 +54,10 @@ fn main() -> ExitCode {
         ),
         Some("run") => run::main_job(&root, args.iter().any(|a| a == "--keep")),
         Some("demo-math") => run::demo_math(&root),
-        Some("e2e") => e2e::run(&root),
+        Some("e2e") => e2e::run(
+            &root,
+            args.get(1).map(String::as_str) == Some("--providers-only"),
+        ),
         Some("e2e-spin") => e2e_spin::run(&root),
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),

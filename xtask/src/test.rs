@@ -170,7 +170,7 @@ pub fn all(root: &Path) -> Result<()> {
         },
         Check {
             name: "pipeline Workers end to end under wrangler dev (e2e)",
-            run: Step::Custom(e2e::run),
+            run: Step::Custom(|root| e2e::run(root, false)),
         },
         Check {
             name:

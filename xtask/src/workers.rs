@@ -157,6 +157,8 @@ fn wrangler(root: &Path) -> Result<PathBuf> {
 /// started (they share a process group).
 pub struct Dev {
     child: Child,
+    /// The `.dev.vars` files written beside the other configs, removed on drop.
+    written_vars: Vec<PathBuf>,
     base_url: String,
     log: PathBuf,
     wrangler: PathBuf,
@@ -170,8 +172,11 @@ impl Dev {
     /// `state_dir`, then starts `wrangler dev` for all `configs` (the first is the one served) on
     /// 127.0.0.1:`port` (a free port when `None`) with `--persist-to state_dir --test-scheduled`,
     /// logging to `state_dir/wrangler-dev.log`, and returns once `GET /` answers. `vars` (lines
-    /// of `NAME=value`, may be empty) are given to every Worker with `--env-file`, on top of
-    /// `.dev.vars`.
+    /// of `NAME=value`, may be empty) are given to every Worker: the first config's with
+    /// `--env-file` (on top of its `.dev.vars`), the others' in a `.dev.vars` beside their
+    /// config, which is where wrangler reads the variables of the other Workers of a
+    /// multi-config session (it passes `--env-file` to the first only); those files are
+    /// removed when the session stops.
     pub fn start(
         root: &Path,
         configs: &[PathBuf],
@@ -216,6 +221,17 @@ impl Dev {
         for config in &configs {
             command.arg("-c").arg(config);
         }
+        let mut written_vars = Vec::new();
+        for config in &configs[1..] {
+            let path = config.with_file_name(".dev.vars");
+            if vars.is_empty() {
+                remove_written_vars(&path);
+            } else {
+                std::fs::write(&path, format!("{WRITTEN_VARS}\n{vars}"))
+                    .with_context(|| format!("cannot write {}", path.display()))?;
+                written_vars.push(path);
+            }
+        }
         if !vars.is_empty() {
             let env_file = state_dir.join("workers.env");
             std::fs::write(&env_file, vars)
@@ -241,6 +257,7 @@ impl Dev {
         let child = command.spawn().context("cannot start wrangler dev")?;
         let mut dev = Dev {
             child,
+            written_vars,
             base_url: format!("http://127.0.0.1:{port}"),
             log,
             wrangler,
@@ -363,6 +380,21 @@ impl Deployment for Dev {
 impl Drop for Dev {
     fn drop(&mut self) {
         crate::process::stop_group(&mut self.child);
+        for path in &self.written_vars {
+            remove_written_vars(path);
+        }
+    }
+}
+
+/// The first line of the `.dev.vars` files [`Dev::start`] writes: only such files are removed.
+const WRITTEN_VARS: &str =
+    "# Written by `cargo xtask` for one wrangler dev session; removed when it stops.";
+
+/// Removes `path` if [`Dev::start`] wrote it (a session that crashed leaves its file behind).
+fn remove_written_vars(path: &Path) {
+    let ours = std::fs::read_to_string(path).is_ok_and(|t| t.starts_with(WRITTEN_VARS));
+    if ours {
+        let _ = std::fs::remove_file(path);
     }
 }
 

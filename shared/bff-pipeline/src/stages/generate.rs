@@ -159,8 +159,12 @@ pub async fn handle(
 }
 
 /// Moves a planned variant from its provider to the job's next untried one and sends its
-/// `GenerateImage` again; `None` when every provider of the job has been tried. A move already
-/// made (a repeated delivery) is sent again too: duplicates are harmless, a lost send is not.
+/// `GenerateImage` again; `None` when every provider of the job has been tried.
+///
+/// The message is sent before the move is written: when the send fails, nothing moved and the
+/// retry makes the same move; when the write fails after the send, the retry sends again (a
+/// duplicate, which the stage tolerates) and writes it. Writing first would let a retry see the
+/// variant on its new provider and move it once more.
 async fn reroute(
     store: &impl JobStore,
     dispatch: &impl Dispatcher,
@@ -178,11 +182,11 @@ async fn reroute(
         to,
         reason: reason.to_string(),
     };
-    store
-        .reroute_variant(&key, variant.variant, &move_, now)
-        .await?;
     dispatch
         .send(&GenerateImage::new(&key, variant.variant).into())
+        .await?;
+    store
+        .reroute_variant(&key, variant.variant, &move_, now)
         .await?;
     Ok(Some(StageOutcome::Rerouted {
         variant: variant.variant,
