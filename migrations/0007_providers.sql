@@ -10,10 +10,14 @@
 -- Costs (USD, at the deployment's prices): `generation_jobs.cost_estimate` is what the job may
 -- cost, counted against the user's daily budget when it was accepted; `generated_images.cost` is
 -- what each image cost. Earlier jobs and images cost nothing (only the sketch renderer existed).
+--
+-- `generated_images.tags`: what a zero-shot tagger (a CLIP embedder) saw in an image whose model
+-- cannot say what it drew ([{"category", "value", "score"}]); `drawn` then holds their values.
 
 ALTER TABLE generation_jobs ADD COLUMN providers TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(providers));
 ALTER TABLE generation_jobs ADD COLUMN cost_estimate REAL NOT NULL DEFAULT 0;
 ALTER TABLE generated_images ADD COLUMN cost REAL NOT NULL DEFAULT 0;
+ALTER TABLE generated_images ADD COLUMN tags TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(tags));
 ALTER TABLE variants ADD COLUMN provider TEXT;
 ALTER TABLE variants ADD COLUMN reroutes TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(reroutes));
 

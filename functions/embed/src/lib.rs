@@ -16,15 +16,15 @@
 extern crate bff_spin as spin_sdk;
 
 use bff_pipeline::messages::Message;
-use bff_pipeline::offline::DescriptorEmbedder;
-use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, JobStore};
+use bff_pipeline::ports::{BlobStore, Dispatcher, FeedbackStore, ImageEmbedder, JobStore};
 use bff_pipeline::stages::{self, QueueStage, StageError, StageOutcome, StagePorts};
 use bff_pipeline::Timestamp;
 
-/// This function's stage, the same on both platforms.
-struct Embed;
+/// This function's stage, the same on both platforms, over the deployment's embedder (a CLIP
+/// service by the settings `embedder`, `embedder_base_url`, ...; else the offline descriptor).
+struct Embed<E>(E);
 
-impl QueueStage for Embed {
+impl<E: ImageEmbedder> QueueStage for Embed<E> {
     async fn handle<S, B, D>(
         &self,
         p: &StagePorts<'_, S, B, D>,
@@ -38,8 +38,7 @@ impl QueueStage for Embed {
     {
         match message {
             Message::EmbedImage(m) => {
-                stages::embed::handle(p.store, p.blobs, p.dispatch, &DescriptorEmbedder, m, now)
-                    .await
+                stages::embed::handle(p.store, p.blobs, p.dispatch, &self.0, m, now).await
             }
             other => Err(stages::misrouted(other)),
         }
@@ -52,7 +51,8 @@ mod spin {
 
     #[spin_sdk::redis_subscriber]
     async fn on_doorbell(payload: Vec<u8>) -> Result<(), String> {
-        bff_spin::consumer::on_doorbell(EMBED_QUEUE, &payload, super::Embed).await
+        let embedder = bff_spin::providers::embedder().await;
+        bff_spin::consumer::on_doorbell(EMBED_QUEUE, &payload, super::Embed(embedder)).await
     }
 }
 
@@ -66,6 +66,7 @@ mod workers {
         env: Env,
         _ctx: Context,
     ) -> Result<()> {
-        bff_cloudflare::consumer::consume(batch, &env, super::Embed).await
+        let embedder = bff_cloudflare::providers::embedder(&env);
+        bff_cloudflare::consumer::consume(batch, &env, super::Embed(embedder)).await
     }
 }

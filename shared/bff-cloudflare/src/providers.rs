@@ -14,6 +14,11 @@ pub fn providers(env: &worker::Env) -> Providers<FetchHttp> {
     Providers::new(FetchHttp, settings(env))
 }
 
+/// This Worker's image embedder: the CLIP service its settings name, else the descriptor.
+pub fn embedder(env: &worker::Env) -> bff_providers::embedder::Embedders<FetchHttp> {
+    bff_providers::embedder::Embedders::new(FetchHttp, &settings(env))
+}
+
 /// The providers' settings from the Worker's secrets and variables (a secret wins).
 pub fn settings(env: &worker::Env) -> ProviderSettings {
     ProviderSettings::read(|setting| lookup(env, setting))

@@ -487,6 +487,25 @@ impl JobStore for MemoryStore {
         })
     }
 
+    async fn retag_image(
+        &self,
+        key: &JobKey,
+        image_id: &str,
+        tags: &[crate::zero_shot::Tag],
+        quality: f64,
+        _now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        self.write(|t| match t.images.get_mut(image_id) {
+            Some(image) if image.job_id == key.job_id && image.user_id == key.user_id => {
+                image.drawn = tags.iter().map(|t| t.attribute()).collect();
+                image.tags = tags.to_vec();
+                image.quality = quality;
+                true
+            }
+            _ => false,
+        })
+    }
+
     async fn reroute_variant(
         &self,
         key: &JobKey,

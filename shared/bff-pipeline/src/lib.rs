@@ -72,6 +72,7 @@ pub mod quality;
 pub mod queries;
 pub mod stages;
 pub mod time;
+pub mod zero_shot;
 
 pub use ids::JobKey;
 pub use stages::{StageError, StageOutcome};

@@ -91,6 +91,10 @@ impl ImageEmbedder for DescriptorEmbedder {
             embedder: descriptor.embedder.to_string(),
         })
     }
+
+    fn space(&self) -> String {
+        format!("{}@{}", bff_embed::EMBEDDER, bff_embed::DIM)
+    }
 }
 
 #[cfg(test)]

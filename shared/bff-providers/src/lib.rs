@@ -19,8 +19,11 @@
 //!   platform.
 //! - [`client`]: the providers behind the pipeline's `ImageProvider` port, over an [`HttpSend`]
 //!   the platform supplies.
+//! - [`embedder`]: a CLIP embedding service behind the `ImageEmbedder` port (images, and the
+//!   texts of zero-shot tagging), or the offline descriptor.
 
 pub mod client;
+pub mod embedder;
 pub mod embeddings;
 pub mod failure;
 pub mod image;

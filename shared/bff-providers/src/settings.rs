@@ -54,6 +54,11 @@ settings! {
     PROVIDERS = "providers", false, Some("sketch"), "the providers a request may name, comma-separated (the gateway's list; each needs its key where images are generated)";
     PRICES = "prices", false, Some("openai=0.042,stability=0.03,replicate=0.003,workers-ai=0.0011"), "USD per image by provider, provider=price pairs separated by commas (list prices of the default models in 2026; set your own)";
     DAILY_BUDGET_USD = "daily_budget_usd", false, None, "what one user's jobs may cost a day (UTC), in USD; unset for no limit";
+    EMBEDDER = "embedder", false, Some("descriptor"), "descriptor (offline), jina, or openai-style (Infinity, bff-clip): the image embedder";
+    EMBEDDER_BASE_URL = "embedder_base_url", false, None, "the embedding service's address (Jina: https://api.jina.ai)";
+    EMBEDDER_API_KEY = "embedder_api_key", true, None, "the embedding service's key (Jina needs one)";
+    EMBEDDER_MODEL = "embedder_model", false, Some("jina-clip-v2"), "the CLIP model the service serves";
+    EMBEDDER_DIMENSIONS = "embedder_dimensions", false, None, "the vectors' dimension to ask for and check; unset: the model's";
     PROVIDER_TIMEOUT_MS = "provider_timeout_ms", false, Some("120000"), "longest wait for one provider answer, in milliseconds";
     REPLICATE_POLL_MS = "replicate_poll_ms", false, Some("1000"), "wait between polls of a Replicate prediction";
 }
@@ -89,6 +94,8 @@ pub struct ProviderSettings {
     pub replicate: Option<replicate::Config>,
     pub timeout_ms: u64,
     pub replicate_poll_ms: u64,
+    /// The CLIP embedding service, when [`EMBEDDER`] names one (and its address is set).
+    pub embedder: Option<crate::embeddings::Config>,
     /// Price per image by provider ([`PRICES`]); an unreadable list prices nothing and is
     /// reported by [`budget`].
     pub prices: Prices,
@@ -128,6 +135,10 @@ impl std::fmt::Debug for ProviderSettings {
             .field("openai", &self.openai.as_ref().map(|c| &c.base_url))
             .field("stability", &self.stability.as_ref().map(|c| &c.base_url))
             .field("replicate", &self.replicate.as_ref().map(|c| &c.base_url))
+            .field(
+                "embedder",
+                &self.embedder.as_ref().map(|c| (&c.base_url, &c.model)),
+            )
             .field("timeout_ms", &self.timeout_ms)
             .finish()
     }
@@ -177,7 +188,23 @@ impl ProviderSettings {
             }
         });
         let prices = Prices::parse(&value(&PRICES)).unwrap_or_default();
+        let shape = match value(&EMBEDDER).as_str() {
+            "jina" => Some(crate::embeddings::Shape::Jina),
+            "openai-style" => Some(crate::embeddings::Shape::OpenAiStyle),
+            _ => None,
+        };
+        let embedder =
+            shape
+                .zip(get(&EMBEDDER_BASE_URL))
+                .map(|(shape, base_url)| crate::embeddings::Config {
+                    base_url,
+                    api_key: get(&EMBEDDER_API_KEY),
+                    model: value(&EMBEDDER_MODEL),
+                    dimensions: get(&EMBEDDER_DIMENSIONS).and_then(|d| d.parse().ok()),
+                    shape,
+                });
         Self {
+            embedder,
             openai,
             stability,
             replicate,
@@ -224,6 +251,19 @@ mod tests {
         assert_eq!(s.stability.as_ref().unwrap().service, "sd3");
         assert!(s.replicate.is_none(), "a blank token is no token");
         assert_eq!(s.configured(), ["openai", "stability"]);
+        assert!(s.embedder.is_none(), "the offline descriptor by default");
+        let clip = ProviderSettings::read(|setting| match setting.name {
+            "embedder" => Some("openai-style".into()),
+            "embedder_base_url" => Some("http://127.0.0.1:7997".into()),
+            "embedder_model" => Some("fashion-clip".into()),
+            "embedder_dimensions" => Some("512".into()),
+            _ => None,
+        });
+        let config = clip.embedder.unwrap();
+        assert_eq!(
+            (config.model.as_str(), config.dimensions, config.api_key),
+            ("fashion-clip", Some(512), None)
+        );
         assert_eq!(s.timeout_ms, 120_000);
         assert!(!format!("{s:?}").contains("sk-"), "Debug never shows a key");
         assert_eq!(env_name(&OPENAI_API_KEY), "BFF_OPENAI_API_KEY");

@@ -17,6 +17,11 @@ pub async fn providers() -> Providers<SpinHttp> {
     Providers::new(SpinHttp, settings().await)
 }
 
+/// This component's image embedder: the CLIP service its variables name, else the descriptor.
+pub async fn embedder() -> bff_providers::embedder::Embedders<SpinHttp> {
+    bff_providers::embedder::Embedders::new(SpinHttp, &settings().await)
+}
+
 /// The providers' settings from the application's variables.
 pub async fn settings() -> ProviderSettings {
     let values = variables().await;

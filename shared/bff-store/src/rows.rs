@@ -45,7 +45,7 @@ pub const VARIANT: Columns = Columns {
     vectors: &[],
 };
 pub const IMAGE: Columns = Columns {
-    json: &["parameters", "requested", "drawn"],
+    json: &["parameters", "requested", "drawn", "tags"],
     seeds: &["seed"],
     bools: &[],
     vectors: &[],

@@ -139,13 +139,18 @@ pub const MOVE_VARIANT: &str = "UPDATE variants SET status = ?5, updated_at = ?6
 // --- images ---
 
 const IMAGE_COLUMNS: &str = "image_id, job_id, user_id, variant, prompt, negative_prompt, seed, \
-     provider, model, parameters, requested, drawn, quality, blob_key, width, height, bytes, cost, created_at";
+     provider, model, parameters, requested, drawn, quality, blob_key, width, height, bytes, cost, tags, \
+     created_at";
 
 pub const INSERT_IMAGE: &str = "INSERT INTO generated_images (image_id, job_id, user_id, variant, \
      prompt, negative_prompt, seed, provider, model, parameters, requested, drawn, quality, blob_key, \
      width, height, bytes, created_at, cost) \
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
      ON CONFLICT (image_id) DO NOTHING";
+
+/// A tagger's reading of an image: its drawn values, the tags with their scores, the quality.
+pub const RETAG_IMAGE: &str = "UPDATE generated_images SET drawn = ?4, tags = ?5, quality = ?6 \
+     WHERE job_id = ?1 AND user_id = ?2 AND image_id = ?3";
 
 pub fn select_image() -> String {
     format!("SELECT {IMAGE_COLUMNS} FROM generated_images WHERE job_id = ?1 AND user_id = ?2 AND image_id = ?3")

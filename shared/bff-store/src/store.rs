@@ -395,6 +395,33 @@ impl<C: Connection> JobStore for SqlStore<C> {
         Ok(n == 1)
     }
 
+    async fn retag_image(
+        &self,
+        key: &JobKey,
+        image_id: &str,
+        tags: &[bff_pipeline::zero_shot::Tag],
+        quality: f64,
+        _now: &Timestamp,
+    ) -> Result<bool, PortError> {
+        self.scope(&key.user_id).await?;
+        let drawn: Vec<bff_domain::AttributeValue> = tags.iter().map(|t| t.attribute()).collect();
+        let [j, u] = k(key);
+        let n = self
+            .exec(
+                sql::RETAG_IMAGE,
+                &[
+                    j,
+                    u,
+                    image_id.into(),
+                    json_text(&drawn)?,
+                    json_text(&tags)?,
+                    quality.into(),
+                ],
+            )
+            .await?;
+        Ok(n == 1)
+    }
+
     async fn reroute_variant(
         &self,
         key: &JobKey,

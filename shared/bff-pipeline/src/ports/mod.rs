@@ -150,6 +150,18 @@ pub trait JobStore {
 
     // --- embeddings ---
 
+    /// Records what a tagger saw in the image: `drawn` becomes the tags' values, `tags` the tags
+    /// with their scores, and `quality` the prompt adherence recomputed from them. Idempotent
+    /// (the same tags give the same row). Returns whether the image exists.
+    async fn retag_image(
+        &self,
+        key: &JobKey,
+        image_id: &str,
+        tags: &[crate::zero_shot::Tag],
+        quality: f64,
+        now: &Timestamp,
+    ) -> Result<bool, PortError>;
+
     /// Inserts the embedding, insert-or-ignore by image id, and in the same transaction moves
     /// its variant from `generated` to `embedded` (a no-op if it is elsewhere). Returns whether
     /// the embedding row was new.
@@ -367,4 +379,16 @@ pub enum EmbedderError {
 #[allow(async_fn_in_trait)]
 pub trait ImageEmbedder {
     async fn embed(&self, bytes: &[u8]) -> Result<ImageEmbedding, EmbedderError>;
+
+    /// The embedding space: model and dimension (`jina-clip-v2@512`), recorded with every
+    /// embedding. Vectors of two spaces are
+    /// not comparable; caches are keyed by it.
+    fn space(&self) -> String;
+
+    /// Texts as vectors of the images' space, in order, for zero-shot tagging
+    /// ([`crate::zero_shot`]); `None` for an embedder without a text side (the descriptor).
+    async fn embed_texts(&self, texts: &[String]) -> Result<Option<Vec<Vec<f32>>>, EmbedderError> {
+        let _ = texts;
+        Ok(None)
+    }
 }

@@ -161,6 +161,12 @@ named_enum!(
 );
 
 impl Provider {
+    /// Whether the provider says which values it drew (the sketch renderer does); a model's
+    /// images are read by a zero-shot tagger instead, when the embedder can.
+    pub fn reports_drawn(self) -> bool {
+        matches!(self, Provider::Sketch | Provider::FlakySketch)
+    }
+
     /// The prompt conventions of the provider's models.
     pub fn model_family(self) -> ModelFamily {
         match self {
@@ -318,6 +324,10 @@ pub struct ImageRow {
     pub bytes: u64,
     /// What the image cost (USD), from the deployment's price of its provider.
     pub cost: f64,
+    /// What a zero-shot tagger saw in the image, with scores (JSON); empty when the values
+    /// drawn come from the renderer or no tagger ran.
+    #[serde(default)]
+    pub tags: Vec<crate::zero_shot::Tag>,
     pub created_at: Timestamp,
 }
 

@@ -48,7 +48,7 @@ pub async fn handle(
         Gate::Skip(reason) => return Ok(StageOutcome::Skipped { reason }),
     }
 
-    let embeddings = store.embeddings(&key).await?;
+    let embeddings = super::one_space(store.embeddings(&key).await?);
     if embeddings.is_empty() {
         store
             .fail_job(&key, "no image could be generated and embedded", now)

@@ -149,6 +149,7 @@ pub async fn handle(
         height: image.height,
         bytes,
         cost: image.cost,
+        tags: Vec::new(),
         created_at: now.clone(),
     };
     store.insert_image(&row, now).await?;

@@ -383,6 +383,31 @@ pub trait QueueStage {
         D: Dispatcher;
 }
 
+/// The embeddings of one space: a job clusters and selects within one embedding space only.
+/// When a deployment changed its embedder while a job ran, the space most of the job's images
+/// were embedded in wins (the earliest on a tie); the others are left out.
+pub fn one_space(
+    mut embeddings: Vec<crate::ports::EmbeddingRow>,
+) -> Vec<crate::ports::EmbeddingRow> {
+    let mut counts: Vec<(&str, usize)> = Vec::new();
+    for e in &embeddings {
+        match counts.iter_mut().find(|(s, _)| *s == e.embedder) {
+            Some((_, n)) => *n += 1,
+            None => counts.push((&e.embedder, 1)),
+        }
+    }
+    let Some(space) = counts
+        .iter()
+        .rev()
+        .max_by_key(|(_, n)| *n)
+        .map(|(s, _)| s.to_string())
+    else {
+        return embeddings;
+    };
+    embeddings.retain(|e| e.embedder == space);
+    embeddings
+}
+
 /// The error for a message of another stage (a queue bound to the wrong function): permanent.
 pub fn misrouted(message: &Message) -> StageError {
     StageError::Permanent(Permanent::BadMessage(MessageError::UnknownQueue {

@@ -48,7 +48,7 @@ pub async fn handle(
         Gate::Skip(reason) => return Ok(StageOutcome::Skipped { reason }),
     }
 
-    let embeddings = store.embeddings(&key).await?;
+    let embeddings = super::one_space(store.embeddings(&key).await?);
     let images = store.images(&key).await?;
     let assignments = store.cluster_assignments(&key).await?;
     let (selection, picks) = select(&key, &job, &embeddings, &images, &assignments, now)?;

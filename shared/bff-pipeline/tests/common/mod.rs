@@ -10,7 +10,7 @@ use bff_pipeline::api::GenerationRequest;
 use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue, MemoryStore, Tables};
 use bff_pipeline::messages::Message;
 use bff_pipeline::offline::{DescriptorEmbedder, SketchProvider};
-use bff_pipeline::ports::{ImageProvider, Provider};
+use bff_pipeline::ports::{ImageEmbedder, ImageProvider, Provider};
 use bff_pipeline::stages::prompt::{submit, Submitted};
 use bff_pipeline::stages::{Ports, StageOutcome};
 use bff_pipeline::{JobKey, Timestamp};
@@ -66,12 +66,12 @@ pub struct Log {
     pub given_up: usize,
 }
 
-pub struct World<P = SketchProvider> {
+pub struct World<P = SketchProvider, E = DescriptorEmbedder> {
     pub store: MemoryStore,
     pub blobs: MemoryBlobs,
     pub queue: MemoryQueue,
     pub provider: P,
-    pub embedder: DescriptorEmbedder,
+    pub embedder: E,
 }
 
 impl World<SketchProvider> {
@@ -82,16 +82,22 @@ impl World<SketchProvider> {
 
 impl<P: ImageProvider> World<P> {
     pub fn with_provider(provider: P) -> Self {
+        World::with_parts(provider, DescriptorEmbedder)
+    }
+}
+
+impl<P: ImageProvider, E: ImageEmbedder> World<P, E> {
+    pub fn with_parts(provider: P, embedder: E) -> Self {
         Self {
             store: MemoryStore::new(),
             blobs: MemoryBlobs::new(),
             queue: MemoryQueue::new(),
             provider,
-            embedder: DescriptorEmbedder,
+            embedder,
         }
     }
 
-    pub fn ports(&self) -> Ports<'_, MemoryStore, MemoryBlobs, MemoryQueue, P, DescriptorEmbedder> {
+    pub fn ports(&self) -> Ports<'_, MemoryStore, MemoryBlobs, MemoryQueue, P, E> {
         Ports {
             store: &self.store,
             blobs: &self.blobs,
