@@ -10,7 +10,7 @@ use bff_pipeline::offline::SketchProvider;
 use bff_pipeline::ports::{ImageProvider, ImageRequest, Provider, ProviderError, ProviderImage};
 
 use crate::settings::ProviderSettings;
-use crate::{openai, replicate, stability, Failure, Generated, HttpCall, HttpReply};
+use crate::{openai, replicate, stability, workers_ai, Failure, Generated, HttpCall, HttpReply};
 
 /// Why an HTTP exchange did not complete: nothing was read (a timeout, a refused or dropped
 /// connection). Always worth retrying.
@@ -122,6 +122,26 @@ impl<H: HttpSend> Providers<H> {
     }
 }
 
+impl<H: HttpSend> Providers<H> {
+    /// Workers AI over its REST API (the same on every platform; the Workers `AI` binding is not
+    /// used: it reaches Cloudflare's models only from a deployed or logged-in session, so it
+    /// could not be exercised offline).
+    async fn workers_ai(&self, request: &ImageRequest<'_>) -> Result<Generated, ProviderError> {
+        let config = configured(&self.settings.workers_ai, request.provider)?;
+        let ask = workers_ai::Ask {
+            prompt: request.prompt,
+            negative_prompt: request.negative_prompt,
+            width: request.parameters.width,
+            height: request.parameters.height,
+            seed: request.seed,
+        };
+        let reply = self
+            .send(request.provider, &workers_ai::call(config, &ask))
+            .await?;
+        workers_ai::read(config, &ask, &reply).map_err(|f| error(request.provider, f))
+    }
+}
+
 impl<H: HttpSend> ImageProvider for Providers<H> {
     async fn generate(&self, request: &ImageRequest<'_>) -> Result<ProviderImage, ProviderError> {
         let generated = match request.provider {
@@ -131,11 +151,7 @@ impl<H: HttpSend> ImageProvider for Providers<H> {
             Provider::OpenAi => self.openai(request).await?,
             Provider::Stability => self.stability(request).await?,
             Provider::Replicate => self.replicate(request).await?,
-            Provider::WorkersAi => {
-                return Err(ProviderError::NotConfigured {
-                    provider: request.provider,
-                })
-            }
+            Provider::WorkersAi => self.workers_ai(request).await?,
         };
         let model = generated
             .parameters

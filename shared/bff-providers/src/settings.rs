@@ -10,7 +10,7 @@
 
 use bff_pipeline::budget::{Budget, Prices};
 
-use crate::{openai, replicate, stability};
+use crate::{openai, replicate, stability, workers_ai};
 
 /// One setting.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -52,6 +52,10 @@ settings! {
     REPLICATE_BASE_URL = "replicate_base_url", false, Some("https://api.replicate.com"), "Replicate API address";
     REPLICATE_MODEL = "replicate_model", false, Some("black-forest-labs/flux-schnell"), "owner/name of a FLUX schnell or SDXL model";
     PROVIDERS = "providers", false, Some("sketch"), "the providers a request may name, comma-separated (the gateway's list; each needs its key where images are generated)";
+    WORKERS_AI_API_TOKEN = "workers_ai_api_token", true, None, "Cloudflare API token with Workers AI permission: turns the provider `workers-ai` on (with the account id)";
+    WORKERS_AI_ACCOUNT_ID = "workers_ai_account_id", false, None, "the Cloudflare account whose Workers AI runs the model";
+    WORKERS_AI_BASE_URL = "workers_ai_base_url", false, Some("https://api.cloudflare.com"), "Cloudflare API address";
+    WORKERS_AI_MODEL = "workers_ai_model", false, Some("@cf/black-forest-labs/flux-1-schnell"), "@cf/black-forest-labs/flux-1-schnell or @cf/stabilityai/stable-diffusion-xl-base-1.0";
     PRICES = "prices", false, Some("openai=0.042,stability=0.03,replicate=0.003,workers-ai=0.0011"), "USD per image by provider, provider=price pairs separated by commas (list prices of the default models in 2026; set your own)";
     DAILY_BUDGET_USD = "daily_budget_usd", false, None, "what one user's jobs may cost a day (UTC), in USD; unset for no limit";
     EMBEDDER = "embedder", false, Some("descriptor"), "descriptor (offline), jina, or openai-style (Infinity, bff-clip): the image embedder";
@@ -92,6 +96,7 @@ pub struct ProviderSettings {
     pub openai: Option<openai::Config>,
     pub stability: Option<stability::Config>,
     pub replicate: Option<replicate::Config>,
+    pub workers_ai: Option<workers_ai::Config>,
     pub timeout_ms: u64,
     pub replicate_poll_ms: u64,
     /// The CLIP embedding service, when [`EMBEDDER`] names one (and its address is set).
@@ -135,6 +140,7 @@ impl std::fmt::Debug for ProviderSettings {
             .field("openai", &self.openai.as_ref().map(|c| &c.base_url))
             .field("stability", &self.stability.as_ref().map(|c| &c.base_url))
             .field("replicate", &self.replicate.as_ref().map(|c| &c.base_url))
+            .field("workers_ai", &self.workers_ai.as_ref().map(|c| &c.base_url))
             .field(
                 "embedder",
                 &self.embedder.as_ref().map(|c| (&c.base_url, &c.model)),
@@ -187,6 +193,24 @@ impl ProviderSettings {
                 model,
             }
         });
+        let workers_ai = get(&WORKERS_AI_API_TOKEN)
+            .zip(get(&WORKERS_AI_ACCOUNT_ID))
+            .map(|(api_token, account_id)| {
+                let model = value(&WORKERS_AI_MODEL);
+                workers_ai::Config {
+                    base_url: value(&WORKERS_AI_BASE_URL),
+                    account_id,
+                    api_token,
+                    shape: if model.to_ascii_lowercase().contains("xl") {
+                        workers_ai::Shape::Sdxl
+                    } else {
+                        workers_ai::Shape::FluxSchnell
+                    },
+                    model,
+                    steps: None,
+                    guidance: None,
+                }
+            });
         let prices = Prices::parse(&value(&PRICES)).unwrap_or_default();
         let shape = match value(&EMBEDDER).as_str() {
             "jina" => Some(crate::embeddings::Shape::Jina),
@@ -208,6 +232,7 @@ impl ProviderSettings {
             openai,
             stability,
             replicate,
+            workers_ai,
             prices,
             timeout_ms: number(&PROVIDER_TIMEOUT_MS).max(1),
             replicate_poll_ms: number(&REPLICATE_POLL_MS),
@@ -225,6 +250,9 @@ impl ProviderSettings {
         }
         if self.replicate.is_some() {
             names.push("replicate");
+        }
+        if self.workers_ai.is_some() {
+            names.push("workers-ai");
         }
         names
     }

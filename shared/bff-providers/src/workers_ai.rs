@@ -32,7 +32,7 @@
 //! | code or message | failure |
 //! |---|---|
 //! | 10000 (authentication error), 3023 (account blocked), any 401 or 403 | `Stop` |
-//! | 3036 (the daily free allocation is used up) | `Stop` |
+//! | 3036 or 4006 (the daily free allocation is used up) | `Stop` |
 //! | 5007, 3042 (no such model: the configured model is wrong) | `Stop` |
 //! | 3030, or a message naming NSFW content or a flagged prompt | `Moderated` |
 //! | 3040 (out of capacity), any 429, 5xx, 408 (3007, 3008) | `Retry`, after `retry-after` when given |
@@ -198,7 +198,8 @@ fn by_code(code: Option<u64>, message: &str, after_ms: Option<u64>) -> Option<Fa
                 "{PROVIDER}: {message} (check the API token and account id configured for Workers AI)"
             ),
         },
-        Some(3036) => Failure::Stop {
+        // 3036 over REST, 4006 from the binding and newer REST answers: the same allocation.
+        Some(3036 | 4006) => Failure::Stop {
             message: format!(
                 "{PROVIDER}: the account's daily allocation is used up ({message}); move to a paid plan or wait for the next day"
             ),
