@@ -170,7 +170,7 @@ mod tests {
     #[test]
     fn a_value_below_the_threshold_is_not_recorded() {
         let labels: Vec<_> = (0..4)
-            .map(|i| (AttributeValue::new("colour", &format!("c{i}")), unit(4, i)))
+            .map(|i| (AttributeValue::new("colour", format!("c{i}")), unit(4, i)))
             .collect();
         // Equally close to four values: 25 % each.
         assert!(tag(&[0.5, 0.5, 0.5, 0.5], &labels).is_empty());
