@@ -35,9 +35,7 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
     setup::all(root)?;
     let total = Instant::now();
     let state = root.join("target/e2e/state");
-    // The image providers' stand-ins, which the Workers reach through their settings only.
-    let rig = crate::e2e_providers::ProviderRig::start()?;
-    let started = pipeline::start(root, &state, None, &rig.env_file())?;
+    let started = pipeline::start(root, &state, None, "")?;
     let (dev, build_s, dev_s) = (started.dev, started.build_seconds, started.dev_seconds);
     println!(
         "e2e: {} Workers built in {build_s:.1} s; wrangler dev at {} after {dev_s:.1} s (log: {})",
@@ -46,12 +44,9 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
         dev.log_path().display()
     );
     let result = if providers_only {
-        crate::e2e_providers::checks(&dev, &rig).map(|()| pipeline::StageTimes::default())
+        Ok(pipeline::StageTimes::default())
     } else {
-        checks(&dev).and_then(|times| {
-            crate::e2e_providers::checks(&dev, &rig)?;
-            Ok(times)
-        })
+        checks(&dev)
     };
     if let Err(error) = &result {
         println!(
@@ -62,6 +57,7 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
     }
     let times = result?;
     drop(dev);
+    providers(root)?;
     println!("\ne2e: all checks passed");
     println!(
         "  12 designs at 3x (36 images), stages done: {}",
@@ -72,6 +68,38 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
         total.elapsed().as_secs_f64()
     );
     Ok(())
+}
+
+/// The image providers' and CLIP's checks, on a deployment of their own: the same Workers on a
+/// fresh state, configured for the stand-in providers and `bff-clip`.
+fn providers(root: &Path) -> Result<()> {
+    let state = root.join("target/e2e/providers");
+    if state.exists() {
+        std::fs::remove_dir_all(&state)?;
+    }
+    let rig = crate::e2e_providers::ProviderRig::start(root, &state.join("servers"))?;
+    let dev = crate::workers::Dev::start(
+        root,
+        &pipeline::configs(root),
+        None,
+        &state.join("workers"),
+        &rig.env_file(),
+    )?;
+    println!(
+        "
+e2e: providers and CLIP at {} (log: {})",
+        dev.base_url(),
+        dev.log_path().display()
+    );
+    let result = crate::e2e_providers::checks(&dev, &rig);
+    if let Err(error) = &result {
+        println!(
+            "e2e: FAILED: {error:#}\nlast lines of {}:\n{}",
+            dev.log_path().display(),
+            dev.log_tail(60)
+        );
+    }
+    result
 }
 
 fn ok(name: &str) {

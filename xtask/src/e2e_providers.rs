@@ -13,7 +13,13 @@
 //! - each image's cost is the configured price of the provider that made it, the job's estimate
 //!   is the plan's, and a job that would pass the daily budget is refused with 402 and the
 //!   figures, creating nothing;
-//! - no key appears in the database or in the deployment's log.
+//! - no key appears in the database or in the deployment's log;
+//! - the images are embedded by `bff-clip` (a real CLIP on a tiny random checkpoint), the job is
+//!   clustered in that one space, and each model image is tagged zero-shot: its drawn values are
+//!   its tags, and coverage counts them.
+//!
+//! These checks run on a deployment of their own (the embedder is a deployment's setting, and
+//! the main checks are about the offline descriptor).
 
 use std::time::Instant;
 
@@ -22,6 +28,9 @@ use bff_pipeline::api::image_url;
 use bff_provider_servers::{Config, Provider, ProviderConfig, ProviderServers};
 use serde_json::{json, Value};
 
+use std::path::Path;
+
+use crate::clip::{self, ClipServer};
 use crate::deployment::{json_column, Deployment};
 use crate::pipeline::{self, text, Api};
 
@@ -32,13 +41,15 @@ const PRICES: &str = "openai=0.04,stability=0.03,replicate=0.01";
 const DAILY_BUDGET_USD: f64 = 1.0;
 const RETRY_AFTER_S: u32 = 2;
 
-/// The provider servers and the settings that point a deployment at them.
+/// The provider servers and the CLIP server, and the settings that point a deployment at them.
 pub struct ProviderRig {
     pub servers: ProviderServers,
+    pub clip: ClipServer,
 }
 
 impl ProviderRig {
-    pub fn start() -> Result<ProviderRig> {
+    /// Starts the servers; `state` holds the CLIP checkpoint and log.
+    pub fn start(root: &Path, state: &Path) -> Result<ProviderRig> {
         let config = Config {
             openai: Some(ProviderConfig {
                 rate_limit_first_attempt_every: 1,
@@ -57,6 +68,7 @@ impl ProviderRig {
         };
         Ok(ProviderRig {
             servers: ProviderServers::start(&config).context("starting the provider servers")?,
+            clip: ClipServer::start(root, state)?,
         })
     }
 
@@ -81,6 +93,10 @@ impl ProviderRig {
             ("replicate_base_url", self.url(Provider::Replicate)),
             ("replicate_poll_ms", "200".into()),
             ("provider_timeout_ms", "20000".into()),
+            ("embedder", "openai-style".into()),
+            ("embedder_base_url", self.clip.url.clone()),
+            ("embedder_model", clip::MODEL.into()),
+            ("embedder_dimensions", clip::DIMENSION.to_string()),
         ]
     }
 
@@ -283,6 +299,75 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
 
     no_key_anywhere(deployment)?;
     ok("no provider key in any table or in the deployment's log");
+
+    clip_space_and_tags(deployment, &job_id)?;
+    Ok(())
+}
+
+/// The job in one CLIP space, its model images tagged zero-shot and coverage counting the tags.
+fn clip_space_and_tags(deployment: &dyn Deployment, job_id: &str) -> Result<()> {
+    let space = format!("{}@{}", clip::MODEL, clip::DIMENSION);
+    let embeddings = deployment.query(&format!(
+        "SELECT image_id, embedder FROM image_embeddings WHERE job_id = '{job_id}'"
+    ))?;
+    ensure!(
+        embeddings.len() == 8
+            && embeddings
+                .iter()
+                .all(|e| e.get("embedder").and_then(Value::as_str) == Some(space.as_str())),
+        "every embedding in {space}: {embeddings:?}"
+    );
+    let images = deployment.query(&format!(
+        "SELECT image_id, drawn, tags FROM generated_images WHERE job_id = '{job_id}' ORDER BY image_id"
+    ))?;
+    let mut tagged = 0;
+    let mut drawn_by_image = std::collections::BTreeMap::new();
+    for image in &images {
+        let id = image["image_id"].as_str().unwrap_or_default().to_string();
+        let drawn = json_column(&image["drawn"])?;
+        let tags = json_column(&image["tags"])?;
+        let tags = tags.as_array().cloned().unwrap_or_default();
+        let from_tags: Vec<Value> = tags
+            .iter()
+            .map(|t| json!({ "category": t["category"], "value": t["value"] }))
+            .collect();
+        ensure!(
+            drawn.as_array().map(Vec::as_slice) == Some(from_tags.as_slice()),
+            "image {id}: drawn {drawn} is not its tags {tags:?}"
+        );
+        ensure!(
+            tags.iter().all(|t| t["score"]
+                .as_f64()
+                .is_some_and(|s| (0.35..=1.0).contains(&s))),
+            "image {id}: {tags:?}"
+        );
+        tagged += usize::from(!tags.is_empty());
+        drawn_by_image.insert(id, from_tags.len());
+    }
+    ensure!(tagged > 0, "no image was tagged");
+    let picks = deployment.query(&format!(
+        "SELECT image_id FROM dpp_picks WHERE job_id = '{job_id}'"
+    ))?;
+    let shown: usize = picks
+        .iter()
+        .filter_map(|p| drawn_by_image.get(p["image_id"].as_str().unwrap_or_default()))
+        .sum();
+    let report = deployment.query(&format!(
+        "SELECT report FROM coverage_reports WHERE job_id = '{job_id}'"
+    ))?;
+    let report = json_column(&report.first().context("no coverage report")?["report"])?;
+    let counted: u64 = ["per_value", "untargeted"]
+        .iter()
+        .flat_map(|k| report[k].as_array().cloned().unwrap_or_default())
+        .filter_map(|v| v["count"].as_u64())
+        .sum();
+    ensure!(
+        counted as usize == shown,
+        "coverage counts {counted} values, the picked images' tags {shown}"
+    );
+    ok(&format!(
+        "the job embedded by bff-clip in one space ({space}); {tagged} of 8 model images tagged zero-shot, their tags their drawn values, coverage counting them ({shown} values over the picks)"
+    ));
     Ok(())
 }
 

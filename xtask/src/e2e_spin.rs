@@ -26,14 +26,7 @@ pub fn run(root: &Path) -> Result<()> {
     for backend in [Backend::Postgres, Backend::Sqlite] {
         let state = root.join("target/e2e-spin").join(backend.name());
         let start = Instant::now();
-        // The image providers' checks run once, on PostgreSQL: the provider code is the same
-        // on either database.
-        let rig = match backend {
-            Backend::Postgres => Some(ProviderRig::start()?),
-            Backend::Sqlite => None,
-        };
-        let settings = rig.as_ref().map(ProviderRig::settings).unwrap_or_default();
-        let deployment = SpinDeployment::start(root, &spin, backend, &state, true, &settings)?;
+        let deployment = SpinDeployment::start(root, &spin, backend, &state, true, &[])?;
         println!(
             "e2e-spin ({}): spin up at {} after {:.1} s (log: {})",
             backend.name(),
@@ -41,12 +34,7 @@ pub fn run(root: &Path) -> Result<()> {
             start.elapsed().as_secs_f64(),
             deployment.log_path().display()
         );
-        let result = e2e::checks(&deployment).and_then(|times| {
-            if let Some(rig) = &rig {
-                e2e_providers::checks(&deployment, rig)?;
-            }
-            Ok(times)
-        });
+        let result = e2e::checks(&deployment);
         if let Err(error) = &result {
             println!(
                 "e2e-spin ({}): FAILED: {error:#}\nlast lines of {}:\n{}",
@@ -62,6 +50,35 @@ pub fn run(root: &Path) -> Result<()> {
             pipeline::timing_line(&times)
         ));
     }
+    // The image providers' and CLIP's checks, on a deployment of their own (PostgreSQL; the
+    // provider code is the same on either database).
+    let state = root.join("target/e2e-spin/providers");
+    if state.exists() {
+        std::fs::remove_dir_all(&state)?;
+    }
+    let rig = ProviderRig::start(root, &state.join("servers"))?;
+    let deployment = SpinDeployment::start(
+        root,
+        &spin,
+        Backend::Postgres,
+        &state.join("spin"),
+        true,
+        &rig.settings(),
+    )?;
+    println!(
+        "\ne2e-spin: providers and CLIP at {} (log: {})",
+        deployment.base_url(),
+        deployment.log_path().display()
+    );
+    if let Err(error) = e2e_providers::checks(&deployment, &rig) {
+        println!(
+            "e2e-spin (providers): FAILED: {error:#}\nlast lines of {}:\n{}",
+            deployment.log_path().display(),
+            deployment.log_tail(60)
+        );
+        return Err(error);
+    }
+    drop(deployment);
     println!("\ne2e-spin: all checks passed on PostgreSQL and SQLite");
     for line in lines {
         println!("{line}");

@@ -20,6 +20,7 @@
 
 mod bench;
 mod bench_pipeline;
+mod clip;
 mod deployment;
 mod e2e;
 mod e2e_feedback;
