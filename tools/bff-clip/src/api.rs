@@ -16,14 +16,16 @@
 //! Errors are OpenAI's `{"error": {"message", "type", "code"}}`: 400 for a request that cannot
 //! be served as sent (unknown field, empty or oversized batch, bad base64, not an image, unknown
 //! modality or model), 401 for a missing or wrong key when one is set, 404 for unknown paths,
-//! 405 for a wrong method, 413 (from the server) for an oversized body, 500 if the model fails.
+//! 405 for a wrong method, 500 if the model fails. The server adds 413 for a body over
+//! [`MAX_BODY_BYTES`], 411 for a body without a length, 431 for an oversized head and 503 when
+//! too many connections are open.
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::model::{ClipEmbedder, EmbedError};
@@ -37,15 +39,22 @@ pub const MAX_INPUTS: usize = 64;
 pub const MAX_BODY_BYTES: usize = 16 * 1024 * 1024;
 
 /// An answer: an HTTP status and a JSON body.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reply {
     pub status: u16,
-    pub body: Value,
+    /// The JSON text. Vectors are written from their `f32`s (shortest form that reads back to
+    /// the same `f32`), about half the length of the same numbers written as `f64`.
+    pub body: String,
 }
 
 impl Reply {
-    fn ok(body: Value) -> Self {
-        Self { status: 200, body }
+    fn json(status: u16, body: &impl Serialize) -> Self {
+        let body = serde_json::to_string(body).unwrap_or_else(|e| {
+            json!({ "error": { "message": format!("cannot write the answer: {e}"),
+                                "type": "server_error", "code": "internal_error" } })
+            .to_string()
+        });
+        Self { status, body }
     }
 
     /// An OpenAI-style error. `type` is OpenAI's: `invalid_request_error` for anything the
@@ -59,11 +68,39 @@ impl Reply {
             400..=499 => ("invalid_request_error", "invalid_request"),
             _ => ("server_error", "internal_error"),
         };
-        Self {
+        Self::json(
             status,
-            body: json!({ "error": { "message": message.into(), "type": kind, "code": code } }),
-        }
+            &json!({ "error": { "message": message.into(), "type": kind, "code": code } }),
+        )
     }
+
+    /// The body as a JSON value.
+    pub fn value(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+#[derive(Serialize)]
+struct EmbeddingList<'a> {
+    object: &'static str,
+    data: Vec<EmbeddingItem>,
+    model: &'a str,
+    usage: Usage,
+    id: String,
+    created: u64,
+}
+
+#[derive(Serialize)]
+struct EmbeddingItem {
+    object: &'static str,
+    embedding: Vec<f32>,
+    index: usize,
+}
+
+#[derive(Serialize)]
+struct Usage {
+    prompt_tokens: usize,
+    total_tokens: usize,
 }
 
 /// What the API needs of a request.
@@ -147,7 +184,7 @@ impl Api {
             return Reply::error(405, format!("{path} takes {method}"));
         }
         if route == "health" {
-            return Reply::ok(json!({ "unix": unix_seconds() }));
+            return Reply::json(200, &json!({ "unix": unix_seconds() }));
         }
         if !self.authorised(request.authorization) {
             return Reply::error(
@@ -156,16 +193,19 @@ impl Api {
             );
         }
         match route {
-            "models" => Reply::ok(json!({
-                "object": "list",
-                "data": [{
-                    "id": self.name,
-                    "object": "model",
-                    "owned_by": "bff-clip",
-                    "created": unix_seconds() as u64,
-                    "dimension": self.dimension(),
-                }],
-            })),
+            "models" => {
+                let models = json!({
+                    "object": "list",
+                    "data": [{
+                        "id": self.name,
+                        "object": "model",
+                        "owned_by": "bff-clip",
+                        "created": unix_seconds() as u64,
+                        "dimension": self.dimension(),
+                    }],
+                });
+                Reply::json(200, &models)
+            }
             _ => self.embeddings(request.body),
         }
     }
@@ -267,23 +307,31 @@ impl Api {
             }
             Err(e @ EmbedError::Model(_)) => return Reply::error(500, e.to_string()),
         };
-        let data: Vec<Value> = embedded
+        let data = embedded
             .vectors
             .into_iter()
             .enumerate()
-            .map(|(index, vector)| {
-                json!({ "object": "embedding", "embedding": vector, "index": index })
+            .map(|(index, embedding)| EmbeddingItem {
+                object: "embedding",
+                embedding,
+                index,
             })
             .collect();
         let n = self.requests.fetch_add(1, Ordering::Relaxed) + 1;
-        Reply::ok(json!({
-            "object": "list",
-            "data": data,
-            "model": self.name,
-            "usage": { "prompt_tokens": embedded.tokens, "total_tokens": embedded.tokens },
-            "id": format!("bff-clip-{n}"),
-            "created": unix_seconds() as u64,
-        }))
+        Reply::json(
+            200,
+            &EmbeddingList {
+                object: "list",
+                data,
+                model: &self.name,
+                usage: Usage {
+                    prompt_tokens: embedded.tokens,
+                    total_tokens: embedded.tokens,
+                },
+                id: format!("bff-clip-{n}"),
+                created: unix_seconds() as u64,
+            },
+        )
     }
 }
 
@@ -361,9 +409,12 @@ mod tests {
 
     #[test]
     fn errors_have_openais_shape() {
-        let reply = Reply::error(400, "no");
-        assert_eq!(reply.body["error"]["message"], "no");
-        assert_eq!(reply.body["error"]["type"], "invalid_request_error");
-        assert_eq!(Reply::error(500, "x").body["error"]["type"], "server_error");
+        let reply = Reply::error(400, "no").value();
+        assert_eq!(reply["error"]["message"], "no");
+        assert_eq!(reply["error"]["type"], "invalid_request_error");
+        assert_eq!(
+            Reply::error(500, "x").value()["error"]["type"],
+            "server_error"
+        );
     }
 }

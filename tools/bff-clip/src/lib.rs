@@ -10,7 +10,7 @@
 //! - [`checkpoint`] checks `model.safetensors` against it before loading.
 //! - [`preprocess`] turns a PNG or JPEG into the model's input, as CLIP's processor does.
 //! - [`ClipEmbedder`] holds the model and embeds batches of images or texts.
-//! - [`api`] answers the HTTP API's requests; [`server`] serves it with `tiny_http`.
+//! - [`api`] answers the HTTP API's requests; [`server`] serves it over HTTP/1.1.
 
 pub mod api;
 pub mod checkpoint;

@@ -24,7 +24,7 @@ GET /health).
   --name NAME      the model id clients send and see (default: the folder's name)
   --listen ADDR    the address to bind (default: 127.0.0.1:0, a free port)
   --api-key KEY    require `Authorization: Bearer KEY` (default: $BFF_CLIP_API_KEY, or none)
-  --workers N      request threads (default: 4)";
+  --workers N      embedding batches computed at once (default: 2)";
 
 struct Options {
     model_dir: PathBuf,

@@ -831,3 +831,151 @@ fn the_binary_refuses_a_broken_folder_at_start_naming_the_file() {
     assert_eq!(output.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&output.stderr).contains("--model-dir is required"));
 }
+
+// ---- the HTTP transport ----
+
+/// Sends raw bytes, half-closes, and reads the answer.
+fn raw(server: &RunningServer, request: &[u8]) -> HttpAnswer {
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    stream.write_all(request).unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    read_answer(&mut stream)
+}
+
+#[test]
+fn declared_lengths_of_any_size_are_refused_without_harm() {
+    let dir = tiny_model();
+    let server = start(dir.path(), None);
+    // 100 GB and u64::MAX: an HTTP library that sizes a buffer from the header aborts or
+    // panics on these; here they are a 413 like any other.
+    for length in ["100000000000", "18446744073709551615"] {
+        let request = format!(
+            "POST /embeddings HTTP/1.1\r\nHost: x\r\nContent-Length: {length}\r\n\r\n{{\"input\""
+        );
+        assert_error(
+            &raw(&server, request.as_bytes()),
+            413,
+            "over 16777216 bytes",
+        );
+    }
+    let request = b"POST /embeddings HTTP/1.1\r\nContent-Length: 99999999999999999999999\r\n\r\n";
+    assert_error(&raw(&server, request), 400, "is not a length");
+    let request =
+        b"POST /embeddings HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nhello";
+    assert_error(&raw(&server, request), 400, "two different Content-Length");
+    assert_eq!(http(server.addr(), "GET", "/health", &[], b"").status, 200);
+    server.shutdown();
+}
+
+#[test]
+fn malformed_chunked_and_oversized_heads_are_refused() {
+    let dir = tiny_model();
+    let server = start(dir.path(), None);
+    assert_error(
+        &raw(&server, b"HELLO\r\n\r\n"),
+        400,
+        "not an HTTP/1.1 request",
+    );
+    assert_error(
+        &raw(&server, b"\x00\x01\x02 / HTTP/1.1\r\n\r\n"),
+        400,
+        "not an HTTP/1.1 request",
+    );
+    let chunked =
+        b"POST /embeddings HTTP/1.1\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n";
+    assert_error(&raw(&server, chunked), 411, "send a Content-Length");
+    let long_head = format!(
+        "GET /health HTTP/1.1\r\nX-Filler: {}\r\n\r\n",
+        "x".repeat(20_000)
+    );
+    assert_error(
+        &raw(&server, long_head.as_bytes()),
+        431,
+        "head is too large",
+    );
+    let many: String = (0..100).map(|i| format!("X-H{i}: v\r\n")).collect();
+    let many_headers = format!("GET /health HTTP/1.1\r\n{many}\r\n");
+    assert_error(
+        &raw(&server, many_headers.as_bytes()),
+        431,
+        "head is too large",
+    );
+    assert_error(
+        &raw(
+            &server,
+            b"POST /embeddings HTTP/1.1\r\nExpect: magic\r\nContent-Length: 2\r\n\r\n{}",
+        ),
+        417,
+        "Expect",
+    );
+    // A client that connects and leaves, or sends half a head and leaves, gets nothing and
+    // costs nothing.
+    drop(TcpStream::connect(server.addr()).unwrap());
+    let mut half = TcpStream::connect(server.addr()).unwrap();
+    half.write_all(b"POST /embeddings HTTP/1.1\r\nContent-Le")
+        .unwrap();
+    drop(half);
+    let mut short = TcpStream::connect(server.addr()).unwrap();
+    short
+        .write_all(b"POST /embeddings HTTP/1.1\r\nContent-Length: 100\r\n\r\n{\"in")
+        .unwrap();
+    drop(short);
+    assert_eq!(http(server.addr(), "GET", "/health", &[], b"").status, 200);
+    server.shutdown();
+}
+
+#[test]
+fn a_client_that_waits_for_100_continue_gets_it() {
+    let dir = tiny_model();
+    let server = start(dir.path(), None);
+    let body = json!({"input": ["wool coat"], "modality": "text"}).to_string();
+    let mut stream = TcpStream::connect(server.addr()).unwrap();
+    stream
+        .set_read_timeout(Some(Duration::from_secs(30)))
+        .unwrap();
+    write!(
+        stream,
+        "POST /embeddings HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    let mut interim = [0u8; 25];
+    std::io::Read::read_exact(&mut stream, &mut interim).unwrap();
+    assert_eq!(&interim, b"HTTP/1.1 100 Continue\r\n\r\n");
+    stream.write_all(body.as_bytes()).unwrap();
+    let answer = read_answer(&mut stream);
+    assert_eq!(answer.status, 200);
+    assert_eq!(answer.json()["data"].as_array().unwrap().len(), 1);
+    server.shutdown();
+}
+
+#[test]
+fn connections_past_the_limit_are_answered_503_and_the_server_recovers() {
+    let dir = tiny_model();
+    let server = start(dir.path(), None);
+    let idle: Vec<TcpStream> = (0..bff_clip::server::MAX_CONNECTIONS)
+        .map(|_| TcpStream::connect(server.addr()).unwrap())
+        .collect();
+    // Let the server take them all before the next one.
+    std::thread::sleep(Duration::from_millis(300));
+    let answer = http(server.addr(), "GET", "/health", &[], b"");
+    assert_eq!(answer.status, 503);
+    assert!(answer.json()["error"]["message"]
+        .as_str()
+        .unwrap()
+        .contains("too many connections"));
+    drop(idle);
+    let mut status = 0;
+    for _ in 0..50 {
+        status = http(server.addr(), "GET", "/health", &[], b"").status;
+        if status == 200 {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert_eq!(status, 200);
+    server.shutdown();
+}
