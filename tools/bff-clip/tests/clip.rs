@@ -979,3 +979,31 @@ fn connections_past_the_limit_are_answered_503_and_the_server_recovers() {
     assert_eq!(status, 200);
     server.shutdown();
 }
+
+#[test]
+fn a_tokenizer_with_clips_own_pipeline_loads_and_frames_texts() {
+    // Split with a \p{L} pattern needs a regex engine: this checks that the build without
+    // Oniguruma (tokenizers' fancy-regex feature) reads CLIP's tokenizer.json.
+    let dir = tempfile::tempdir().unwrap();
+    let (tokenizer, size) = clip_style_tokenizer();
+    let mut config = tiny_config();
+    config["text_config"]["vocab_size"] = json!(size);
+    write_json(&dir.path().join("config.json"), &config);
+    write_json(&dir.path().join("tokenizer.json"), &tokenizer);
+    write_safetensors(
+        &dir.path().join("model.safetensors"),
+        &tiny_weights(&config, 11),
+    );
+    let model = load(dir.path());
+    let plain = model.embed_texts(&["red dress"]).unwrap();
+    // Start, "red</w>", "dress</w>", end.
+    assert_eq!(plain.tokens, 4);
+    // Case, whitespace runs and composed characters are normalised away.
+    let shouted = model.embed_texts(&["  RED \t\n Dress "]).unwrap();
+    assert_eq!(shouted.vectors, plain.vectors);
+    // Punctuation is its own word; a word without a merge of its own takes the merges it
+    // can: "dressed" is dres, s, e, d</w>.
+    let other = model.embed_texts(&["red, dressed!"]).unwrap();
+    assert_eq!(other.tokens, 2 + 1 + 1 + 4 + 1);
+    assert!(max_abs_diff(&other.vectors[0], &plain.vectors[0]) > 1e-3);
+}

@@ -385,3 +385,73 @@ pub fn read_answer(stream: &mut TcpStream) -> HttpAnswer {
         body,
     }
 }
+
+/// A `tokenizer.json` with the pipeline of CLIP's own (as Hugging Face's converter writes it for
+/// `openai/clip-vit-base-patch32` and FashionCLIP): NFC, whitespace runs to one space, lower
+/// case; split on CLIP's word pattern, then byte-level; BPE with `</w>` word ends; a RoBERTa
+/// post-processor framing texts in the start and end tokens, the end token doubling as unknown.
+/// Only the vocabulary is tiny: letters, letters ending a word, two punctuation marks, and the
+/// merges that spell "red" and "dress", with the special tokens last, as in CLIP. Returns the file and its vocabulary
+/// size.
+pub fn clip_style_tokenizer() -> (Value, usize) {
+    let mut vocab = serde_json::Map::new();
+    let mut add = |token: String| {
+        let id = vocab.len();
+        vocab.insert(token, id.into());
+    };
+    for c in 'a'..='z' {
+        add(c.to_string());
+    }
+    for c in 'a'..='z' {
+        add(format!("{c}</w>"));
+    }
+    add(",</w>".into());
+    add("!</w>".into());
+    // In rank order: "dress" takes d-r first, "red" r-e.
+    let merges = [
+        ("d", "r"),
+        ("dr", "e"),
+        ("dre", "s"),
+        ("dres", "s</w>"),
+        ("r", "e"),
+        ("re", "d</w>"),
+    ];
+    for (a, b) in merges {
+        add(format!("{a}{b}"));
+    }
+    add("<|startoftext|>".into());
+    add("<|endoftext|>".into());
+    let size = vocab.len();
+    let (start, end) = (size - 2, size - 1);
+    let special = |id: usize, content: &str| {
+        json!({"id": id, "content": content, "single_word": false, "lstrip": false,
+               "rstrip": false, "normalized": true, "special": true})
+    };
+    let merges: Vec<String> = merges.iter().map(|(a, b)| format!("{a} {b}")).collect();
+    let tokenizer = json!({
+        "version": "1.0",
+        "truncation": null,
+        "padding": null,
+        "added_tokens": [special(start, "<|startoftext|>"), special(end, "<|endoftext|>")],
+        "normalizer": {"type": "Sequence", "normalizers": [
+            {"type": "NFC"},
+            {"type": "Replace", "pattern": {"Regex": "\\s+"}, "content": " "},
+            {"type": "Lowercase"}
+        ]},
+        "pre_tokenizer": {"type": "Sequence", "pretokenizers": [
+            {"type": "Split",
+             "pattern": {"Regex": "'s|'t|'re|'ve|'m|'ll|'d|[\\p{L}]+|[\\p{N}]|[^\\s\\p{L}\\p{N}]+"},
+             "behavior": "Removed", "invert": true},
+            {"type": "ByteLevel", "add_prefix_space": false, "trim_offsets": true, "use_regex": false}
+        ]},
+        "post_processor": {"type": "RobertaProcessing", "sep": ["<|endoftext|>", end],
+                           "cls": ["<|startoftext|>", start], "trim_offsets": false,
+                           "add_prefix_space": false},
+        "decoder": {"type": "ByteLevel", "add_prefix_space": true, "trim_offsets": true,
+                    "use_regex": true},
+        "model": {"type": "BPE", "dropout": null, "unk_token": "<|endoftext|>",
+                  "continuing_subword_prefix": "", "end_of_word_suffix": "</w>",
+                  "fuse_unk": false, "byte_fallback": false, "vocab": vocab, "merges": merges}
+    });
+    (tokenizer, size)
+}
