@@ -214,7 +214,13 @@ impl Api {
         let Some(key) = &self.api_key else {
             return true;
         };
-        let Some(given) = header.and_then(|h| h.trim().strip_prefix("Bearer ")) else {
+        // The scheme is case-insensitive (RFC 9110); the key is not.
+        let Some(given) = header
+            .map(str::trim)
+            .and_then(|h| h.split_once(' '))
+            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
+            .map(|(_, key)| key)
+        else {
             return false;
         };
         // Compare every byte whatever the first difference, so the answer's timing does not

@@ -24,9 +24,14 @@ pub const CLIP_STD: [f32; 3] = [0.26862954, 0.26130258, 0.27577711];
 
 /// The widest and tallest image decoded: larger ones are refused before their pixels are
 /// allocated, so a small file that declares a huge image cannot exhaust memory.
-pub const MAX_SIDE: u32 = 12_000;
-/// The most memory one decode may allocate.
-const MAX_DECODE_BYTES: u64 = 512 * 1024 * 1024;
+pub const MAX_SIDE: u32 = 8192;
+/// The most memory one decode may allocate (an 8192-pixel square RGB image fits, RGBA does not).
+const MAX_DECODE_BYTES: u64 = 320 * 1024 * 1024;
+/// The longest side kept, as a multiple of the shortest, before resizing. Resizing a 1 x 8000
+/// strip as it is would make a 224 x 1792000 image (1.2 GB) only to crop its centre; cutting the
+/// source's centre to this ratio first bounds that, and changes nothing for any image within it
+/// (fashion images are 2:3 or 3:4).
+const MAX_ASPECT: u32 = 4;
 
 /// Why an input is not an image this server reads.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -56,11 +61,21 @@ pub fn preprocess(bytes: &[u8], size: usize) -> Result<Vec<f32>, ImageInputError
     let decoded = reader
         .decode()
         .map_err(|e| ImageInputError(format!("undecodable image: {e}")))?;
-    let rgb = decoded.to_rgb8();
+    let mut rgb = decoded.to_rgb8();
     let (width, height) = rgb.dimensions();
     if width == 0 || height == 0 {
         return Err(ImageInputError("an empty image".into()));
     }
+    let short = width.min(height);
+    let long_kept = short.saturating_mul(MAX_ASPECT);
+    if width > long_kept {
+        rgb = image::imageops::crop_imm(&rgb, (width - long_kept) / 2, 0, long_kept, height)
+            .to_image();
+    } else if height > long_kept {
+        rgb = image::imageops::crop_imm(&rgb, 0, (height - long_kept) / 2, width, long_kept)
+            .to_image();
+    }
+    let (width, height) = rgb.dimensions();
     let (new_width, new_height) = shortest_side_to(width, height, size);
     let resized = if (new_width, new_height) == (width, height) {
         rgb
@@ -180,12 +195,48 @@ mod tests {
     }
 
     #[test]
+    fn a_thin_strip_is_cut_to_its_centre_before_resizing() {
+        // 1 x 6000: left as it is, the resize would allocate 16 x 96000 pixels; cut to 1 x 4
+        // first. The strip is black but for its middle four pixels.
+        let img = ImageBuffer::from_fn(1, 6000, |_, y| {
+            if (2998..3002).contains(&y) {
+                Rgb([255u8, 255, 255])
+            } else {
+                Rgb([0, 0, 0])
+            }
+        });
+        let chw = preprocess(&png(&img), 16).unwrap();
+        let white = (1.0 - CLIP_MEAN[0]) / CLIP_STD[0];
+        assert!(chw[..256].iter().all(|v| (v - white).abs() < 1e-3));
+    }
+
+    #[test]
     fn a_huge_declared_size_is_refused_before_allocation() {
-        // A valid PNG header claiming 100000 x 100000 pixels, with no pixel data.
-        let mut header = png(&ImageBuffer::from_pixel(1, 1, Rgb([0u8, 0, 0])));
-        header[16..20].copy_from_slice(&100_000u32.to_be_bytes());
-        header[20..24].copy_from_slice(&100_000u32.to_be_bytes());
-        let error = preprocess(&header, 16).unwrap_err();
+        // A valid PNG header (checksum included) claiming 9000 x 9000 pixels, with the pixel
+        // data of one.
+        let mut file = png(&ImageBuffer::from_pixel(1, 1, Rgb([0u8, 0, 0])));
+        file[16..20].copy_from_slice(&9000u32.to_be_bytes());
+        file[20..24].copy_from_slice(&9000u32.to_be_bytes());
+        let crc = crc32(&file[12..29]);
+        file[29..33].copy_from_slice(&crc.to_be_bytes());
+        let error = preprocess(&file, 16).unwrap_err();
         assert!(error.0.contains("undecodable image"), "{error}");
+        assert!(error.0.to_lowercase().contains("limit"), "{error}");
+    }
+
+    /// PNG's chunk checksum (CRC-32, reflected, polynomial 0xEDB88320).
+    fn crc32(data: &[u8]) -> u32 {
+        let mut crc = 0xFFFF_FFFFu32;
+        for &byte in data {
+            crc ^= u32::from(byte);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
     }
 }

@@ -652,6 +652,14 @@ fn a_configured_key_is_required_everywhere_but_health() {
     );
     let answer = post_json(&server, &body, &[("Authorization", "Bearer s3cret-key")]);
     assert_eq!(answer.status, 200);
+    // The scheme's case does not matter; the key's does.
+    let answer = post_json(&server, &body, &[("Authorization", "bearer s3cret-key")]);
+    assert_eq!(answer.status, 200);
+    assert_error(
+        &post_json(&server, &body, &[("Authorization", "Bearer S3CRET-KEY")]),
+        401,
+        "API key",
+    );
     let answer = http(
         server.addr(),
         "GET",
@@ -1006,4 +1014,27 @@ fn a_tokenizer_with_clips_own_pipeline_loads_and_frames_texts() {
     let other = model.embed_texts(&["red, dressed!"]).unwrap();
     assert_eq!(other.tokens, 2 + 1 + 1 + 4 + 1);
     assert!(max_abs_diff(&other.vectors[0], &plain.vectors[0]) > 1e-3);
+}
+
+/// Not a check: writes a checkpoint of `openai/clip-vit-base-patch32`'s sizes (seeded random
+/// weights, about 600 MB, the tiny word-level tokenizer) into `$BFF_CLIP_FULL_SIZE_DIR`, to time
+/// the server at real size where no real weights can be had:
+/// `BFF_CLIP_FULL_SIZE_DIR=/tmp/vit-b32 cargo test -p bff-clip --test clip -- --ignored full_size`,
+/// then `bff-clip --model-dir /tmp/vit-b32` from a release build.
+#[test]
+#[ignore = "writes 600 MB; run by hand to time the server"]
+fn full_size_checkpoint_for_timing() {
+    let Some(dir) = std::env::var_os("BFF_CLIP_FULL_SIZE_DIR") else {
+        eprintln!("set BFF_CLIP_FULL_SIZE_DIR to write the checkpoint");
+        return;
+    };
+    let dir = Path::new(&dir);
+    std::fs::create_dir_all(dir).unwrap();
+    // Hugging Face's defaults are ViT-B/32's sizes.
+    let config = json!({"model_type": "clip", "text_config": {}, "vision_config": {}});
+    write_json(&dir.join("config.json"), &config);
+    write_json(&dir.join("tokenizer.json"), &tiny_tokenizer());
+    write_safetensors(&dir.join("model.safetensors"), &tiny_weights(&config, 1));
+    let model = load(dir);
+    assert_eq!(model.dimension(), 512);
 }
