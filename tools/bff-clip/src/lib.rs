@@ -25,4 +25,4 @@ pub use model::{
     ClipEmbedder, EmbedError, Embedded, LoadError, CONFIG_FILE, END_TOKEN, START_TOKEN,
     TOKENIZER_FILE, WEIGHTS_FILE,
 };
-pub use server::{serve, RunningServer, DEFAULT_WORKERS};
+pub use server::{serve, serve_with, RunningServer, ServeOptions, DEFAULT_WORKERS};

@@ -38,8 +38,33 @@ pub const MAX_CONNECTIONS: usize = 32;
 /// The largest request line plus headers.
 const MAX_HEAD_BYTES: usize = 16 * 1024;
 const MAX_HEADERS: usize = 64;
-/// How long a client may take to send each part of its request, or to take the answer.
-const IO_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may stay silent while sending its request, or take to accept the answer.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long a client may take to send its whole request: a client trickling a byte now and
+/// then would otherwise hold its connection (one of [`MAX_CONNECTIONS`]) for ever. 16 MiB in two
+/// minutes is a link of about 1 Mbit/s.
+pub const REQUEST_TIME: Duration = Duration::from_secs(120);
+
+/// How a server runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServeOptions {
+    /// The most embedding batches computed at once.
+    pub workers: usize,
+    /// See [`IDLE_TIMEOUT`].
+    pub idle_timeout: Duration,
+    /// See [`REQUEST_TIME`].
+    pub request_time: Duration,
+}
+
+impl Default for ServeOptions {
+    fn default() -> Self {
+        Self {
+            workers: DEFAULT_WORKERS,
+            idle_timeout: IDLE_TIMEOUT,
+            request_time: REQUEST_TIME,
+        }
+    }
+}
 /// After an early answer (413), the unread body is read and thrown away, up to these bounds,
 /// so that closing does not reset the connection before the client has read the answer.
 const DRAIN_BYTES: u64 = 64 * 1024 * 1024;
@@ -151,13 +176,29 @@ impl Drop for Taken {
 
 struct Shared {
     api: Arc<Api>,
-    workers: usize,
+    options: ServeOptions,
     batches: Arc<Counter>,
 }
 
 /// Binds `listen` (e.g. `127.0.0.1:0`) and serves `api`, computing at most `workers` embedding
 /// batches at once.
 pub fn serve(api: Arc<Api>, listen: &str, workers: usize) -> Result<RunningServer, String> {
+    serve_with(
+        api,
+        listen,
+        ServeOptions {
+            workers,
+            ..ServeOptions::default()
+        },
+    )
+}
+
+/// [`serve`] with every option.
+pub fn serve_with(
+    api: Arc<Api>,
+    listen: &str,
+    options: ServeOptions,
+) -> Result<RunningServer, String> {
     let listener =
         TcpListener::bind(listen).map_err(|e| format!("cannot listen on {listen}: {e}"))?;
     let addr = listener
@@ -167,7 +208,10 @@ pub fn serve(api: Arc<Api>, listen: &str, workers: usize) -> Result<RunningServe
     let connections = Arc::new(Counter::new());
     let shared = Arc::new(Shared {
         api,
-        workers: workers.max(1),
+        options: ServeOptions {
+            workers: options.workers.max(1),
+            ..options
+        },
         batches: Arc::new(Counter::new()),
     });
     let acceptor = {
@@ -246,10 +290,9 @@ struct Parsed {
 }
 
 fn serve_connection(mut stream: TcpStream, shared: &Shared) {
-    let _ = stream.set_read_timeout(Some(IO_TIMEOUT));
-    let _ = stream.set_write_timeout(Some(IO_TIMEOUT));
+    let _ = stream.set_write_timeout(Some(shared.options.idle_timeout));
     let _ = stream.set_nodelay(true);
-    let (reply, drain) = match read_request(&mut stream) {
+    let (reply, drain) = match read_request(&mut stream, &shared.options) {
         Incoming::Request(request) => (answer(&request, shared), 0),
         Incoming::Refused { reply, drain } => (reply, drain),
         Incoming::Gone => return,
@@ -279,7 +322,7 @@ fn linger(stream: &mut TcpStream, bytes: u64, time: Duration) {
 
 fn answer(request: &Parsed, shared: &Shared) -> Reply {
     // Only embedding is heavy; everything else answers at once.
-    let _batch = (request.method == "POST").then(|| shared.batches.take(shared.workers));
+    let _batch = (request.method == "POST").then(|| shared.batches.take(shared.options.workers));
     // A panic in the model (a candle bug, say) answers 500 and the server goes on: the model
     // is only read, so nothing is left half-changed.
     catch_unwind(AssertUnwindSafe(|| {
@@ -293,11 +336,35 @@ fn answer(request: &Parsed, shared: &Shared) -> Reply {
     .unwrap_or_else(|_| Reply::error(500, "the server failed on this request"))
 }
 
-fn read_request(stream: &mut TcpStream) -> Incoming {
+/// A connection read within an overall deadline: each read waits at most until the deadline
+/// (and at most `idle` each), and none starts after it.
+struct Deadline<'a> {
+    stream: &'a mut TcpStream,
+    until: Instant,
+    idle: Duration,
+}
+
+impl Read for Deadline<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.until.saturating_duration_since(Instant::now());
+        if left.is_zero() {
+            return Err(io::ErrorKind::TimedOut.into());
+        }
+        self.stream.set_read_timeout(Some(left.min(self.idle)))?;
+        self.stream.read(buf)
+    }
+}
+
+fn read_request(stream: &mut TcpStream, options: &ServeOptions) -> Incoming {
+    let mut connection = Deadline {
+        stream,
+        until: Instant::now() + options.request_time,
+        idle: options.idle_timeout,
+    };
     let mut buffer = Vec::with_capacity(4096);
     let mut chunk = [0u8; 4096];
     let (head_len, parsed, content_length, expects_continue) = loop {
-        match stream.read(&mut chunk) {
+        match connection.read(&mut chunk) {
             Ok(0) | Err(_) => return Incoming::Gone,
             Ok(n) => buffer.extend_from_slice(&chunk[..n]),
         }
@@ -344,7 +411,10 @@ fn read_request(stream: &mut TcpStream) -> Incoming {
     let length = content_length as usize;
     if expects_continue
         && buffer.len() - head_len < length
-        && stream.write_all(b"HTTP/1.1 100 Continue\r\n\r\n").is_err()
+        && connection
+            .stream
+            .write_all(b"HTTP/1.1 100 Continue\r\n\r\n")
+            .is_err()
     {
         return Incoming::Gone;
     }
@@ -354,7 +424,7 @@ fn read_request(stream: &mut TcpStream) -> Incoming {
     if body.len() < length {
         let have = body.len();
         body.resize(length, 0);
-        if stream.read_exact(&mut body[have..]).is_err() {
+        if connection.read_exact(&mut body[have..]).is_err() {
             return Incoming::Gone;
         }
     }

@@ -1038,3 +1038,51 @@ fn full_size_checkpoint_for_timing() {
     let model = load(dir);
     assert_eq!(model.dimension(), 512);
 }
+
+#[test]
+fn a_client_that_trickles_its_request_is_cut_off_at_the_deadline() {
+    let dir = tiny_model();
+    let api = Api::new(Arc::new(load(dir.path())), "tiny".into(), None);
+    let server = bff_clip::serve_with(
+        Arc::new(api),
+        "127.0.0.1:0",
+        bff_clip::ServeOptions {
+            workers: 1,
+            idle_timeout: Duration::from_millis(400),
+            request_time: Duration::from_millis(1200),
+        },
+    )
+    .unwrap();
+    // Silent after connecting: closed after the idle timeout.
+    let mut silent = TcpStream::connect(server.addr()).unwrap();
+    silent
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let started = std::time::Instant::now();
+    let mut rest = Vec::new();
+    std::io::Read::read_to_end(&mut silent, &mut rest).unwrap();
+    assert!(rest.is_empty());
+    assert!(started.elapsed() < Duration::from_secs(3));
+
+    // A byte every 200 ms never trips the idle timeout, but the whole request must arrive
+    // within its time.
+    let mut slow = TcpStream::connect(server.addr()).unwrap();
+    let started = std::time::Instant::now();
+    let request = b"POST /embeddings HTTP/1.1\r\nContent-Length: 100\r\n\r\n";
+    let mut cut_off = false;
+    for byte in request.iter().cycle().take(200) {
+        if slow.write_all(&[*byte]).is_err() {
+            cut_off = true;
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    assert!(
+        cut_off,
+        "the server kept reading a request for {:?}",
+        started.elapsed()
+    );
+    assert!(started.elapsed() < Duration::from_secs(5));
+    assert_eq!(http(server.addr(), "GET", "/health", &[], b"").status, 200);
+    server.shutdown();
+}
