@@ -335,7 +335,7 @@ fn positive(name: &str, value: usize) -> Result<(), ConfigError> {
 }
 
 fn divides(tower: &str, hidden: usize, heads: usize) -> Result<(), ConfigError> {
-    if hidden % heads != 0 {
+    if !hidden.is_multiple_of(heads) {
         return Err(ConfigError(format!(
             "{tower}.hidden_size {hidden} is not a multiple of num_attention_heads {heads}"
         )));
