@@ -11,6 +11,8 @@
 //! - [`preprocess`] turns a PNG or JPEG into the model's input, as CLIP's processor does.
 //! - [`ClipEmbedder`] holds the model and embeds batches of images or texts.
 //! - [`api`] answers the HTTP API's requests; [`server`] serves it over HTTP/1.1.
+//! - [`tiny`] writes a small random-weight checkpoint in the real layout, for tests and demos
+//!   (not a model).
 
 pub mod api;
 pub mod checkpoint;
@@ -18,6 +20,7 @@ pub mod config;
 mod model;
 pub mod preprocess;
 pub mod server;
+pub mod tiny;
 
 pub use api::{Api, Reply, Request, MAX_BODY_BYTES, MAX_INPUTS};
 pub use config::{ConfigError, ModelConfig, TextConfig, VisionConfig};

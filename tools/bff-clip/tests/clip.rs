@@ -11,13 +11,17 @@ use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use bff_clip::{serve, Api, ClipEmbedder, LoadError, RunningServer, MAX_BODY_BYTES, MAX_INPUTS};
+use bff_clip::{
+    serve, tiny, Api, ClipEmbedder, LoadError, RunningServer, MAX_BODY_BYTES, MAX_INPUTS,
+};
 use serde_json::{json, Value};
 use support::*;
 
+const PROJECTION_DIM: usize = tiny::DEFAULT_DIMENSION;
+
 fn tiny_model() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
-    write_tiny_model(dir.path(), 7);
+    tiny::write_tiny_model(dir.path(), 7, PROJECTION_DIM).unwrap();
     dir
 }
 
@@ -41,7 +45,7 @@ fn the_tiny_model_loads_with_the_sizes_of_its_config() {
     assert_eq!(model.dimension(), PROJECTION_DIM);
     assert_eq!(model.config().vision.image_size, 32);
     assert_eq!(model.config().vision.num_positions(), 17);
-    assert_eq!(model.config().text.vocab_size, vocab_size());
+    assert_eq!(model.config().text.vocab_size, tiny::vocab_size());
 }
 
 #[test]
@@ -112,7 +116,7 @@ fn different_inputs_give_different_vectors() {
     }
     // Weights from another seed are another model.
     let other = tempfile::tempdir().unwrap();
-    write_tiny_model(other.path(), 8);
+    tiny::write_tiny_model(other.path(), 8, PROJECTION_DIM).unwrap();
     let from_other = load(other.path()).embed_images(&[&images[0]]).unwrap();
     assert!(max_abs_diff(&from_other.vectors[0], &vectors[0]) > 1e-3);
 }
@@ -268,7 +272,7 @@ fn corrupt_files_are_refused_with_the_file_named() {
 #[test]
 fn a_tensor_of_the_wrong_shape_is_refused_not_a_panic() {
     let dir = tiny_model();
-    let mut tensors = tiny_weights(&tiny_config(), 7);
+    let mut tensors = weights_for(&tiny::config(PROJECTION_DIM), 7);
     tensors.insert(
         "visual_projection.weight".into(),
         (vec![PROJECTION_DIM, 31], vec![0.1; PROJECTION_DIM * 31]),
@@ -277,7 +281,7 @@ fn a_tensor_of_the_wrong_shape_is_refused_not_a_panic() {
         "text_model.encoder.layers.1.mlp.fc1.weight".into(),
         (vec![64, 32, 1], vec![0.1; 64 * 32]),
     );
-    write_safetensors(&dir.path().join("model.safetensors"), &tensors);
+    tiny::write_safetensors(&dir.path().join("model.safetensors"), &tensors).unwrap();
     let error = load_error(dir.path());
     assert!(
         error.starts_with(&format!(
@@ -301,14 +305,14 @@ fn a_tensor_of_the_wrong_shape_is_refused_not_a_panic() {
 #[test]
 fn a_missing_tensor_is_refused_even_where_candle_would_make_one_up() {
     let dir = tiny_model();
-    let mut tensors = tiny_weights(&tiny_config(), 7);
+    let mut tensors = weights_for(&tiny::config(PROJECTION_DIM), 7);
     // candle fills a missing class embedding with random numbers: every start would serve
     // other vectors.
     tensors.remove("vision_model.embeddings.class_embedding");
     tensors.remove("text_projection.weight");
     // logit_scale only scales similarities: its absence is fine.
     tensors.remove("logit_scale");
-    write_safetensors(&dir.path().join("model.safetensors"), &tensors);
+    tiny::write_safetensors(&dir.path().join("model.safetensors"), &tensors).unwrap();
     let error = load_error(dir.path());
     assert!(
         error.contains(
@@ -321,7 +325,7 @@ fn a_missing_tensor_is_refused_even_where_candle_would_make_one_up() {
 #[test]
 fn a_config_that_does_not_match_the_weights_is_refused() {
     let dir = tiny_model();
-    let mut config = tiny_config();
+    let mut config = tiny::config(PROJECTION_DIM);
     config["vision_config"]["patch_size"] = json!(16);
     write_json(&dir.path().join("config.json"), &config);
     let error = load_error(dir.path());
@@ -343,7 +347,7 @@ fn a_config_that_does_not_match_the_weights_is_refused() {
 fn a_tokenizer_clip_cannot_pool_with_is_refused() {
     // No end token.
     let dir = tiny_model();
-    let mut tokenizer = tiny_tokenizer();
+    let mut tokenizer = tiny::tokenizer();
     tokenizer["added_tokens"].as_array_mut().unwrap().pop();
     tokenizer["model"]["vocab"]
         .as_object_mut()
@@ -359,8 +363,8 @@ fn a_tokenizer_clip_cannot_pool_with_is_refused() {
 
     // An end token that is not the largest id: the text model would pool at the wrong token.
     let dir = tiny_model();
-    let mut tokenizer = tiny_tokenizer();
-    tokenizer["model"]["vocab"]["zebra"] = json!(vocab_size());
+    let mut tokenizer = tiny::tokenizer();
+    tokenizer["model"]["vocab"]["zebra"] = json!(tiny::vocab_size());
     write_json(&dir.path().join("tokenizer.json"), &tokenizer);
     let error = load_error(dir.path());
     assert!(
@@ -370,7 +374,7 @@ fn a_tokenizer_clip_cannot_pool_with_is_refused() {
 
     // Ids past the embedding table.
     let dir = tiny_model();
-    let mut config = tiny_config();
+    let mut config = tiny::config(PROJECTION_DIM);
     config["text_config"]["vocab_size"] = json!(10);
     write_json(&dir.path().join("config.json"), &config);
     let error = load_error(dir.path());
@@ -840,6 +844,167 @@ fn the_binary_refuses_a_broken_folder_at_start_naming_the_file() {
     assert!(String::from_utf8_lossy(&output.stderr).contains("--model-dir is required"));
 }
 
+/// Runs `bff-clip ARGS` to its end: exit code, stdout, stderr.
+fn run_binary(args: &[&std::ffi::OsStr]) -> (Option<i32>, String, String) {
+    let output = Command::new(env!("CARGO_BIN_EXE_bff-clip"))
+        .args(args)
+        .output()
+        .expect("run bff-clip");
+    (
+        output.status.code(),
+        String::from_utf8(output.stdout).unwrap(),
+        String::from_utf8(output.stderr).unwrap(),
+    )
+}
+
+#[test]
+fn the_binary_writes_a_tiny_model_that_it_then_serves() {
+    // What an end-to-end harness does: write the folder (not there yet), then serve it.
+    let root = tempfile::tempdir().unwrap();
+    let dir = root.path().join("models").join("tiny-clip");
+    let (code, stdout, stderr) = run_binary(&[
+        "--write-tiny-model".as_ref(),
+        dir.as_os_str(),
+        "--dimension".as_ref(),
+        "32".as_ref(),
+        "--seed=3".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(stdout.lines().count(), 1, "{stdout:?}");
+    let written: Value =
+        serde_json::from_str(&stdout).unwrap_or_else(|e| panic!("{e}: {stdout:?}"));
+    assert_eq!(
+        written,
+        json!({"model_dir": dir.canonicalize().unwrap().to_str().unwrap(), "dimension": 32})
+    );
+    assert!(tiny::is_tiny_model(&dir));
+
+    let mut child = Command::new(env!("CARGO_BIN_EXE_bff-clip"))
+        .arg("--model-dir")
+        .arg(&dir)
+        .args(["--name", "tiny-e2e"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start bff-clip");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let ready: Value = serde_json::from_str(&line).unwrap_or_else(|e| panic!("{e}: {line:?}"));
+    assert_eq!(ready["model"], "tiny-e2e");
+    assert_eq!(ready["dimension"], 32);
+    let addr = ready["url"]
+        .as_str()
+        .unwrap()
+        .strip_prefix("http://")
+        .unwrap()
+        .parse()
+        .unwrap();
+    let request = json!({"model": "tiny-e2e", "input": ["red dress"], "modality": "text"});
+    let answer = http(
+        addr,
+        "POST",
+        "/embeddings",
+        &[("Content-Type", "application/json")],
+        request.to_string().as_bytes(),
+    );
+    assert_eq!(answer.status, 200, "{:?}", answer.json());
+    let vector: Vec<f32> =
+        serde_json::from_value(answer.json()["data"][0]["embedding"].clone()).expect("a vector");
+    assert_eq!(vector.len(), 32);
+    assert!((norm(&vector) - 1.0).abs() < 1e-4);
+    child.kill().unwrap();
+    child.wait().unwrap();
+    // The library with the same seed and dimension embeds the same.
+    let same = tempfile::tempdir().unwrap();
+    tiny::write_tiny_model(same.path(), 3, 32).unwrap();
+    let expected = load(same.path()).embed_texts(&["red dress"]).unwrap();
+    assert!(max_abs_diff(&expected.vectors[0], &vector) < 1e-6);
+}
+
+#[test]
+fn the_binary_writes_the_tests_checkpoint_by_default_and_never_over_a_real_model() {
+    let dir = tempfile::tempdir().unwrap();
+    let (code, stdout, stderr) =
+        run_binary(&["--write-tiny-model".as_ref(), dir.path().as_os_str()]);
+    assert_eq!(code, Some(0), "{stderr}");
+    let written: Value = serde_json::from_str(&stdout).unwrap();
+    assert_eq!(written["dimension"], tiny::DEFAULT_DIMENSION);
+    // Byte for byte what the library writes with the default seed and dimension.
+    let reference = tempfile::tempdir().unwrap();
+    tiny::write_tiny_model(
+        reference.path(),
+        tiny::DEFAULT_SEED,
+        tiny::DEFAULT_DIMENSION,
+    )
+    .unwrap();
+    for file in ["config.json", "tokenizer.json", "model.safetensors"] {
+        assert_eq!(
+            std::fs::read(dir.path().join(file)).unwrap(),
+            std::fs::read(reference.path().join(file)).unwrap(),
+            "{file}"
+        );
+    }
+    // Its own folder is rewritten (a harness may reuse one), here with another dimension.
+    let (code, stdout, stderr) = run_binary(&[
+        "--write-tiny-model".as_ref(),
+        dir.path().as_os_str(),
+        "--dimension".as_ref(),
+        "8".as_ref(),
+    ]);
+    assert_eq!(code, Some(0), "{stderr}");
+    assert_eq!(
+        serde_json::from_str::<Value>(&stdout).unwrap()["dimension"],
+        8
+    );
+    assert_eq!(load(dir.path()).dimension(), 8);
+
+    // A folder with a model of its own is left alone.
+    let real = tempfile::tempdir().unwrap();
+    let config = json!({"model_type": "clip", "text_config": {}, "vision_config": {}});
+    write_json(&real.path().join("config.json"), &config);
+    let before = std::fs::read(real.path().join("config.json")).unwrap();
+    let (code, stdout, stderr) =
+        run_binary(&["--write-tiny-model".as_ref(), real.path().as_os_str()]);
+    assert_eq!(code, Some(1));
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("cannot write the tiny model")
+            && stderr.contains("already holds config.json"),
+        "{stderr}"
+    );
+    assert_eq!(
+        std::fs::read(real.path().join("config.json")).unwrap(),
+        before
+    );
+    assert!(!real.path().join("model.safetensors").exists());
+
+    // Usage errors.
+    let (code, _, stderr) = run_binary(&[
+        "--write-tiny-model".as_ref(),
+        dir.path().as_os_str(),
+        "--dimension".as_ref(),
+        "0".as_ref(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--dimension 0: a number from 1 to 4096"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = run_binary(&[
+        "--write-tiny-model".as_ref(),
+        dir.path().as_os_str(),
+        "--listen".as_ref(),
+        "127.0.0.1:0".as_ref(),
+    ]);
+    assert_eq!(code, Some(2));
+    assert!(
+        stderr.contains("--listen does not go with --write-tiny-model"),
+        "{stderr}"
+    );
+}
+
 // ---- the HTTP transport ----
 
 /// Sends raw bytes, half-closes, and reads the answer.
@@ -994,14 +1159,15 @@ fn a_tokenizer_with_clips_own_pipeline_loads_and_frames_texts() {
     // Oniguruma (tokenizers' fancy-regex feature) reads CLIP's tokenizer.json.
     let dir = tempfile::tempdir().unwrap();
     let (tokenizer, size) = clip_style_tokenizer();
-    let mut config = tiny_config();
+    let mut config = tiny::config(PROJECTION_DIM);
     config["text_config"]["vocab_size"] = json!(size);
     write_json(&dir.path().join("config.json"), &config);
     write_json(&dir.path().join("tokenizer.json"), &tokenizer);
-    write_safetensors(
+    tiny::write_safetensors(
         &dir.path().join("model.safetensors"),
-        &tiny_weights(&config, 11),
-    );
+        &weights_for(&config, 11),
+    )
+    .unwrap();
     let model = load(dir.path());
     let plain = model.embed_texts(&["red dress"]).unwrap();
     // Start, "red</w>", "dress</w>", end.
@@ -1033,8 +1199,8 @@ fn full_size_checkpoint_for_timing() {
     // Hugging Face's defaults are ViT-B/32's sizes.
     let config = json!({"model_type": "clip", "text_config": {}, "vision_config": {}});
     write_json(&dir.join("config.json"), &config);
-    write_json(&dir.join("tokenizer.json"), &tiny_tokenizer());
-    write_safetensors(&dir.join("model.safetensors"), &tiny_weights(&config, 1));
+    write_json(&dir.join("tokenizer.json"), &tiny::tokenizer());
+    tiny::write_safetensors(&dir.join("model.safetensors"), &weights_for(&config, 1)).unwrap();
     let model = load(dir);
     assert_eq!(model.dimension(), 512);
 }
