@@ -13,7 +13,9 @@ use crate::e2e_providers::{self, ProviderRig};
 use crate::spin_deployment::{Backend, SpinDeployment};
 use crate::{e2e, pipeline, setup, spin};
 
-pub fn run(root: &Path) -> Result<()> {
+/// Every check; with `providers_only`, only the image providers' and CLIP's (while working on
+/// them).
+pub fn run(root: &Path, providers_only: bool) -> Result<()> {
     setup::all(root)?;
     let total = Instant::now();
     let spin = spin::binary(root)?;
@@ -23,7 +25,12 @@ pub fn run(root: &Path) -> Result<()> {
         spin.display()
     );
     let mut lines = Vec::new();
-    for backend in [Backend::Postgres, Backend::Sqlite] {
+    let backends: &[Backend] = if providers_only {
+        &[]
+    } else {
+        &[Backend::Postgres, Backend::Sqlite]
+    };
+    for &backend in backends {
         let state = root.join("target/e2e-spin").join(backend.name());
         let start = Instant::now();
         let deployment = SpinDeployment::start(root, &spin, backend, &state, true, &[])?;

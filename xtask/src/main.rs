@@ -41,7 +41,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e [--providers-only]|e2e-spin|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql>";
+    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e [--providers-only]|e2e-spin [--providers-only]|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -59,7 +59,10 @@ fn main() -> ExitCode {
             &root,
             args.get(1).map(String::as_str) == Some("--providers-only"),
         ),
-        Some("e2e-spin") => e2e_spin::run(&root),
+        Some("e2e-spin") => e2e_spin::run(
+            &root,
+            args.get(1).map(String::as_str) == Some("--providers-only"),
+        ),
         Some("test") => test::all(&root),
         Some("bench") => bench_command(&root, &args[1..]),
         Some("bench-pipeline") => {

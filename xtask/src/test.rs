@@ -175,7 +175,7 @@ pub fn all(root: &Path) -> Result<()> {
         Check {
             name:
                 "pipeline on a Spin host end to end, on PostgreSQL and SQLite with Redis (e2e-spin)",
-            run: Step::Custom(e2e_spin::run),
+            run: Step::Custom(|root| e2e_spin::run(root, false)),
         },
     ];
     let mut failed = Vec::new();

@@ -70,6 +70,10 @@ impl HttpSend for SpinHttp {
         for (name, value) in &call.headers {
             builder = builder.header(name, value);
         }
+        // Spin sends a body without a length as chunked, which some servers refuse (411).
+        if !call.body.is_empty() {
+            builder = builder.header("content-length", call.body.len().to_string());
+        }
         let request = builder
             .body(Full::new(Bytes::from(call.body.clone())))
             .map_err(|e| transport(e.to_string()))?;
