@@ -88,7 +88,10 @@ fn a_job_runs_through_every_stage() {
             .sum::<f64>()
             .sqrt();
         assert!((norm - 1.0).abs() < 1e-4, "norm {norm}");
-        assert_eq!(e.embedder, format!("{}@{EMBEDDING_DIM}", bff_embed::EMBEDDER));
+        assert_eq!(
+            e.embedder,
+            format!("{}@{EMBEDDING_DIM}", bff_embed::EMBEDDER)
+        );
     }
 
     // Cluster: K in 3..8 chosen by silhouette, a profile per cluster, every image assigned.
