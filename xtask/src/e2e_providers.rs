@@ -300,12 +300,30 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
     no_key_anywhere(deployment)?;
     ok("no provider key in any table or in the deployment's log");
 
-    clip_space_and_tags(deployment, &job_id)?;
+    let tagged = clip_space_and_tags(deployment, &job_id)?;
+
+    let table = api.json("GET", "/api/providers", Some(&carol), None, 200)?;
+    let rows = table["adherence"].as_array().cloned().unwrap_or_default();
+    ensure!(
+        table["sampled_images"].as_u64() == Some(tagged as u64)
+            && !rows.is_empty()
+            && rows.iter().all(|r| r["provider"] == "openai"
+                && r["images"].as_u64().is_some_and(|n| n > 0)
+                && r["adherence"]
+                    .as_f64()
+                    .is_some_and(|a| (0.0..=1.0).contains(&a))),
+        "GET /api/providers: {table}"
+    );
+    ok(&format!(
+        "GET /api/providers: OpenAI's adherence in {} categories over the {tagged} tagged images",
+        rows.len()
+    ));
     Ok(())
 }
 
-/// The job in one CLIP space, its model images tagged zero-shot and coverage counting the tags.
-fn clip_space_and_tags(deployment: &dyn Deployment, job_id: &str) -> Result<()> {
+/// The job in one CLIP space, its model images tagged zero-shot and coverage counting the tags;
+/// returns how many images have tags.
+fn clip_space_and_tags(deployment: &dyn Deployment, job_id: &str) -> Result<usize> {
     let space = format!("{}@{}", clip::MODEL, clip::DIMENSION);
     let embeddings = deployment.query(&format!(
         "SELECT image_id, embedder FROM image_embeddings WHERE job_id = '{job_id}'"
@@ -368,7 +386,7 @@ fn clip_space_and_tags(deployment: &dyn Deployment, job_id: &str) -> Result<()> 
     ok(&format!(
         "the job embedded by bff-clip in one space ({space}); {tagged} of 8 model images tagged zero-shot, their tags their drawn values, coverage counting them ({shown} values over the picks)"
     ));
-    Ok(())
+    Ok(tagged)
 }
 
 /// Every row of every table, as text, and the log: none holds a key.

@@ -27,6 +27,7 @@
 //! Cron ([`scheduled`]): [`SWEEP_CRON`] re-sends what stalled jobs and unlearned feedback wait for
 //! ([`crate::cron::sweep`]); [`ROLLUP_CRON`] asks the analytics function for the daily rollup.
 
+use bff_pipeline::adherence::{self, ProvidersResponse};
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, ValidGeneration};
 use bff_pipeline::budget::{self, Budget};
 use bff_pipeline::messages::{
@@ -77,6 +78,7 @@ enum Route {
     Feedback,
     FeedbackOne,
     Analytics,
+    Providers,
     DevUsers,
     DevRedeliver,
     DevCounts,
@@ -104,6 +106,7 @@ fn router() -> Router<Route> {
         .get("/api/feedback", Route::Feedback)
         .get("/api/feedback/:id", Route::FeedbackOne)
         .get("/api/analytics/:id", Route::Analytics)
+        .get("/api/providers", Route::Providers)
         .post("/api/dev/users", Route::DevUsers)
         .post("/api/dev/redeliver/:id", Route::DevRedeliver)
         .get("/api/dev/counts/:id", Route::DevCounts)
@@ -168,6 +171,7 @@ where
         Route::View(view) => job_view(request, params, ctx, view).await,
         Route::Feedback | Route::FeedbackOne => forward(request, ctx, Service::Feedback).await,
         Route::Analytics => forward(request, ctx, Service::Analytics).await,
+        Route::Providers => providers(request, ctx).await,
         Route::DevUsers => dev_create_user(request, ctx).await,
         Route::DevRedeliver => dev_redeliver(request, params, ctx).await,
         Route::DevCounts => dev_counts(request, params, ctx).await,
@@ -256,6 +260,33 @@ where
         &Health {
             status: if ok { "ok" } else { "degraded" },
             checks,
+        },
+    )
+}
+
+/// Tagged images the providers' table reads, most recent first.
+const ADHERENCE_SAMPLE: u32 = 5_000;
+
+/// `GET /api/providers`: the providers a request may name and how faithfully each drew what it
+/// was asked, by category, over the deployment's recent tagged images.
+async fn providers<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    let _user = authed!(request, ctx);
+    let samples = match ctx.store.adherence_samples(ADHERENCE_SAMPLE).await {
+        Ok(samples) => samples,
+        Err(e) => return HttpResponse::error(&ApiError::from(e)),
+    };
+    HttpResponse::json(
+        200,
+        &ProvidersResponse {
+            providers: ctx.providers.to_vec(),
+            adherence: adherence::table(&samples),
+            sampled_images: samples.len() as u32,
         },
     )
 }

@@ -60,6 +60,7 @@
 //! the crate builds for `wasm32-unknown-unknown` (Workers) and `wasm32-wasip2` (Spin), and the same
 //! messages over the same stored rows always give the same rows.
 
+pub mod adherence;
 pub mod api;
 pub mod budget;
 #[cfg(any(test, feature = "fakes"))]

@@ -148,6 +148,24 @@ impl<C: Connection> SqlStore<C> {
             .unwrap_or(0.0))
     }
 
+    /// The `limit` most recent tagged images of the deployment, for the providers' adherence
+    /// table (read under the system scope: the table shows figures, never one user's rows).
+    pub async fn adherence_samples(
+        &self,
+        limit: u32,
+    ) -> Result<Vec<bff_pipeline::adherence::AdherenceSample>, PortError> {
+        self.scope_system().await?;
+        let columns = crate::rows::Columns {
+            json: &["requested", "tags"],
+            ..Default::default()
+        };
+        self.raw(sql::ADHERENCE_SAMPLES, &[limit.into()])
+            .await?
+            .into_iter()
+            .map(|row| crate::rows::decode("generated_images", &columns, row))
+            .collect()
+    }
+
     /// `SELECT 1` answers 1.
     pub async fn health(&self) -> Result<(), PortError> {
         let rows = self.raw(sql::SELECT_ONE, &[]).await?;

@@ -148,6 +148,10 @@ pub const INSERT_IMAGE: &str = "INSERT INTO generated_images (image_id, job_id, 
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19) \
      ON CONFLICT (image_id) DO NOTHING";
 
+/// The most recent images a zero-shot tagger read, across users (aggregate figures only).
+pub const ADHERENCE_SAMPLES: &str = "SELECT provider, requested, tags FROM generated_images \
+     WHERE tags <> '[]' ORDER BY created_at DESC LIMIT ?1";
+
 /// A tagger's reading of an image: its drawn values, the tags with their scores, the quality.
 pub const RETAG_IMAGE: &str = "UPDATE generated_images SET drawn = ?4, tags = ?5, quality = ?6 \
      WHERE job_id = ?1 AND user_id = ?2 AND image_id = ?3";

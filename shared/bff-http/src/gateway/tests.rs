@@ -380,6 +380,42 @@ fn a_job_that_would_pass_the_daily_budget_is_refused_with_the_figures() {
 }
 
 #[test]
+fn the_providers_table_reads_tagged_images_as_the_system_and_answers_figures() {
+    let mut w = World::new();
+    w.providers = vec![Provider::Sketch, Provider::OpenAi];
+    let requested =
+        r#"[{"category":"colour","value":"black"},{"category":"occasion","value":"party"}]"#;
+    w.db().script(
+        sql::ADHERENCE_SAMPLES,
+        vec![
+            serde_json::json!({"provider": "openai", "requested": requested,
+                "tags": r#"[{"category":"colour","value":"black","score":0.8}]"#}),
+            serde_json::json!({"provider": "openai", "requested": requested,
+                "tags": r#"[{"category":"colour","value":"red","score":0.6}]"#}),
+        ],
+    );
+    let r = w.handle(&authed(Method::Get, "/api/providers"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let table = body(&r);
+    assert_eq!(table["providers"], serde_json::json!(["sketch", "openai"]));
+    assert_eq!(table["sampled_images"], 2);
+    let rows = table["adherence"].as_array().unwrap();
+    assert!(
+        rows.iter().any(|row| row["provider"] == "openai"
+            && row["category"] == "colour"
+            && row["images"] == 2
+            && row["shown"] == 1),
+        "{table}"
+    );
+    assert!(
+        rows.iter().all(|row| row["category"] != "occasion"),
+        "a tagger cannot see an occasion: {table}"
+    );
+    let r = w.handle(&HttpRequest::new(Method::Get, "/api/providers"));
+    assert_eq!(r.status, 401);
+}
+
+#[test]
 fn misconfigured_prices_accept_no_job() {
     let mut w = World::new();
     w.budget = Err("setting prices: price for unknown provider \"opneai\"".into());
