@@ -86,7 +86,13 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
         return Err(error);
     }
     drop(deployment);
-    println!("\ne2e-spin: all checks passed on PostgreSQL and SQLite");
+    if providers_only {
+        println!("\ne2e-spin: the providers' and CLIP's checks passed");
+    } else {
+        println!(
+            "\ne2e-spin: all checks passed on PostgreSQL and SQLite, and the providers' and CLIP's"
+        );
+    }
     for line in lines {
         println!("{line}");
     }
