@@ -122,6 +122,23 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
     );
     let carol = api.create_user("Carol")?;
 
+    let health = api.json("GET", "/api/health-check", None, None, 200)?;
+    let reached = &health["checks"]["providers"];
+    ensure!(
+        ["openai", "stability", "replicate", "embedder"]
+            .iter()
+            .all(|name| reached[name]["ok"] == true),
+        "the health answer's providers: {health}"
+    );
+    let requests_before = rig.servers.iter().map(|s| s.log().len()).sum::<usize>();
+    api.json("GET", "/api/generation/health-check", None, None, 200)?;
+    let requests_after = rig.servers.iter().map(|s| s.log().len()).sum::<usize>();
+    ensure!(
+        requests_after == requests_before,
+        "a second health check within the minute probed again"
+    );
+    ok("the health answer reports OpenAI, Stability, Replicate (down, but it answers) and bff-clip reachable, probed once a minute at no cost");
+
     // 4 designs at 3x: 12 variants, 4 per provider, round robin in the listed order.
     let request = json!({
         "brief": "a tailored black wool coat with wide lapels",

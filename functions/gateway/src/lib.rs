@@ -49,6 +49,7 @@ mod workers {
         dev_routes: bool,
         providers: Vec<bff_http::Provider>,
         budget: Result<bff_http::Budget, String>,
+        provider_checks: Vec<bff_http::NamedCheck>,
     }
 
     impl Adapters {
@@ -61,6 +62,7 @@ mod workers {
                 dev_routes: bff_cloudflare::dev_routes(&env),
                 providers: bff_cloudflare::providers::enabled(&env),
                 budget: bff_cloudflare::providers::budget(&env),
+                provider_checks: Vec::new(),
                 checks: BindingChecks::new(env),
             }
         }
@@ -79,6 +81,7 @@ mod workers {
                 dev_routes: self.dev_routes,
                 providers: &self.providers,
                 budget: &self.budget,
+                provider_checks: &self.provider_checks,
                 store_check: "d1",
                 platform_checks: &self.checks,
             }
@@ -88,7 +91,10 @@ mod workers {
     #[event(fetch)]
     async fn fetch(mut req: Request, env: Env, _ctx: Context) -> Result<Response> {
         let request = http::read_request(&mut req).await?;
-        let adapters = Adapters::new(env);
+        let mut adapters = Adapters::new(env.clone());
+        if gateway::is_health_check(request.path()) {
+            adapters.provider_checks = bff_cloudflare::providers::reachability(&env).await;
+        }
         http::into_response(gateway::handle(&request, &adapters.context()).await)
     }
 

@@ -45,6 +45,18 @@ fn lookup(env: &worker::Env, setting: &bff_providers::settings::Setting) -> Opti
         .map(|v| v.to_string())
 }
 
+/// Whether the enabled providers and the embedding service can be reached (kept a minute in
+/// the Cache API).
+pub async fn reachability(env: &worker::Env) -> Vec<bff_http::NamedCheck> {
+    bff_http::gateway::provider_checks(
+        &FetchHttp,
+        &crate::cache::EdgeCache::default(),
+        |setting| lookup(env, setting),
+        &enabled(env),
+    )
+    .await
+}
+
 /// `fetch` with a timeout (the request is aborted when it passes).
 pub struct FetchHttp;
 

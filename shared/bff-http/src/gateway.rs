@@ -40,7 +40,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::context::declared_too_large;
 use crate::message::{HttpRequest, HttpResponse, Method};
-use crate::platform::{Check, Ids, Log, PlatformChecks, Service, Services};
+use crate::platform::{Check, Ids, Log, NamedCheck, PlatformChecks, Service, Services};
 use crate::router::{Params, Routed, Router};
 
 /// Everything the gateway's handlers use: the ports, the other functions and the platform's
@@ -60,6 +60,9 @@ pub struct GatewayContext<'a, C, B, D, S> {
     /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
     /// wrong with them: then no job is accepted.
     pub budget: &'a Result<Budget, String>,
+    /// Whether each configured provider and the embedding service can be reached (answered only
+    /// to health checks; see [`provider_checks`]).
+    pub provider_checks: &'a [NamedCheck],
     /// The name of the store's check in the health answer (`d1`).
     pub store_check: &'a str,
     /// The platform's own checks (the queue producer and blob bindings exist), asked for only by
@@ -255,6 +258,16 @@ where
         .map(|(name, check)| (name.to_string(), value(check)))
         .collect();
     checks.insert("services".into(), services.into());
+    // Reported, not part of `ok`: a provider that cannot be reached does not stop the pipeline
+    // (its variants move to the job's next provider), and the offline renderer needs none.
+    if !ctx.provider_checks.is_empty() {
+        let providers: serde_json::Map<String, serde_json::Value> = ctx
+            .provider_checks
+            .iter()
+            .map(|(name, check)| (name.clone(), value(check)))
+            .collect();
+        checks.insert("providers".into(), providers.into());
+    }
     HttpResponse::json(
         if ok { 200 } else { 503 },
         &Health {
@@ -262,6 +275,60 @@ where
             checks,
         },
     )
+}
+
+/// Whether `path` is a health check (which the platform answers with [`provider_checks`]).
+pub fn is_health_check(path: &str) -> bool {
+    path == "/api/health-check" || path.ends_with("/health-check")
+}
+
+/// Whether each of the `enabled` providers and the embedding service can be reached, probed at
+/// no cost ([`bff_providers::health`]) and kept in `cache` for a minute.
+pub async fn provider_checks<H, K>(
+    http: &H,
+    cache: &K,
+    lookup: impl Fn(&bff_providers::settings::Setting) -> Option<String>,
+    enabled: &[Provider],
+) -> Vec<NamedCheck>
+where
+    H: bff_providers::HttpSend,
+    K: crate::analytics::ResponseCache,
+{
+    use bff_providers::health;
+    let probes = health::probes(&lookup, enabled);
+    if probes.is_empty() {
+        return Vec::new();
+    }
+    // A URL, as the Workers Cache API wants; the probed addresses make it change with them.
+    let targets: String = probes
+        .iter()
+        .map(|p| p.call.url.as_str())
+        .collect::<Vec<_>>()
+        .join(",");
+    let key = format!(
+        "https://bff-gateway.internal/cache/provider-health/{}",
+        bff_store::rows::encode_hex(targets.as_bytes())
+    );
+    if let Some(cached) = cache.get(&key).await {
+        if let Ok(checks) = serde_json::from_str::<Vec<(String, Check)>>(&cached) {
+            return checks;
+        }
+    }
+    let checks: Vec<NamedCheck> = health::run(http, &lookup, &probes)
+        .await
+        .into_iter()
+        .map(|(name, result)| {
+            let check = match result {
+                Ok(()) => Check::passed(),
+                Err(e) => Check::failed(format!("cannot be reached: {e}")),
+            };
+            (name, check)
+        })
+        .collect();
+    if let Ok(text) = serde_json::to_string(&checks) {
+        let _ = cache.put(&key, &text, health::CACHE_SECONDS).await;
+    }
+    checks
 }
 
 /// Tagged images the providers' table reads, most recent first.

@@ -183,7 +183,7 @@ pub fn handled_line(
 }
 
 /// One check of the health answer: `{"ok": true}` or `{"ok": false, "error": "..."}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Check {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]

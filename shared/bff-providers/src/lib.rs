@@ -19,6 +19,8 @@
 //!   platform.
 //! - [`client`]: the providers behind the pipeline's `ImageProvider` port, over an [`HttpSend`]
 //!   the platform supplies.
+//! - [`health`]: whether the configured providers and the embedding service can be reached, at
+//!   no cost.
 //! - [`embedder`]: a CLIP embedding service behind the `ImageEmbedder` port (images, and the
 //!   texts of zero-shot tagging), or the offline descriptor.
 
@@ -26,6 +28,7 @@ pub mod client;
 pub mod embedder;
 pub mod embeddings;
 pub mod failure;
+pub mod health;
 pub mod image;
 #[cfg(feature = "native")]
 pub mod native;

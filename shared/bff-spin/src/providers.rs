@@ -35,6 +35,14 @@ pub async fn budget() -> Result<bff_pipeline::budget::Budget, String> {
     bff_providers::settings::budget(|setting| values.get(setting))
 }
 
+/// Whether the `enabled` providers and the embedding service can be reached (kept a minute in
+/// the key-value store).
+pub async fn reachability(enabled: &[bff_pipeline::ports::Provider]) -> Vec<bff_http::NamedCheck> {
+    let values = variables().await;
+    let cache = crate::web::KvCache::open().await;
+    bff_http::gateway::provider_checks(&SpinHttp, &cache, |s| values.get(s), enabled).await
+}
+
 /// Every provider setting's variable. Spin reads variables asynchronously, so they are all read
 /// first; an unreadable one counts as unset.
 async fn variables() -> Variables {

@@ -244,6 +244,11 @@ pub async fn gateway(req: Request) -> Reply {
         .flatten();
     let providers = bff_providers::settings::enabled_providers(enabled.as_deref());
     let budget = crate::providers::budget().await;
+    let provider_checks = if bff_http::gateway::is_health_check(request.path()) {
+        crate::providers::reachability(&providers).await
+    } else {
+        Vec::new()
+    };
     let platform_checks = move || checks.clone();
     let ctx = GatewayContext {
         store: &store,
@@ -256,6 +261,7 @@ pub async fn gateway(req: Request) -> Reply {
         dev_routes,
         providers: &providers,
         budget: &budget,
+        provider_checks: &provider_checks,
         store_check: store_check_name(&store),
         platform_checks: &platform_checks,
     };
@@ -335,6 +341,7 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 dev_routes: false,
                 providers: &[],
                 budget: &Ok(Default::default()),
+                provider_checks: &[],
                 store_check: store_check_name(&store),
                 platform_checks: &no_checks,
             };

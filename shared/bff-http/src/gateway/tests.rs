@@ -21,6 +21,7 @@ struct World {
     platform: Vec<NamedCheck>,
     providers: Vec<Provider>,
     budget: Result<Budget, String>,
+    provider_checks: Vec<NamedCheck>,
 }
 
 impl World {
@@ -34,6 +35,7 @@ impl World {
             dev: false,
             providers: vec![Provider::Sketch],
             budget: Ok(Budget::default()),
+            provider_checks: Vec::new(),
             platform: vec![
                 ("queue".into(), Check::passed()),
                 ("r2".into(), Check::passed()),
@@ -66,6 +68,7 @@ impl World {
             dev_routes: self.dev,
             providers: &self.providers,
             budget: &self.budget,
+            provider_checks: &self.provider_checks,
             store_check: "d1",
             platform_checks: &platform,
         };
@@ -86,6 +89,7 @@ impl World {
             dev_routes: self.dev,
             providers: &self.providers,
             budget: &self.budget,
+            provider_checks: &self.provider_checks,
             store_check: "d1",
             platform_checks: &platform,
         };
@@ -413,6 +417,78 @@ fn the_providers_table_reads_tagged_images_as_the_system_and_answers_figures() {
     );
     let r = w.handle(&HttpRequest::new(Method::Get, "/api/providers"));
     assert_eq!(r.status, 401);
+}
+
+#[test]
+fn the_health_answer_reports_the_providers_without_failing_on_them() {
+    let mut w = World::new();
+    w.provider_checks = vec![
+        ("openai".into(), Check::passed()),
+        (
+            "replicate".into(),
+            Check::failed("cannot be reached: connection refused"),
+        ),
+    ];
+    let r = w.handle(&HttpRequest::new(Method::Get, "/api/health-check"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let health = body(&r);
+    assert_eq!(health["checks"]["providers"]["openai"]["ok"], true);
+    assert_eq!(health["checks"]["providers"]["replicate"]["ok"], false);
+    assert_eq!(health["status"], "ok");
+}
+
+#[test]
+fn provider_probes_are_kept_for_a_minute() {
+    use bff_providers::{HttpCall, HttpReply, HttpSend, TransportError};
+    use std::cell::{Cell, RefCell};
+    use std::collections::BTreeMap;
+
+    struct Probed(Cell<u32>);
+    impl HttpSend for Probed {
+        async fn send(&self, call: &HttpCall, _: u64) -> Result<HttpReply, TransportError> {
+            self.0.set(self.0.get() + 1);
+            if call.url.contains("stability") {
+                return Err(TransportError {
+                    message: "connection refused".into(),
+                });
+            }
+            Ok(HttpReply {
+                status: 404,
+                headers: Vec::new(),
+                body: Vec::new(),
+            })
+        }
+        async fn sleep(&self, _: u64) {}
+    }
+    struct Memory(RefCell<BTreeMap<String, (String, u32)>>);
+    impl crate::analytics::ResponseCache for Memory {
+        async fn get(&self, key: &str) -> Option<String> {
+            self.0.borrow().get(key).map(|(body, _)| body.clone())
+        }
+        async fn put(&self, key: &str, body: &str, max_age: u32) -> Result<(), String> {
+            self.0
+                .borrow_mut()
+                .insert(key.to_string(), (body.to_string(), max_age));
+            Ok(())
+        }
+    }
+    let http = Probed(Cell::new(0));
+    let cache = Memory(RefCell::new(BTreeMap::new()));
+    let lookup = |s: &bff_providers::settings::Setting| {
+        (s.name == "stability_base_url").then(|| "http://stability.test".to_string())
+    };
+    let enabled = [Provider::Sketch, Provider::OpenAi, Provider::Stability];
+    let checks = run(provider_checks(&http, &cache, lookup, &enabled));
+    assert_eq!(checks.len(), 2, "{checks:?}");
+    assert!(checks[0].1.ok, "any answer, even a 404, is reachable");
+    assert!(!checks[1].1.ok);
+    assert_eq!(
+        run(provider_checks(&http, &cache, lookup, &enabled)),
+        checks
+    );
+    assert_eq!(http.0.get(), 2, "the second health check read the cache");
+    assert!(cache.0.borrow().values().all(|(_, age)| *age == 60));
+    assert!(is_health_check("/api/coverage/health-check") && !is_health_check("/api/generation"));
 }
 
 #[test]
