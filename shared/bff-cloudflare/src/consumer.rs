@@ -27,77 +27,87 @@ pub fn now() -> Timestamp {
     Timestamp::from_unix_ms(worker::Date::now().as_millis() as i64)
 }
 
-/// Consumes one batch of a stage queue or of its dead-letter queue with `stage`.
+/// Consumes one batch of a stage queue or of its dead-letter queue with `stage`. The batch's
+/// messages are handled at the same time, each on its own store connection (so each message's
+/// D1 figures are its own): a stage that waits on a provider for seconds waits for all of them
+/// at once. They share the blob and queue bindings, which hold no per-message state.
 pub async fn consume<T>(
     batch: MessageBatch<T>,
     env: &Env,
     stage: impl QueueStage,
 ) -> worker::Result<()> {
     let queue_name = batch.queue();
-    let (store, blobs, dispatch) = (
-        &crate::store(env)?,
-        &R2Blobs::from_env(env)?,
-        &QueueDispatcher::new(env.clone()),
-    );
+    // Fail the whole batch (the runtime retries it) only when a binding is missing.
+    crate::store(env)?;
+    let (blobs, dispatch) = (&R2Blobs::from_env(env)?, &QueueDispatcher::new(env.clone()));
+    let settling = batch
+        .raw_iter()
+        .map(|raw| settle(raw, env, &stage, &queue_name, blobs, dispatch));
+    futures_util::future::join_all(settling).await;
+    Ok(())
+}
+
+/// Handles one message and acks, retries or gives it up.
+async fn settle(
+    raw: RawMessage,
+    env: &Env,
+    stage: &impl QueueStage,
+    queue_name: &str,
+    blobs: &R2Blobs,
+    dispatch: &QueueDispatcher,
+) {
+    let store = &match crate::store(env) {
+        Ok(store) => store,
+        Err(_) => return raw.retry(),
+    };
     let ports = StagePorts {
         store,
         blobs,
         dispatch,
     };
-    let dead_letter = queue_name.ends_with("-dlq");
-    for raw in batch.raw_iter() {
-        let body = crate::queue::body_json(&raw).unwrap_or_default();
-        let message = match Message::decode(&queue_name, &body) {
-            Ok(m) => m,
-            Err(error) => {
-                refuse(store, &queue_name, &raw, &body, &error).await;
-                continue;
-            }
-        };
-        let now = now();
-        if dead_letter {
-            let reason = format!("gave up after the retries of {}", message.queue());
-            match give_up(store, dispatch, &message, &reason, &now).await {
-                Ok(outcome) => {
-                    let outcome = serde_json::to_string(&outcome).unwrap_or_default();
-                    record(store, &queue_name, &raw, &message, &body, &outcome).await;
-                    raw.ack();
-                }
-                Err(error) => retry(&raw, &queue_name, &error),
-            }
-            continue;
-        }
-        let before = crate::d1::meter();
-        match stage.handle(&ports, &message, &now).await {
+    let body = crate::queue::body_json(&raw).unwrap_or_default();
+    let message = match Message::decode(queue_name, &body) {
+        Ok(m) => m,
+        Err(error) => return refuse(store, queue_name, &raw, &body, &error).await,
+    };
+    let now = now();
+    if queue_name.ends_with("-dlq") {
+        let reason = format!("gave up after the retries of {}", message.queue());
+        match give_up(store, dispatch, &message, &reason, &now).await {
             Ok(outcome) => {
-                let cost = crate::d1::meter() - before;
-                // One line per handled message, read by the pipeline benchmark and the e2e
-                // redelivery check: `bff-handled <queue> job=<id> message=<id> d1_statements=<n>
-                // d1_round_trips=<n> outcome=<json>`.
-                let line = bff_http::platform::handled_line(
-                    &queue_name,
-                    &message.key().job_id,
-                    &raw.id(),
-                    bff_http::Cost {
-                        statements: cost.statements,
-                        round_trips: cost.round_trips,
-                    },
-                    &serde_json::to_string(&outcome).unwrap_or_default(),
-                );
-                worker::console_log!("{line}");
+                let outcome = serde_json::to_string(&outcome).unwrap_or_default();
+                record(store, queue_name, &raw, &message, &body, &outcome).await;
                 raw.ack();
             }
-            Err(error) if error.is_retryable() => retry(&raw, &queue_name, &error),
-            Err(error) => {
-                worker::console_error!("{queue_name}: {error}; giving up");
-                match give_up(store, dispatch, &message, &error.to_string(), &now).await {
-                    Ok(_) => raw.ack(),
-                    Err(e) => retry(&raw, &queue_name, &e),
-                }
+            Err(error) => retry(&raw, queue_name, &error),
+        }
+        return;
+    }
+    match stage.handle(&ports, &message, &now).await {
+        Ok(outcome) => {
+            let cost = store.connection().cost();
+            // One line per handled message, read by the pipeline benchmark and the e2e
+            // redelivery check: `bff-handled <queue> job=<id> message=<id> d1_statements=<n>
+            // d1_round_trips=<n> outcome=<json>`.
+            let line = bff_http::platform::handled_line(
+                queue_name,
+                &message.key().job_id,
+                &raw.id(),
+                cost,
+                &serde_json::to_string(&outcome).unwrap_or_default(),
+            );
+            worker::console_log!("{line}");
+            raw.ack();
+        }
+        Err(error) if error.is_retryable() => retry(&raw, queue_name, &error),
+        Err(error) => {
+            worker::console_error!("{queue_name}: {error}; giving up");
+            match give_up(store, dispatch, &message, &error.to_string(), &now).await {
+                Ok(_) => raw.ack(),
+                Err(e) => retry(&raw, queue_name, &e),
             }
         }
     }
-    Ok(())
 }
 
 fn retry(raw: &RawMessage, queue_name: &str, error: &StageError) {

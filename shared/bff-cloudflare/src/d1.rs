@@ -110,11 +110,17 @@ fn changes(result: &worker::D1Result) -> Result<usize> {
 /// statements carry their `user_id` filters themselves.
 pub struct D1Connection {
     db: std::result::Result<D1Database, String>,
+    /// The work done through this connection (the isolate's [`meter`] counts every
+    /// connection's): exact per message even when a batch's messages are handled at once.
+    cost: Cell<Cost>,
 }
 
 impl D1Connection {
     pub fn new(db: D1Database) -> Self {
-        Self { db: Ok(db) }
+        Self {
+            db: Ok(db),
+            cost: Cell::new(Cost::default()),
+        }
     }
 
     /// A connection whose binding is missing: every statement fails with `error`, so that a
@@ -122,7 +128,20 @@ impl D1Connection {
     pub fn unbound(error: impl Into<String>) -> Self {
         Self {
             db: Err(error.into()),
+            cost: Cell::new(Cost::default()),
         }
+    }
+
+    /// The D1 work done through this connection so far.
+    pub fn cost(&self) -> Cost {
+        self.cost.get()
+    }
+
+    fn counted(&self, statements: usize) {
+        let mut cost = self.cost.get();
+        cost.statements += statements as u64;
+        cost.round_trips += 1;
+        self.cost.set(cost);
     }
 
     fn db(&self) -> std::result::Result<&D1Database, SqlError> {
@@ -144,6 +163,7 @@ impl Connection for D1Connection {
     }
 
     async fn execute(&self, sql: &str, params: &[Param]) -> std::result::Result<u64, SqlError> {
+        self.counted(1);
         execute(self.db()?, sql, params)
             .await
             .map(|n| n as u64)
@@ -151,6 +171,7 @@ impl Connection for D1Connection {
     }
 
     async fn query(&self, sql: &str, params: &[Param]) -> std::result::Result<Vec<Row>, SqlError> {
+        self.counted(1);
         all::<serde_json::Value>(self.db()?, sql, params)
             .await
             .map_err(sql_error)?
@@ -169,6 +190,7 @@ impl Connection for D1Connection {
         statements: &[Statement],
     ) -> std::result::Result<Vec<u64>, SqlError> {
         let db = self.db()?;
+        self.counted(statements.len());
         let prepared = statements
             .iter()
             .map(|s| statement(db, &s.sql, &s.params))
