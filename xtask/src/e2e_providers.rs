@@ -100,13 +100,18 @@ impl ProviderRig {
         ]
     }
 
-    /// [`ProviderRig::settings`] as Workers variables (`BFF_OPENAI_API_KEY=...`), one per line.
+    /// [`ProviderRig::settings`] as Workers variables.
     pub fn env_file(&self) -> String {
-        self.settings()
-            .iter()
-            .map(|(name, value)| format!("BFF_{}={value}\n", name.to_ascii_uppercase()))
-            .collect()
+        workers_vars(&self.settings())
     }
+}
+
+/// Settings by canonical name as Workers variables (`BFF_OPENAI_API_KEY=...`), one per line.
+pub fn workers_vars(settings: &[(&'static str, String)]) -> String {
+    settings
+        .iter()
+        .map(|(name, value)| format!("BFF_{}={value}\n", name.to_ascii_uppercase()))
+        .collect()
 }
 
 fn ok(name: &str) {

@@ -14,7 +14,8 @@
 //! - `bench`: performance figures of the math and media code against the named peers (not part
 //!   of `test`).
 //! - `bench-pipeline [RUNS] [--spin]`: the Workers under `wrangler dev`: POST to completion per stage, D1
-//!   statements per image, module sizes (not part of `test`).
+//!   statements per image, module sizes; then beside a provider taking 2 s per image: POST to
+//!   completion, requests in flight, the pipeline's own time per image (not part of `test`).
 //! - `golden`: regenerates the reference data the tests compare with.
 //! - `gen-taxonomy-sql`: regenerates `migrations/0003_taxonomy.sql` (the `vlt_attributes` seed).
 
