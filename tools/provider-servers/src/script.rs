@@ -86,6 +86,7 @@ pub(crate) struct Admission {
 /// Labels of the rules applied, as the log shows them.
 pub(crate) mod label {
     pub const DEAD: &str = "dead";
+    pub const ROOT: &str = "root_probe";
     pub const QUOTA: &str = "quota_exhausted";
     pub const RATE_LIMITED: &str = "rate_limited";
     pub const TOO_SOON: &str = "retried_too_soon";

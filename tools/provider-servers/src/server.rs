@@ -406,6 +406,11 @@ fn serve(shared: &Shared, request: http::Request) -> Reply {
     let reply = if shared.script.config.dead {
         exchange.rules.push(label::DEAD);
         shared.api.fault(Fault::Unavailable)
+    } else if incoming.method == "GET" && incoming.path == "/" {
+        // A keyless look at the API's root, as a health probe makes: the real APIs answer it
+        // (with a 404 or a short page) and refuse nothing, so it is no violation.
+        exchange.rules.push(label::ROOT);
+        Reply::json(404, &serde_json::json!({ "error": "not found" }))
     } else {
         shared.api.answer(&incoming, &mut exchange)
     };

@@ -1195,3 +1195,24 @@ fn the_binary_prints_one_line_of_urls_and_serves_until_killed() {
     child.wait().ok();
     assert!(generated.is_ok());
 }
+
+#[test]
+fn a_keyless_look_at_the_root_is_answered_and_no_violation() {
+    for provider in Provider::ALL {
+        let server = start(provider, ProviderConfig::with_key(KEY));
+        let call = HttpCall {
+            method: "GET",
+            url: format!("{}/", server.url()),
+            headers: Vec::new(),
+            body: Vec::new(),
+        };
+        let reply = try_send(&call, Duration::from_secs(5)).expect("an answer");
+        assert_eq!(reply.status, 404, "{provider:?}");
+        assert!(
+            server.violations().is_empty(),
+            "{provider:?}: {:?}",
+            server.violations()
+        );
+        assert_eq!(server.log()[0].rules, ["root_probe"], "{provider:?}");
+    }
+}
