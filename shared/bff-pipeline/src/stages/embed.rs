@@ -58,7 +58,7 @@ pub async fn handle(
     match (job.status, variant.status) {
         (JobStatus::Generating, VariantStatus::Generated) => {}
         (JobStatus::Generating | JobStatus::Clustering, _) => {
-            let resent = fan_in(store, dispatch, &key, now).await?;
+            let resent = fan_in(store, dispatch, &key, now, true).await?;
             return Ok(StageOutcome::AlreadyDone { resent });
         }
         (status, _) => {
@@ -128,7 +128,7 @@ pub async fn handle(
         created_at: now.clone(),
     };
     store.insert_embedding(&row, now).await?;
-    let sent = fan_in(store, dispatch, &key, now).await?;
+    let sent = fan_in(store, dispatch, &key, now, false).await?;
     Ok(StageOutcome::Done { sent })
 }
 

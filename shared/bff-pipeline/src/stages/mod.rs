@@ -214,22 +214,28 @@ pub(crate) fn gate(status: JobStatus, stage: JobStatus, next: JobStatus) -> Gate
     }
 }
 
-/// Finishes an image's path (embedded or failed): completes the fan-in if this was the last one,
-/// or re-sends `ClusterJob` while the job waits at `clustering` (an earlier delivery may have
-/// completed the fan-in and stopped before sending). Returns the messages sent.
+/// Finishes an image's path (embedded or failed): completes the fan-in if this was the last one.
+/// With `resend`, a call that finds the fan-in done re-sends `ClusterJob` while the job waits at
+/// `clustering`: it is a repeated delivery, and the delivery that completed the fan-in may have
+/// stopped before sending. A call that has just done its own image's work passes `false`: when it
+/// loses the fan-in to another image finishing at the same moment, that one sends (and its own
+/// redelivery re-sends if it stopped), so concurrent consumers do not each send one. Returns the
+/// messages sent.
 pub(crate) async fn fan_in(
     store: &impl JobStore,
     dispatch: &impl Dispatcher,
     key: &JobKey,
     now: &Timestamp,
+    resend: bool,
 ) -> Result<usize, StageError> {
     let send = if store.complete_embedding_fan_in(key, now).await? {
         true
     } else {
-        store
-            .job(key)
-            .await?
-            .is_some_and(|job| job.status == JobStatus::Clustering)
+        resend
+            && store
+                .job(key)
+                .await?
+                .is_some_and(|job| job.status == JobStatus::Clustering)
     };
     if send {
         dispatch.send(&ClusterJob::new(key).into()).await?;
@@ -249,7 +255,7 @@ pub(crate) async fn fail_variant(
     now: &Timestamp,
 ) -> Result<StageOutcome, StageError> {
     let failed = store.mark_variant_failed(key, variant, reason, now).await?;
-    let sent = fan_in(store, dispatch, key, now).await?;
+    let sent = fan_in(store, dispatch, key, now, !failed).await?;
     Ok(if failed {
         StageOutcome::VariantFailed {
             variant,
@@ -344,7 +350,7 @@ pub async fn resume(
                 }
             }
             if messages.is_empty() {
-                return fan_in(store, dispatch, key, now).await;
+                return fan_in(store, dispatch, key, now, true).await;
             }
             messages
         }
