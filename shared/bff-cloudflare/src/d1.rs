@@ -29,8 +29,9 @@ fn to_js(param: &Param) -> JsValue {
 
 thread_local! {
     // A Worker isolate runs one thread; concurrent requests of one isolate interleave at awaits,
-    // so a difference of two readings is exact only when one message is handled at a time (as
-    // the queue consumer does).
+    // so a difference of two readings is exact only when one thing runs at a time (the HTTP
+    // functions' figures). The queue consumer handles a batch at once and reads each message's
+    // figures from its own connection instead (`D1Connection::cost`).
     static METER: Cell<Cost> = const { Cell::new(Cost { statements: 0, round_trips: 0 }) };
 }
 
