@@ -112,7 +112,8 @@ async fn summary_of<S: JobStore>(store: &S, user: &str, job: &str) -> Summary {
 }
 
 /// The whole suite of the job and feedback ports; returns what the store ended with.
-/// A job over two providers: its provider list and cost estimate read back; a planned variant moves from the
+/// A job over two providers: its provider list and cost estimate read back; an image's tags
+/// read back; a planned variant moves from the
 /// first to the second once (the same move again changes nothing), and the move reads back.
 pub async fn reroute_port<S: JobStore>(store: &S) {
     run_job(store, "carol", "job-src", 1).await;
@@ -169,6 +170,41 @@ pub async fn reroute_port<S: JobStore>(store: &S) {
             .await
             .unwrap(),
         "another user's key moves nothing"
+    );
+
+    // A tagger's reading of an image reads back: drawn values, tags with scores, quality.
+    let mut image = store.images(&source).await.unwrap().remove(0);
+    image.job_id = "job-r".into();
+    image.image_id = "job-r-000".into();
+    image.provider = Provider::Sketch;
+    image.cost = 0.0;
+    assert!(store.insert_image(&image, &at(T0)).await.unwrap());
+    let tags = vec![bff_pipeline::zero_shot::Tag {
+        category: "colour".into(),
+        value: "black".into(),
+        score: 0.8125,
+    }];
+    assert!(store
+        .retag_image(&key, "job-r-000", &tags, 0.5, &at(T0))
+        .await
+        .unwrap());
+    let read = store.image(&key, "job-r-000").await.unwrap().unwrap();
+    assert_eq!(
+        (read.tags, read.drawn, read.quality),
+        (tags.clone(), vec![tags[0].attribute()], 0.5)
+    );
+    assert!(
+        !store
+            .retag_image(
+                &JobKey::new("mallory", "job-r"),
+                "job-r-000",
+                &[],
+                0.0,
+                &at(T0)
+            )
+            .await
+            .unwrap(),
+        "another user's key tags nothing"
     );
 }
 
