@@ -511,11 +511,14 @@ impl JobStore for MemoryStore {
         key: &JobKey,
         variant: u32,
         reroute: &Reroute,
+        prompt: &bff_domain::prompt::ModelPrompt,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
         self.write(|t| match t.variant_mut(key, variant) {
             Some(v) if v.status == VariantStatus::Planned && v.provider == reroute.from => {
                 v.provider = reroute.to;
+                v.model = prompt.family;
+                v.prompt = prompt.clone();
                 v.reroutes.push(reroute.clone());
                 v.updated_at = now.clone();
                 true

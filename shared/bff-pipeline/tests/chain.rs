@@ -604,6 +604,15 @@ fn a_job_spread_over_providers_moves_a_failing_providers_variants_to_the_next() 
     for v in [1, 4] {
         assert_eq!(moves(v), [(Provider::Stability, Provider::Sketch)]);
     }
+    // A moved variant carries the prompt of its new provider's model family.
+    for v in [0, 1, 3, 4] {
+        let variant = &t.variants[&("j1".to_string(), v)];
+        assert_eq!(
+            variant.prompt.family,
+            bff_domain::prompt::ModelFamily::Sketch
+        );
+        assert_eq!(variant.model, bff_domain::prompt::ModelFamily::Sketch);
+    }
     for v in [2, 5] {
         assert!(moves(v).is_empty());
     }

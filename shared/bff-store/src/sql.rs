@@ -115,9 +115,10 @@ pub const INSERT_VARIANT: &str =
      ON CONFLICT (job_id, variant) DO NOTHING";
 
 /// Moves a planned variant from provider `?4` to `?5` with its new reroute list `?6` (the read
-/// list plus this move): conditional on the provider read, so a repeated move is a no-op.
+/// list plus this move), model family `?8` and prompt `?9`: conditional on the provider read, so
+/// a repeated move is a no-op.
 pub const REROUTE_VARIANT: &str =
-    "UPDATE variants SET provider = ?5, reroutes = ?6, updated_at = ?7 \
+    "UPDATE variants SET provider = ?5, reroutes = ?6, updated_at = ?7, model = ?8, prompt = ?9 \
      WHERE job_id = ?1 AND user_id = ?2 AND variant = ?3 AND status = 'planned' AND provider = ?4";
 
 pub fn select_variant() -> String {

@@ -427,6 +427,7 @@ impl<C: Connection> JobStore for SqlStore<C> {
         key: &JobKey,
         variant: u32,
         reroute: &Reroute,
+        prompt: &bff_domain::prompt::ModelPrompt,
         now: &Timestamp,
     ) -> Result<bool, PortError> {
         let Some(row) = self.variant(key, variant).await? else {
@@ -450,6 +451,8 @@ impl<C: Connection> JobStore for SqlStore<C> {
                     reroute.to.as_str().into(),
                     reroutes,
                     now.as_str().into(),
+                    enum_text(&prompt.family)?.as_str().into(),
+                    json_text(prompt)?,
                 ],
             )
             .await?;

@@ -21,5 +21,5 @@ pub use plan::{
     plan_designs, AttributeWeight, DesignRequest, ModelFamily, Personalisation, Plan, PlanConfig,
     PlanError, PlannedAttribute, Source, Variant,
 };
-pub use text::{ModelPrompt, QualityParameters};
+pub use text::{prompt_for, ModelPrompt, QualityParameters};
 pub use tokens::{estimate_clip_tokens, CLIP_TOKEN_BUDGET};

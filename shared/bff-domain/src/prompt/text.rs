@@ -60,7 +60,9 @@ pub struct ModelPrompt {
     pub parameters: QualityParameters,
 }
 
-pub(super) fn prompt_for(
+/// The prompt of one model family for a planned variant (the plan writes one per family; a
+/// variant that moves to a provider of another family gets its family's prompt from here).
+pub fn prompt_for(
     family: ModelFamily,
     attributes: &[PlannedAttribute],
     request: &DesignRequest,

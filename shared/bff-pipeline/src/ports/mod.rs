@@ -19,7 +19,7 @@ pub use bff_render::Approximation;
 pub use feedback::*;
 pub use rows::*;
 
-use bff_domain::prompt::{ModelFamily, QualityParameters};
+use bff_domain::prompt::{ModelFamily, ModelPrompt, QualityParameters};
 use bff_domain::AttributeValue;
 use serde::Serialize;
 
@@ -124,14 +124,16 @@ pub trait JobStore {
         now: &Timestamp,
     ) -> Result<bool, PortError>;
 
-    /// Moves a `planned` variant from provider `from` to `to`, recording the move with its
-    /// reason (`UPDATE ... WHERE status = 'planned' AND provider = from`: a second delivery of
-    /// the same move changes nothing). Returns whether this call moved it.
+    /// Moves a `planned` variant from provider `from` to `to` with `prompt` (written for the new
+    /// provider's model family), recording the move with its reason (`UPDATE ... WHERE status =
+    /// 'planned' AND provider = from`: a second delivery of the same move changes nothing).
+    /// Returns whether this call moved it.
     async fn reroute_variant(
         &self,
         key: &JobKey,
         variant: u32,
         reroute: &Reroute,
+        prompt: &ModelPrompt,
         now: &Timestamp,
     ) -> Result<bool, PortError>;
 

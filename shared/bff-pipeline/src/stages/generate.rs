@@ -17,6 +17,7 @@
 //! provider that cannot be used at all (a wrong key, a used-up quota) fails the job. When retries run out, the Worker calls [`mark_image_failed`] (or
 //! [`super::give_up`]): the variant fails and the job completes as `partial` without it.
 
+use bff_domain::prompt::{prompt_for, DesignRequest};
 use bff_domain::Taxonomy;
 
 use super::{fail_variant, load_job, Permanent, Retryable, StageError, StageOutcome};
@@ -183,11 +184,30 @@ async fn reroute(
         to,
         reason: reason.to_string(),
     };
+    // The new provider's model family may write prompts another way (sentences for OpenAI,
+    // weighted tokens and a negative prompt for Stable Diffusion): the variant gets its own.
+    let family = to.model_family();
+    let prompt = if family == variant.prompt.family {
+        variant.prompt.clone()
+    } else {
+        let request = DesignRequest {
+            required: job.requested.clone(),
+            excluded: job.excluded.clone(),
+            modifiers: job.modifiers.clone(),
+        };
+        prompt_for(
+            family,
+            &variant.attributes,
+            &request,
+            &job.personalisation,
+            Taxonomy::embedded(),
+        )
+    };
     dispatch
         .send(&GenerateImage::new(&key, variant.variant).into())
         .await?;
     store
-        .reroute_variant(&key, variant.variant, &move_, now)
+        .reroute_variant(&key, variant.variant, &move_, &prompt, now)
         .await?;
     Ok(Some(StageOutcome::Rerouted {
         variant: variant.variant,

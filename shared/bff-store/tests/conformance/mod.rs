@@ -139,21 +139,29 @@ pub async fn reroute_port<S: JobStore>(store: &S) {
         to: Provider::Sketch,
         reason: "provider openai stopped: openai answered 401".into(),
     };
+    let mut prompt = variant.prompt.clone();
+    prompt.family = bff_domain::prompt::ModelFamily::Sketch;
+    prompt.positive = "a sketch of the same design".into();
     assert!(store
-        .reroute_variant(&key, 0, &reroute, &at(T0))
+        .reroute_variant(&key, 0, &reroute, &prompt, &at(T0))
         .await
         .unwrap());
     assert!(
         !store
-            .reroute_variant(&key, 0, &reroute, &at(T0))
+            .reroute_variant(&key, 0, &reroute, &prompt, &at(T0))
             .await
             .unwrap(),
         "the same move twice"
     );
     let moved = store.variant(&key, 0).await.unwrap().unwrap();
     assert_eq!(
-        (moved.provider, moved.reroutes),
-        (Provider::Sketch, vec![reroute])
+        (moved.provider, moved.reroutes, moved.model, moved.prompt),
+        (
+            Provider::Sketch,
+            vec![reroute],
+            bff_domain::prompt::ModelFamily::Sketch,
+            prompt.clone()
+        )
     );
     assert!(
         !store
@@ -165,6 +173,7 @@ pub async fn reroute_port<S: JobStore>(store: &S) {
                     to: Provider::OpenAi,
                     reason: "another user's key".into(),
                 },
+                &prompt,
                 &at(T0)
             )
             .await
