@@ -314,7 +314,7 @@ where
             return checks;
         }
     }
-    let checks: Vec<NamedCheck> = health::run(http, &lookup, &probes)
+    let checks: Vec<NamedCheck> = health::run(http, &probes)
         .await
         .into_iter()
         .map(|(name, result)| {

@@ -21,20 +21,17 @@ pub const CACHE_SECONDS: u32 = 60;
 pub struct Probe {
     pub name: String,
     pub call: HttpCall,
+    /// The embedding service's settings, whose health answer is read; `None` for a provider,
+    /// for which any HTTP answer will do.
+    pub service: Option<embeddings::Config>,
 }
 
 /// The probes for the `enabled` providers (their API's root, from the settings or the public
 /// address) and for the embedding service when one is configured. The offline renderer needs
 /// none.
 pub fn probes(lookup: impl Fn(&Setting) -> Option<String>, enabled: &[Provider]) -> Vec<Probe> {
-    let setting = |s: &Setting| {
-        lookup(s)
-            .map(|v| v.trim().to_string())
-            .filter(|v| !v.is_empty())
-            .or_else(|| s.default.map(String::from))
-    };
     let root = |s: &Setting| {
-        setting(s).map(|base| HttpCall {
+        settings::value_of(&lookup, s).map(|base| HttpCall {
             method: "GET",
             url: format!("{}/", base.trim_end_matches('/')),
             headers: Vec::new(),
@@ -54,6 +51,7 @@ pub fn probes(lookup: impl Fn(&Setting) -> Option<String>, enabled: &[Provider])
             probes.push(Probe {
                 name: provider.to_string(),
                 call,
+                service: None,
             });
         }
     }
@@ -62,27 +60,23 @@ pub fn probes(lookup: impl Fn(&Setting) -> Option<String>, enabled: &[Provider])
         probes.push(Probe {
             name: "embedder".into(),
             call: embeddings::health_call(&config),
+            service: Some(config),
         });
     }
     probes
 }
 
 /// Each probe's result: `Ok` when reachable, else why not.
-pub async fn run<H: HttpSend>(
-    http: &H,
-    lookup: impl Fn(&Setting) -> Option<String>,
-    probes: &[Probe],
-) -> Vec<(String, Result<(), String>)> {
-    let service = ProviderSettings::read(&lookup).embedder;
+pub async fn run<H: HttpSend>(http: &H, probes: &[Probe]) -> Vec<(String, Result<(), String>)> {
     let mut results = Vec::with_capacity(probes.len());
     for probe in probes {
         let result = match http.send(&probe.call, PROBE_TIMEOUT_MS).await {
             Err(e) => Err(e.message),
-            Ok(reply) => match (&service, probe.name.as_str()) {
-                (Some(config), "embedder") => {
+            Ok(reply) => match &probe.service {
+                Some(config) => {
                     embeddings::read_health(config, &reply).map_err(|f| format!("{f:?}"))
                 }
-                _ => Ok(()),
+                None => Ok(()),
             },
         };
         results.push((probe.name.clone(), result));

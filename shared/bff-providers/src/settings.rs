@@ -67,6 +67,14 @@ settings! {
     REPLICATE_POLL_MS = "replicate_poll_ms", false, Some("1000"), "wait between polls of a Replicate prediction";
 }
 
+/// A setting's value through `lookup`, trimmed; its default when unset or blank.
+pub fn value_of(lookup: impl Fn(&Setting) -> Option<String>, setting: &Setting) -> Option<String> {
+    lookup(setting)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
+        .or_else(|| setting.default.map(String::from))
+}
+
 /// The environment variable (Workers var or secret, native process) of a setting.
 pub fn env_name(setting: &Setting) -> String {
     format!("BFF_{}", setting.name.to_ascii_uppercase())
@@ -110,12 +118,7 @@ pub struct ProviderSettings {
 /// deployment that sets a budget must not have it ignored over a typo).
 pub fn budget(lookup: impl Fn(&Setting) -> Option<String>) -> Result<Budget, String> {
     {
-        let get = |s: &Setting| {
-            lookup(s)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .or_else(|| s.default.map(String::from))
-        };
+        let get = |s: &Setting| value_of(&lookup, s);
         let prices = Prices::parse(&get(&PRICES).unwrap_or_default())
             .map_err(|e| format!("setting {}: {e}", PRICES.name))?;
         let daily_usd = match get(&DAILY_BUDGET_USD) {
@@ -157,12 +160,7 @@ impl ProviderSettings {
     }
 
     pub fn read(lookup: impl Fn(&Setting) -> Option<String>) -> Self {
-        let get = |s: &Setting| {
-            lookup(s)
-                .map(|v| v.trim().to_string())
-                .filter(|v| !v.is_empty())
-                .or_else(|| s.default.map(String::from))
-        };
+        let get = |s: &Setting| value_of(&lookup, s);
         let value = |s: &Setting| get(s).unwrap_or_default();
         let number = |s: &Setting| {
             get(s)

@@ -24,45 +24,52 @@ pub async fn embedder() -> bff_providers::embedder::Embedders<SpinHttp> {
 
 /// The providers' settings from the application's variables.
 pub async fn settings() -> ProviderSettings {
-    let values = variables().await;
+    let values = Variables::read().await;
     ProviderSettings::read(|setting| values.get(setting))
 }
 
-/// Prices and the daily budget per user (variables `prices`, `daily_budget_usd`), or what is
-/// wrong with them.
-pub async fn budget() -> Result<bff_pipeline::budget::Budget, String> {
-    let values = variables().await;
-    bff_providers::settings::budget(|setting| values.get(setting))
-}
-
-/// Whether the `enabled` providers and the embedding service can be reached (kept a minute in
-/// the key-value store).
-pub async fn reachability(enabled: &[bff_pipeline::ports::Provider]) -> Vec<bff_http::NamedCheck> {
-    let values = variables().await;
-    let cache = crate::web::KvCache::open().await;
-    bff_http::gateway::provider_checks(&SpinHttp, &cache, |s| values.get(s), enabled).await
-}
-
-/// Every provider setting's variable. Spin reads variables asynchronously, so they are all read
-/// first; an unreadable one counts as unset.
-async fn variables() -> Variables {
-    let mut values = Vec::new();
-    for setting in bff_providers::settings::ALL {
-        if let Ok(Some(value)) = crate::db::variable(setting.name).await {
-            values.push((setting.name, value));
-        }
-    }
-    Variables(values)
-}
-
-struct Variables(Vec<(&'static str, String)>);
+/// Every provider setting's variable, read once per request: Spin reads variables
+/// asynchronously, so they are all read first; an unreadable one counts as unset.
+pub struct Variables(Vec<(&'static str, String)>);
 
 impl Variables {
-    fn get(&self, setting: &bff_providers::settings::Setting) -> Option<String> {
+    pub async fn read() -> Variables {
+        let mut values = Vec::new();
+        for setting in bff_providers::settings::ALL {
+            if let Ok(Some(value)) = crate::db::variable(setting.name).await {
+                values.push((setting.name, value));
+            }
+        }
+        Variables(values)
+    }
+
+    pub fn get(&self, setting: &bff_providers::settings::Setting) -> Option<String> {
         self.0
             .iter()
             .find(|(name, _)| *name == setting.name)
             .map(|(_, value)| value.clone())
+    }
+
+    /// The providers a request may name (variable `providers`).
+    pub fn enabled(&self) -> Vec<bff_pipeline::ports::Provider> {
+        let listed = self.get(&bff_providers::settings::PROVIDERS);
+        bff_providers::settings::enabled_providers(listed.as_deref())
+    }
+
+    /// Prices and the daily budget per user (variables `prices`, `daily_budget_usd`), or what
+    /// is wrong with them.
+    pub fn budget(&self) -> Result<bff_pipeline::budget::Budget, String> {
+        bff_providers::settings::budget(|setting| self.get(setting))
+    }
+
+    /// Whether the `enabled` providers and the embedding service can be reached (kept a minute
+    /// in the key-value store).
+    pub async fn reachability(
+        &self,
+        enabled: &[bff_pipeline::ports::Provider],
+    ) -> Vec<bff_http::NamedCheck> {
+        let cache = crate::web::KvCache::open().await;
+        bff_http::gateway::provider_checks(&SpinHttp, &cache, |s| self.get(s), enabled).await
     }
 }
 

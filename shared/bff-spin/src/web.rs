@@ -238,14 +238,11 @@ pub async fn gateway(req: Request) -> Reply {
     ];
     let dispatch = DurableDispatcher::new(&store, redis);
     let dev_routes = variable("dev_routes").await.ok().flatten().as_deref() == Some("enabled");
-    let enabled = variable(bff_providers::settings::PROVIDERS.name)
-        .await
-        .ok()
-        .flatten();
-    let providers = bff_providers::settings::enabled_providers(enabled.as_deref());
-    let budget = crate::providers::budget().await;
+    let settings = crate::providers::Variables::read().await;
+    let providers = settings.enabled();
+    let budget = settings.budget();
     let provider_checks = if bff_http::gateway::is_health_check(request.path()) {
-        crate::providers::reachability(&providers).await
+        settings.reachability(&providers).await
     } else {
         Vec::new()
     };
