@@ -144,12 +144,14 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
     );
     ok("the health answer reports OpenAI, Stability, Replicate (down, but it answers) and bff-clip reachable, probed once a minute at no cost");
 
-    // 4 designs at 3x: 12 variants, 4 per provider, round robin in the listed order.
+    // 4 designs at 3x: 12 variants, 4 per provider, round robin in the listed order (asked for:
+    // by default a job's shares follow the providers' measured adherence).
     let request = json!({
         "brief": "a tailored black wool coat with wide lapels",
         "designs": 4,
         "over_generation": 3,
         "providers": ["openai", "stability", "replicate"],
+        "routing": "even",
     });
     let start = Instant::now();
     let submitted = api.json(
@@ -160,6 +162,21 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
         202,
     )?;
     let job_id = text(&submitted, "job_id")?;
+    let routing = &submitted["routing"];
+    let round_robin: Vec<&str> = ["openai", "stability", "replicate"]
+        .iter()
+        .cycle()
+        .take(12)
+        .copied()
+        .collect();
+    ensure!(
+        routing["mode"] == "even"
+            && routing["assignment"] == json!(round_robin)
+            && routing["shares"]
+                .as_array()
+                .is_some_and(|shares| shares.iter().all(|s| s["variants"] == 4)),
+        "the job's routing: {submitted}"
+    );
     let (job, _) = pipeline::follow(api, &carol, &job_id, true)?;
     let seconds = start.elapsed().as_secs_f64();
     ensure!(

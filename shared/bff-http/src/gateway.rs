@@ -27,7 +27,7 @@
 //! Cron ([`scheduled`]): [`SWEEP_CRON`] re-sends what stalled jobs and unlearned feedback wait for
 //! ([`crate::cron::sweep`]); [`ROLLUP_CRON`] asks the analytics function for the daily rollup.
 
-use bff_pipeline::adherence::{self, ProvidersResponse};
+use bff_pipeline::adherence::{self, ProvidersResponse, RoutingMode};
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, ValidGeneration};
 use bff_pipeline::budget::{self, Budget};
 use bff_pipeline::messages::{
@@ -358,6 +358,33 @@ where
     )
 }
 
+/// Tagged images a job's routing reads, most recent first: enough to rank a few providers on a
+/// brief's categories, little enough to read on every submission.
+const ROUTING_SAMPLE: u32 = 1_000;
+
+/// The request with its variants spread over its providers: by measured adherence on the brief's
+/// visible categories ([`adherence::route`]) unless the request asked for round robin or names
+/// one provider.
+async fn routed<C, B, D, S>(
+    ctx: &GatewayContext<'_, C, B, D, S>,
+    valid: ValidGeneration,
+) -> Result<ValidGeneration, ApiError>
+where
+    C: Connection,
+{
+    if valid.route().mode != RoutingMode::Adherence || valid.providers().len() < 2 {
+        return Ok(valid);
+    }
+    let samples = ctx.store.adherence_samples(ROUTING_SAMPLE).await?;
+    let route = adherence::route(
+        &adherence::table(&samples),
+        valid.providers(),
+        &valid.parsed().requested(),
+        valid.variant_count(),
+    );
+    valid.with_route(route)
+}
+
 /// The job's cost estimate, refused (402, with the figures) when it would pass the user's daily
 /// budget. The day is the UTC day of the request.
 async fn priced<C, B, D, S>(
@@ -410,6 +437,10 @@ where
         Ok(valid) => valid,
         Err(e) => return HttpResponse::error(&e),
     };
+    let valid = match routed(ctx, valid).await {
+        Ok(valid) => valid,
+        Err(e) => return HttpResponse::error(&e),
+    };
     let cost_estimate = match priced(ctx, &user_id, &valid).await {
         Ok(estimate) => estimate,
         Err(e) => return HttpResponse::error(&e),
@@ -423,6 +454,7 @@ where
         job_id,
         request: generation,
         cost_estimate,
+        route: Some(valid.route().clone()),
     };
     let body = match serde_json::to_vec(&plan) {
         Ok(body) => body,

@@ -50,6 +50,13 @@ where
         Ok(valid) => valid.with_cost_estimate(call.cost_estimate),
         Err(e) => return HttpResponse::error(&e),
     };
+    let valid = match call.route {
+        Some(route) => match valid.with_route(route) {
+            Ok(valid) => valid,
+            Err(e) => return HttpResponse::error(&e),
+        },
+        None => valid,
+    };
     let before = ctx.meter.reading();
     let submitted = prompt::submit(
         ctx.store,

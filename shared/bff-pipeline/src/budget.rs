@@ -54,15 +54,20 @@ impl Prices {
     }
 }
 
-/// The cost of `variants` images spread round robin over `providers` (as the plan spreads them).
+/// The cost of `variants` images spread round robin over `providers`.
 pub fn estimate(providers: &[Provider], variants: u32, prices: &Prices) -> f64 {
     if providers.is_empty() {
         return 0.0;
     }
-    let total: f64 = (0..variants as usize)
-        .map(|i| prices.of(providers[i % providers.len()]))
-        .sum();
-    cents(total)
+    let assignment: Vec<Provider> = (0..variants as usize)
+        .map(|i| providers[i % providers.len()])
+        .collect();
+    price(&assignment, prices)
+}
+
+/// The cost of one image from each provider of `assignment` (a job's route).
+pub fn price(assignment: &[Provider], prices: &Prices) -> f64 {
+    cents(assignment.iter().map(|&p| prices.of(p)).sum())
 }
 
 /// Refuses a job whose `estimate` would take the day's spending past `budget`: 402 with the

@@ -629,6 +629,75 @@ fn a_job_spread_over_providers_moves_a_failing_providers_variants_to_the_next() 
 }
 
 #[test]
+fn a_routed_job_draws_each_variant_with_its_routed_provider_and_its_familys_prompt() {
+    use bff_pipeline::adherence::{route, CategoryAdherence};
+    use bff_pipeline::api::GenerationRequest;
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    let configured = [Provider::Sketch, Provider::OpenAi, Provider::Stability];
+    // Planned and stored only: these providers have no stand-in in this world.
+    let request = GenerationRequest::from_json(
+        br#"{"brief": "black v-neck midi dress", "designs": 2,
+            "providers": ["openai", "stability", "sketch"]}"#,
+    )
+    .and_then(|r| r.validate_with(&configured))
+    .unwrap();
+    // Stability draws necklines best on this deployment.
+    let table = [Provider::OpenAi, Provider::Stability, Provider::Sketch].map(|provider| {
+        let shown = if provider == Provider::Stability {
+            30
+        } else {
+            3
+        };
+        CategoryAdherence {
+            provider,
+            category: "neckline".into(),
+            images: 30,
+            shown,
+            adherence: f64::from(shown) / 30.0,
+        }
+    });
+    let routed = route(
+        &table,
+        request.providers(),
+        &request.parsed().requested(),
+        request.variant_count(),
+    );
+    let request = request.with_route(routed.clone()).unwrap();
+    let submitted = block_on(bff_pipeline::stages::prompt::submit(
+        &world.store,
+        &world.queue,
+        "u1",
+        &request,
+        "j1",
+        &clock.now(),
+    ))
+    .unwrap();
+    assert_eq!(submitted.response().routing.as_ref(), Some(&routed));
+    let t = world.store.snapshot();
+    let stability = (0..6)
+        .filter(|&v| t.variants[&("j1".to_string(), v)].provider == Provider::Stability)
+        .count();
+    assert_eq!(stability, 4, "{routed:?}");
+    for v in 0..6 {
+        let variant = &t.variants[&("j1".to_string(), v)];
+        assert_eq!(variant.provider, routed.assignment[v as usize]);
+        assert_eq!(variant.model, variant.provider.model_family());
+        assert_eq!(variant.prompt.family, variant.provider.model_family());
+    }
+    assert_eq!(submitted.sent, 6);
+
+    // A route made for other providers or another size is refused.
+    let other = GenerationRequest::from_json(
+        br#"{"brief": "black v-neck midi dress", "designs": 3, "providers": ["openai", "stability", "sketch"]}"#,
+    )
+    .and_then(|r| r.validate_with(&configured))
+    .unwrap();
+    let e = other.with_route(routed).unwrap_err();
+    assert_eq!((e.status, e.field.as_deref()), (400, Some("route")));
+}
+
+#[test]
 fn a_request_names_known_configured_providers_once() {
     use bff_pipeline::api::GenerationRequest;
     let check = |body: &str| {

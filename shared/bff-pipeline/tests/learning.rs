@@ -23,6 +23,7 @@ fn request() -> bff_pipeline::api::ValidGeneration {
         designs: Some(12),
         provider: None,
         providers: None,
+        routing: None,
         theta: None,
         over_generation: None,
     }

@@ -420,6 +420,84 @@ fn the_providers_table_reads_tagged_images_as_the_system_and_answers_figures() {
 }
 
 #[test]
+fn a_job_over_several_providers_is_routed_by_their_adherence_and_priced_so() {
+    use bff_pipeline::budget::Prices;
+    let mut w = World::new();
+    w.providers = vec![Provider::Sketch, Provider::OpenAi, Provider::Stability];
+    w.budget = Ok(Budget {
+        prices: Prices::parse("openai=0.04,stability=0.01").unwrap(),
+        daily_usd: None,
+    });
+    // Stability has drawn the v-necks it was asked for 9 times in 10, OpenAI once in 10.
+    let requested = r#"[{"category":"neckline","value":"v-neck"}]"#;
+    let sample = |provider: &str, shown: bool| {
+        let tag = if shown { "v-neck" } else { "crew" };
+        serde_json::json!({"provider": provider, "requested": requested,
+            "tags": format!(r#"[{{"category":"neckline","value":"{tag}","score":0.8}}]"#)})
+    };
+    let samples = (0..10)
+        .flat_map(|i| [sample("openai", i == 0), sample("stability", i != 0)])
+        .collect();
+    w.db().script(sql::ADHERENCE_SAMPLES, samples);
+    let request = serde_json::json!({
+        "brief": "a v-neck cocktail dress", "designs": 4, "providers": ["openai", "stability"]
+    });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.to_string()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body_sent = w.services.calls.borrow()[0].body.clone().unwrap();
+    let plan: PlanCall = serde_json::from_slice(&body_sent).unwrap();
+    let route = plan.route.expect("the gateway sends its route");
+    assert_eq!(route.categories, ["neckline"]);
+    let openai = route
+        .assignment
+        .iter()
+        .filter(|&&p| p == Provider::OpenAi)
+        .count();
+    assert_eq!(route.assignment.len(), 12);
+    // One variant each, then the other 10 in proportion to 2/12 against 10/12 (largest
+    // remainders): 1 + 2 for OpenAI, 1 + 8 for Stability.
+    assert_eq!(openai, 3, "{route:?}");
+    assert_eq!(route.shares[1].adherence, 0.8333);
+    // Priced as routed: 3 × $0.04 + 9 × $0.01, not 6 of each.
+    assert_eq!(plan.cost_estimate, 0.21);
+
+    // Asked for round robin, the table is not read and the providers alternate.
+    w.services.calls.borrow_mut().clear();
+    let reads = w.db().statements.borrow().len();
+    let even = serde_json::json!({
+        "brief": "a v-neck cocktail dress", "designs": 4, "providers": ["openai", "stability"],
+        "routing": "even"
+    });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(even.to_string()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let body_sent = w.services.calls.borrow()[0].body.clone().unwrap();
+    let plan: PlanCall = serde_json::from_slice(&body_sent).unwrap();
+    let route = plan.route.unwrap();
+    assert_eq!(
+        route.assignment[..4],
+        [
+            Provider::OpenAi,
+            Provider::Stability,
+            Provider::OpenAi,
+            Provider::Stability
+        ]
+    );
+    assert_eq!(plan.cost_estimate, 0.30);
+    assert!(w.db().statements.borrow()[reads..]
+        .iter()
+        .all(|(sql, _)| *sql != sql::ADHERENCE_SAMPLES));
+
+    let bad = serde_json::json!({ "brief": "a dress", "routing": "cheapest" });
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(bad.to_string()));
+    assert_eq!(
+        (r.status, body(&r)["field"].as_str()),
+        (422, Some("routing")),
+        "{}",
+        r.text()
+    );
+}
+
+#[test]
 fn the_health_answer_reports_the_providers_without_failing_on_them() {
     let mut w = World::new();
     w.provider_checks = vec![

@@ -26,6 +26,7 @@ use bff_math::coverage::{CategoryCoverage, Severity, UntargetedValue};
 use bff_math::dpp::{PickReason, StopReason};
 use serde::{Deserialize, Serialize};
 
+use crate::adherence::{Route, RoutingMode};
 use crate::ports::{
     AttributeGapRow, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow, DominantAttribute,
     ImageRow, JobProgress, JobRow, JobStatus, PickRow, PortError, Provider, SelectionRow,
@@ -159,10 +160,15 @@ pub struct GenerationRequest {
     /// Image provider; default `"sketch"` (the offline renderer).
     #[serde(default)]
     pub provider: Option<String>,
-    /// Several image providers to spread the variants over (round robin, in this order), instead
-    /// of `provider`; a provider that keeps failing hands its remaining variants to the next.
+    /// Several image providers to spread the variants over, instead of `provider`; a provider
+    /// that keeps failing hands its remaining variants to the next in this order.
     #[serde(default)]
     pub providers: Option<Vec<String>>,
+    /// How the variants are spread over `providers`: `"adherence"` (default) gives each provider
+    /// a share that follows how well it draws the brief's visible categories on this deployment
+    /// ([`crate::adherence::route`]); `"even"` is round robin in the listed order.
+    #[serde(default)]
+    pub routing: Option<String>,
     /// Quality/diversity trade-off in [0, 1): 0 explores, towards 1 stays close to the brief's
     /// best-scoring designs; default 0.7.
     #[serde(default)]
@@ -180,6 +186,7 @@ pub struct ValidGeneration {
     parsed: Brief,
     designs: u32,
     providers: Vec<Provider>,
+    route: Route,
     theta: f64,
     over_generation: f64,
     cost_estimate: f64,
@@ -191,9 +198,27 @@ impl ValidGeneration {
         (f64::from(self.designs) * self.over_generation).ceil() as u32
     }
 
-    /// What the job may cost at `prices` ([`crate::budget::estimate`]).
+    /// What the job may cost at `prices`: its variants priced by the provider each is routed to.
     pub fn estimate(&self, prices: &crate::budget::Prices) -> f64 {
-        crate::budget::estimate(&self.providers, self.variant_count(), prices)
+        crate::budget::price(&self.route.assignment, prices)
+    }
+
+    /// How the variants are spread over the providers: round robin until [`Self::with_route`].
+    pub fn route(&self) -> &Route {
+        &self.route
+    }
+
+    /// The request spread by `route` (made by [`crate::adherence::route`] for this request).
+    /// Refused (400) when the route is not for this request's providers, variant count and mode.
+    pub fn with_route(mut self, route: Route) -> Result<Self, ApiError> {
+        if route.mode != self.route.mode || !route.fits(&self.providers, self.variant_count()) {
+            return Err(ApiError::bad_request(
+                "the route does not fit the request (its providers, variants or routing mode)",
+            )
+            .with_field("route"));
+        }
+        self.route = route;
+        Ok(self)
     }
 
     /// The request with the cost estimate the gateway accepted it at (stored with the job).
@@ -299,6 +324,15 @@ impl GenerationRequest {
             }
             providers.push(provider);
         }
+        let routing = match self.routing.as_deref() {
+            None => RoutingMode::default(),
+            Some(name) => RoutingMode::parse(name).ok_or_else(|| {
+                ApiError::unprocessable(format!(
+                    "routing {name:?} is not one of \"adherence\", \"even\""
+                ))
+                .with_field("routing")
+            })?,
+        };
         let theta = self.theta.unwrap_or(DEFAULT_THETA);
         if !(0.0..1.0).contains(&theta) {
             return Err(ApiError::unprocessable(format!(
@@ -323,10 +357,16 @@ impl GenerationRequest {
             (None, Some(count)) => check_designs(count, "brief")?,
             (None, None) => DEFAULT_DESIGNS,
         };
+        let variants = (f64::from(designs) * over_generation).ceil() as u32;
+        let route = Route {
+            mode: routing,
+            ..Route::even(&providers, variants)
+        };
         Ok(ValidGeneration {
             brief: self.brief.clone(),
             parsed,
             designs,
+            route,
             providers,
             theta,
             over_generation,
@@ -452,6 +492,10 @@ pub struct SubmitResponse {
     pub created: bool,
     /// Brief and plan warnings.
     pub warnings: Vec<String>,
+    /// How the variants were spread over the providers, and why (absent on a retried
+    /// submission: the stored plan stands).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub routing: Option<Route>,
 }
 
 /// The gateway's call to the prompt Worker (over a service binding; the prompt Worker has no
@@ -467,6 +511,9 @@ pub struct PlanCall {
     /// What the gateway priced the job at (USD), stored with it for the daily budget.
     #[serde(default)]
     pub cost_estimate: f64,
+    /// How the gateway spread the variants over the providers; absent: round robin.
+    #[serde(default)]
+    pub route: Option<Route>,
 }
 
 impl PlanCall {

@@ -21,6 +21,7 @@ use rand::SeedableRng;
 use rand_xoshiro::Xoshiro256PlusPlus;
 
 use super::resume;
+use crate::adherence::Route;
 use crate::api::{job_url, ApiError, SubmitResponse, ValidGeneration};
 use crate::ids::{image_id, job_seed, stage_seed, validate_id, JobKey};
 use crate::messages::{GenerateImage, Message};
@@ -41,6 +42,8 @@ pub struct Submitted {
     /// Messages sent by this call.
     pub sent: usize,
     pub warnings: Vec<String>,
+    /// How the variants were spread over the providers (a new job only).
+    pub routing: Option<Route>,
 }
 
 impl Submitted {
@@ -54,6 +57,7 @@ impl Submitted {
             status_url: job_url(&self.job_id),
             created: self.created,
             warnings: self.warnings.clone(),
+            routing: self.routing.clone(),
         }
     }
 }
@@ -99,6 +103,7 @@ pub async fn submit(
             variants: variants.len() as u32,
             sent: messages.len(),
             warnings: job.warnings,
+            routing: Some(request.route().clone()),
         });
     }
 
@@ -124,6 +129,7 @@ pub async fn submit(
         variants,
         sent,
         warnings: existing.warnings,
+        routing: None,
     })
 }
 
@@ -251,9 +257,23 @@ fn rows(
         .variants
         .iter()
         .map(|v| {
-            let prompt = v.assigned_prompt().cloned().ok_or_else(|| {
-                ApiError::unprocessable(format!("variant {} has no prompt", v.index))
-            })?;
+            // The route says which provider draws the variant; the plan wrote a prompt for each
+            // of the job's model families.
+            let provider = request
+                .route()
+                .assignment
+                .get(v.index as usize)
+                .copied()
+                .unwrap_or_else(|| request.provider());
+            let model = provider.model_family();
+            let prompt = v
+                .prompts
+                .iter()
+                .find(|p| p.family == model)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::unprocessable(format!("variant {} has no prompt", v.index))
+                })?;
             Ok(VariantRow {
                 job_id: key.job_id.clone(),
                 user_id: key.user_id.clone(),
@@ -261,9 +281,8 @@ fn rows(
                 image_id: image_id(&key.job_id, v.index),
                 status: VariantStatus::Planned,
                 seed: v.seed,
-                // The plan's model families follow the providers round robin: the same index.
-                provider: request.providers()[v.index as usize % request.providers().len()],
-                model: v.model,
+                provider,
+                model,
                 boosts_applied: v
                     .attributes
                     .iter()
