@@ -119,10 +119,23 @@ impl bff_http::Log for ConsoleLog {
 /// The variable that turns on the development routes; `.dev.vars` sets it for `wrangler dev`.
 pub const DEV_ROUTES: &str = "BFF_DEV_ROUTES";
 
+/// The secret that opens the admin API (`POST /api/admin/users`).
+pub const ADMIN_TOKEN: &str = "BFF_ADMIN_TOKEN";
+
 /// Whether the development routes are on (`BFF_DEV_ROUTES=enabled`).
 pub fn dev_routes(env: &worker::Env) -> bool {
     env.var(DEV_ROUTES)
         .is_ok_and(|v| v.to_string() == "enabled")
+}
+
+/// The admin API's bearer token (`wrangler secret put BFF_ADMIN_TOKEN`; `.dev.vars` locally), if
+/// the deployment has one.
+pub fn admin_token(env: &worker::Env) -> Option<String> {
+    env.secret(ADMIN_TOKEN)
+        .map(|s| s.to_string())
+        .or_else(|_| env.var(ADMIN_TOKEN).map(|v| v.to_string()))
+        .ok()
+        .filter(|t| !t.trim().is_empty())
 }
 
 /// The gateway's binding checks for its health answer (`bff_http::PlatformChecks`): a queue

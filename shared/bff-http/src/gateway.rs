@@ -13,6 +13,9 @@
 //! | `GET /api/clusters/:id`, `/api/diversity/:id`, `/api/coverage/:id` | the clustering, the DPP selection, the coverage report with gaps and boosts |
 //! | `POST /api/feedback`, `GET /api/feedback[?job_id=]`, `GET /api/feedback/:image_id` | forwarded to the feedback function with the user |
 //! | `GET /api/analytics/:view` | forwarded to the analytics function with the user |
+//! | `GET /api/providers` | the providers and their measured adherence |
+//! | `GET /api/tokens`, `POST /api/tokens`, `DELETE /api/tokens/:id` | the user's tokens ([`tokens`]) |
+//! | `POST /api/admin/users` | a new user and first token, behind the admin token ([`tokens`]) |
 //!
 //! Every route but `/` and the health checks needs `Authorization: Bearer <token>` (401 without a
 //! valid one); a job of another user is a 404. Errors are `ApiError` JSON bodies, an unknown route
@@ -55,6 +58,9 @@ pub struct GatewayContext<'a, C, B, D, S> {
     pub now: Timestamp,
     /// The development routes and the development provider (`BFF_DEV_ROUTES=enabled` on Workers).
     pub dev_routes: bool,
+    /// The admin API's bearer token (setting `admin_token`, a secret); unset or empty: the admin
+    /// API answers 404.
+    pub admin_token: Option<&'a str>,
     /// The providers a request may name (setting `providers`; the sketch renderer by default).
     pub providers: &'a [Provider],
     /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
@@ -82,6 +88,10 @@ enum Route {
     FeedbackOne,
     Analytics,
     Providers,
+    Tokens,
+    NewToken,
+    RevokeToken,
+    AdminUsers,
     DevUsers,
     DevRedeliver,
     DevCounts,
@@ -110,6 +120,10 @@ fn router() -> Router<Route> {
         .get("/api/feedback/:id", Route::FeedbackOne)
         .get("/api/analytics/:id", Route::Analytics)
         .get("/api/providers", Route::Providers)
+        .get("/api/tokens", Route::Tokens)
+        .post("/api/tokens", Route::NewToken)
+        .delete("/api/tokens/:id", Route::RevokeToken)
+        .post("/api/admin/users", Route::AdminUsers)
         .post("/api/dev/users", Route::DevUsers)
         .post("/api/dev/redeliver/:id", Route::DevRedeliver)
         .get("/api/dev/counts/:id", Route::DevCounts)
@@ -175,18 +189,26 @@ where
         Route::Feedback | Route::FeedbackOne => forward(request, ctx, Service::Feedback).await,
         Route::Analytics => forward(request, ctx, Service::Analytics).await,
         Route::Providers => providers(request, ctx).await,
+        Route::Tokens => tokens::list(request, ctx).await,
+        Route::NewToken => tokens::create(request, ctx).await,
+        Route::RevokeToken => tokens::revoke(request, params, ctx).await,
+        Route::AdminUsers => tokens::admin_create_user(request, ctx).await,
         Route::DevUsers => dev_create_user(request, ctx).await,
         Route::DevRedeliver => dev_redeliver(request, params, ctx).await,
         Route::DevCounts => dev_counts(request, params, ctx).await,
     }
 }
 
-/// The authenticated user, or the 401 (503 when the store cannot say).
+/// The authenticated user at `now`, or the 401 (503 when the store cannot say).
 async fn user<C: Connection>(
     request: &HttpRequest,
     store: &SqlStore<C>,
+    now: &Timestamp,
 ) -> Result<String, HttpResponse> {
-    match store.authenticate(request.header("Authorization")).await {
+    match store
+        .authenticate(request.header("Authorization"), now)
+        .await
+    {
         Ok(Some(user_id)) => Ok(user_id),
         Ok(None) => Err(HttpResponse::error(&ApiError::unauthorized(
             "a valid bearer token is required (Authorization: Bearer <token>)",
@@ -197,12 +219,14 @@ async fn user<C: Connection>(
 
 macro_rules! authed {
     ($request:expr, $ctx:expr) => {
-        match user($request, $ctx.store).await {
+        match $crate::gateway::user($request, $ctx.store, &$ctx.now).await {
             Ok(user_id) => user_id,
             Err(response) => return response,
         }
     };
 }
+
+mod tokens;
 
 /// Calls `service`; one that cannot be reached is a 503.
 async fn call<S: Services>(
@@ -598,7 +622,7 @@ where
     };
     if let Err(e) = ctx
         .store
-        .create_user_token(&user_id, &name, &token, "development", &ctx.now)
+        .create_user_token(&user_id, &name, &token, "development", None, &ctx.now)
         .await
     {
         return HttpResponse::error(&ApiError::from(e));

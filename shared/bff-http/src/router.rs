@@ -69,6 +69,10 @@ impl<T: Clone> Router<T> {
         self.route(Method::Post, pattern, value)
     }
 
+    pub fn delete(self, pattern: &str, value: T) -> Self {
+        self.route(Method::Delete, pattern, value)
+    }
+
     /// The route of `method` and `path` (a path without its query).
     pub fn at(&self, method: &Method, path: &str) -> Routed<T> {
         let of = |m: &Method| self.methods.iter().find(|(x, _)| x == m).map(|(_, r)| r);

@@ -238,6 +238,7 @@ pub async fn gateway(req: Request) -> Reply {
     ];
     let dispatch = DurableDispatcher::new(&store, redis);
     let dev_routes = variable("dev_routes").await.ok().flatten().as_deref() == Some("enabled");
+    let admin_token = variable("admin_token").await.ok().flatten();
     let settings = crate::providers::Variables::read().await;
     let providers = settings.enabled();
     let budget = settings.budget();
@@ -256,6 +257,7 @@ pub async fn gateway(req: Request) -> Reply {
         log: &StdoutLog,
         now: crate::now(),
         dev_routes,
+        admin_token: admin_token.as_deref(),
         providers: &providers,
         budget: &budget,
         provider_checks: &provider_checks,
@@ -279,18 +281,7 @@ async fn authorised(request: &HttpRequest) -> bool {
         .ok()
         .flatten()
         .unwrap_or_default();
-    if secret.trim().is_empty() {
-        return false;
-    }
-    let given = bff_store::operations::bearer(request.header("authorization")).unwrap_or("");
-    let (a, b) = (
-        Sha256::digest(secret.as_bytes()),
-        Sha256::digest(given.as_bytes()),
-    );
-    a.iter()
-        .zip(b.iter())
-        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-        == 0
+    bff_store::operations::bearer_is(request.header("authorization"), &secret)
 }
 
 async fn internal(request: &HttpRequest) -> HttpResponse {
@@ -336,6 +327,7 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 log: &StdoutLog,
                 now: crate::now(),
                 dev_routes: false,
+                admin_token: None,
                 providers: &[],
                 budget: &Ok(Default::default()),
                 provider_checks: &[],

@@ -4,7 +4,7 @@
 
 use bff_pipeline::ports::PortError;
 use bff_pipeline::{JobKey, Timestamp};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::connection::Connection;
@@ -27,6 +27,24 @@ pub fn bearer(header: Option<&str>) -> Option<&str> {
     .then_some(token)
 }
 
+/// Whether an `Authorization` header carries `secret` as its bearer token, compared in constant
+/// time (of the two SHA-256 digests, so neither length nor content leaks through timing). An
+/// empty secret matches nothing: an unset secret closes what it guards.
+pub fn bearer_is(header: Option<&str>, secret: &str) -> bool {
+    if secret.trim().is_empty() {
+        return false;
+    }
+    let given = bearer(header).unwrap_or("");
+    let (a, b) = (
+        Sha256::digest(secret.as_bytes()),
+        Sha256::digest(given.as_bytes()),
+    );
+    a.iter()
+        .zip(b.iter())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+        == 0
+}
+
 /// A message that could not be handled, as `dead_letters` records it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DeadLetter<'a> {
@@ -44,6 +62,29 @@ struct UserId {
     user_id: String,
 }
 
+/// A bearer token as its user sees it (never the token, never its hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TokenInfo {
+    /// The token's public id: the first 16 hex digits of its SHA-256.
+    pub id: String,
+    pub label: String,
+    pub created_at: String,
+    pub expires_at: Option<String>,
+    pub revoked_at: Option<String>,
+}
+
+impl TokenInfo {
+    /// The public id of `token`.
+    pub fn id_of(token: &str) -> String {
+        token_hash(token)[..16].to_string()
+    }
+}
+
+#[derive(Deserialize)]
+struct Count {
+    n: i64,
+}
+
 #[derive(Deserialize)]
 struct StaleJob {
     job_id: String,
@@ -51,15 +92,22 @@ struct StaleJob {
 }
 
 impl<C: Connection> SqlStore<C> {
-    /// The user of a bearer `Authorization` header, or `None` (missing, malformed, unknown or
-    /// revoked token).
-    pub async fn authenticate(&self, header: Option<&str>) -> Result<Option<String>, PortError> {
+    /// The user of a bearer `Authorization` header at `now`, or `None` (missing, malformed,
+    /// unknown, revoked or expired token).
+    pub async fn authenticate(
+        &self,
+        header: Option<&str>,
+        now: &Timestamp,
+    ) -> Result<Option<String>, PortError> {
         let Some(token) = bearer(header) else {
             return Ok(None);
         };
         self.scope_system().await?;
         let rows = self
-            .raw(sql::USER_BY_TOKEN, &[token_hash(token).into()])
+            .raw(
+                sql::USER_BY_TOKEN,
+                &[token_hash(token).into(), now.as_str().into()],
+            )
             .await?;
         Ok(rows
             .into_iter()
@@ -75,27 +123,110 @@ impl<C: Connection> SqlStore<C> {
         name: &str,
         token: &str,
         label: &str,
+        expires_at: Option<&Timestamp>,
         now: &Timestamp,
     ) -> Result<(), PortError> {
         self.scope(user_id).await?;
-        let hash = token_hash(token);
         self.batch(vec![
             self.stmt(
                 sql::INSERT_USER,
                 &[user_id.into(), name.into(), now.as_str().into()],
             )?,
-            self.stmt(
-                sql::INSERT_TOKEN,
-                &[
-                    hash.into(),
-                    user_id.into(),
-                    label.into(),
-                    now.as_str().into(),
-                ],
-            )?,
+            self.token_statement(user_id, token, label, expires_at, now)?,
         ])
         .await
         .map(|_| ())
+    }
+
+    /// Adds a token for an existing user, stored hashed.
+    pub async fn create_token(
+        &self,
+        user_id: &str,
+        token: &str,
+        label: &str,
+        expires_at: Option<&Timestamp>,
+        now: &Timestamp,
+    ) -> Result<TokenInfo, PortError> {
+        self.scope(user_id).await?;
+        let statement = self.token_statement(user_id, token, label, expires_at, now)?;
+        self.batch(vec![statement]).await?;
+        self.token(user_id, &TokenInfo::id_of(token))
+            .await?
+            .ok_or_else(|| PortError::new("token store", "a stored token reads back as missing"))
+    }
+
+    fn token_statement(
+        &self,
+        user_id: &str,
+        token: &str,
+        label: &str,
+        expires_at: Option<&Timestamp>,
+        now: &Timestamp,
+    ) -> Result<crate::connection::Statement, PortError> {
+        self.stmt(
+            sql::INSERT_TOKEN,
+            &[
+                token_hash(token).into(),
+                user_id.into(),
+                label.into(),
+                now.as_str().into(),
+                expires_at.map(Timestamp::as_str).into(),
+            ],
+        )
+    }
+
+    /// The user's tokens, oldest first, revoked and expired ones included.
+    pub async fn tokens(&self, user_id: &str) -> Result<Vec<TokenInfo>, PortError> {
+        self.scope(user_id).await?;
+        self.raw(&sql::select_tokens(), &[user_id.into()])
+            .await?
+            .into_iter()
+            .map(|row| {
+                serde_json::from_value(row)
+                    .map_err(|e| PortError::new("token store", format!("unreadable token: {e}")))
+            })
+            .collect()
+    }
+
+    /// The user's token `id`, if it is theirs.
+    pub async fn token(&self, user_id: &str, id: &str) -> Result<Option<TokenInfo>, PortError> {
+        self.scope(user_id).await?;
+        Ok(self
+            .raw(&sql::select_token(), &[user_id.into(), id.into()])
+            .await?
+            .into_iter()
+            .next()
+            .and_then(|row| serde_json::from_value(row).ok()))
+    }
+
+    /// How many of the user's tokens still work at `now`.
+    pub async fn live_tokens(&self, user_id: &str, now: &Timestamp) -> Result<u32, PortError> {
+        self.scope(user_id).await?;
+        let rows = self
+            .raw(sql::LIVE_TOKENS, &[user_id.into(), now.as_str().into()])
+            .await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| serde_json::from_value::<Count>(row).ok())
+            .map_or(0, |c| c.n.max(0) as u32))
+    }
+
+    /// Revokes the user's token `id` (from the next request on); `None` when it is not theirs.
+    /// Revoking twice keeps the first time.
+    pub async fn revoke_token(
+        &self,
+        user_id: &str,
+        id: &str,
+        now: &Timestamp,
+    ) -> Result<Option<TokenInfo>, PortError> {
+        self.scope(user_id).await?;
+        self.exec(
+            sql::REVOKE_TOKEN,
+            &[user_id.into(), id.into(), now.as_str().into()],
+        )
+        .await?;
+        self.token(user_id, id).await
     }
 
     /// Records a message that was given up (insert-or-ignore by message id).

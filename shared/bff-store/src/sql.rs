@@ -37,13 +37,42 @@ impl Sql {
 pub const INSERT_USER: &str =
     "INSERT INTO users (user_id, name, created_at) VALUES (?1, ?2, ?3) ON CONFLICT (user_id) DO NOTHING";
 
-pub const INSERT_TOKEN: &str = "INSERT INTO api_tokens (token_hash, user_id, label, created_at) \
-     VALUES (?1, ?2, ?3, ?4)";
+pub const INSERT_TOKEN: &str =
+    "INSERT INTO api_tokens (token_hash, user_id, label, created_at, expires_at) \
+     VALUES (?1, ?2, ?3, ?4, ?5)";
 
-/// The user of a token hash, if the token is known and not revoked.
+/// The user of a token hash at `?2`, if the token is known, not revoked and not expired.
 pub const USER_BY_TOKEN: &str = "SELECT t.user_id AS user_id FROM api_tokens t \
      JOIN users u ON u.user_id = t.user_id \
-     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL";
+     WHERE t.token_hash = ?1 AND t.revoked_at IS NULL \
+       AND (t.expires_at IS NULL OR t.expires_at > ?2)";
+
+/// A token as its user sees it: the public id (the first 16 hex digits of the hash), never the
+/// hash itself.
+const TOKEN_COLUMNS: &str =
+    "substr(token_hash, 1, 16) AS id, label, created_at, expires_at, revoked_at";
+
+pub fn select_tokens() -> String {
+    format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens WHERE user_id = ?1 \
+         ORDER BY created_at, token_hash"
+    )
+}
+
+pub fn select_token() -> String {
+    format!(
+        "SELECT {TOKEN_COLUMNS} FROM api_tokens \
+         WHERE user_id = ?1 AND substr(token_hash, 1, 16) = ?2"
+    )
+}
+
+/// The user's tokens that still work at `?2`.
+pub const LIVE_TOKENS: &str = "SELECT COUNT(*) AS n FROM api_tokens \
+     WHERE user_id = ?1 AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)";
+
+/// Revokes the user's token `?2` at `?3`; a revoked token keeps its first revocation time.
+pub const REVOKE_TOKEN: &str = "UPDATE api_tokens SET revoked_at = ?3 \
+     WHERE user_id = ?1 AND substr(token_hash, 1, 16) = ?2 AND revoked_at IS NULL";
 
 // --- boosts and preferences ---
 

@@ -18,6 +18,7 @@ struct World {
     services: FakeServices,
     log: RecordingLog,
     dev: bool,
+    admin_token: Option<&'static str>,
     platform: Vec<NamedCheck>,
     providers: Vec<Provider>,
     budget: Result<Budget, String>,
@@ -33,6 +34,7 @@ impl World {
             services: FakeServices::default(),
             log: RecordingLog::new(),
             dev: false,
+            admin_token: None,
             providers: vec![Provider::Sketch],
             budget: Ok(Budget::default()),
             provider_checks: Vec::new(),
@@ -66,6 +68,7 @@ impl World {
             log: &self.log,
             now: now(),
             dev_routes: self.dev,
+            admin_token: self.admin_token,
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -87,6 +90,7 @@ impl World {
             log: &self.log,
             now: now(),
             dev_routes: self.dev,
+            admin_token: self.admin_token,
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -854,4 +858,106 @@ fn a_sweep_that_cannot_list_is_logged() {
         lines[0].starts_with("ERROR cron */10 * * * *: job store: "),
         "{lines:?}"
     );
+}
+
+#[test]
+fn the_admin_api_is_closed_without_its_token_and_refuses_a_wrong_one() {
+    let mut w = World::new();
+    let request = |token: &str| {
+        HttpRequest::new(Method::Post, "/api/admin/users")
+            .with_header("Authorization", format!("Bearer {token}"))
+            .with_body(r#"{"name": "Ada"}"#)
+    };
+    // No admin token configured: the admin API does not exist.
+    let r = w.handle(&request("anything-at-all-long-enough"));
+    assert_eq!(r.status, 404, "{}", r.text());
+    w.admin_token = Some("   ");
+    assert_eq!(
+        w.handle(&request("   ")).status,
+        404,
+        "a blank token opens nothing"
+    );
+    w.admin_token = Some("the-admin-token-of-this-deployment");
+    for wrong in ["the-admin-token-of-this-deploymenT", TOKEN] {
+        let r = w.handle(&request(wrong));
+        assert_eq!(r.status, 401, "{}", r.text());
+        assert!(!r.text().contains("the-admin-token"), "{}", r.text());
+    }
+    let r = w.handle(&HttpRequest::new(Method::Post, "/api/admin/users").with_body("{}"));
+    assert_eq!(r.status, 401);
+    assert!(w.db().writes().is_empty(), "nothing written");
+
+    // The right token: bad bodies are refused before anything is written.
+    for (sent, status, field) in [
+        (r#"{"name": ""}"#, 422, Some("name")),
+        (r#"{"name": "Ada", "role": "admin"}"#, 400, None),
+        (
+            r#"{"name": "Ada", "expires_at": "2020-01-01T00:00:00Z"}"#,
+            422,
+            Some("expires_at"),
+        ),
+        (
+            r#"{"name": "Ada", "expires_at": "soon"}"#,
+            422,
+            Some("expires_at"),
+        ),
+        (r#"{"name": "Ada", "label": "a\nb"}"#, 422, Some("label")),
+    ] {
+        let r = w.handle(
+            &HttpRequest::new(Method::Post, "/api/admin/users")
+                .with_header("Authorization", "Bearer the-admin-token-of-this-deployment")
+                .with_body(sent),
+        );
+        assert_eq!(r.status, status, "{sent}: {}", r.text());
+        assert_eq!(body(&r)["field"].as_str(), field, "{sent}");
+    }
+    assert!(w.db().writes().is_empty(), "nothing written");
+
+    let r = w.handle(&request("the-admin-token-of-this-deployment"));
+    // The scripted store reads no token back; what matters here is what was written.
+    let writes = w.db().writes();
+    assert_eq!(
+        writes,
+        [sql::INSERT_USER, sql::INSERT_TOKEN],
+        "{}",
+        r.text()
+    );
+}
+
+#[test]
+fn token_requests_are_checked_before_anything_is_written() {
+    let w = World::new();
+    for (sent, status, field) in [
+        ("nope", 400, None),
+        (r#"{}"#, 400, None),
+        (r#"{"label": "   "}"#, 422, Some("label")),
+        (
+            r#"{"label": "laptop", "expires_at": "2026-04-02T09:59:59Z"}"#,
+            422,
+            Some("expires_at"),
+        ),
+        (
+            r#"{"label": "laptop", "expires_at": "2046-04-02T10:00:00Z"}"#,
+            422,
+            Some("expires_at"),
+        ),
+        (r#"{"label": "laptop", "scopes": ["all"]}"#, 400, None),
+    ] {
+        let r = w.handle(&authed(Method::Post, "/api/tokens").with_body(sent));
+        assert_eq!(r.status, status, "{sent}: {}", r.text());
+        assert_eq!(body(&r)["field"].as_str(), field, "{sent}");
+    }
+    for path in ["/api/tokens/not-a-token-id", "/api/tokens/0123456789abcdeg"] {
+        let r = w.handle(&authed(Method::Delete, path));
+        assert_eq!(r.status, 404, "{path}: {}", r.text());
+    }
+    for (method, path) in [
+        (Method::Get, "/api/tokens"),
+        (Method::Post, "/api/tokens"),
+        (Method::Delete, "/api/tokens/0123456789abcdef"),
+    ] {
+        let r = w.handle(&HttpRequest::new(method, path).with_body(r#"{"label": "x"}"#));
+        assert_eq!(r.status, 401, "{path}");
+    }
+    assert!(w.db().writes().is_empty(), "{:?}", w.db().writes());
 }
