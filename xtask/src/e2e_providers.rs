@@ -97,12 +97,16 @@ impl ProviderRig {
             ("embedder_base_url", self.clip.url.clone()),
             ("embedder_model", clip::MODEL.into()),
             ("embedder_dimensions", clip::DIMENSION.to_string()),
+            crate::e2e_tokens::admin_setting(),
         ]
     }
 
-    /// [`ProviderRig::settings`] as Workers variables.
+    /// [`ProviderRig::settings`] as Workers variables, with the development routes off (this
+    /// file is read after the checkout's `.dev.vars`, which turns them on).
     pub fn env_file(&self) -> String {
-        workers_vars(&self.settings())
+        let mut settings = self.settings();
+        settings.push(("dev_routes", "disabled".into()));
+        workers_vars(&settings)
     }
 }
 
@@ -125,7 +129,7 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
         "  ..  providers: OpenAI, Stability and Replicate at {:?}",
         rig.servers.urls()
     );
-    let carol = api.create_user("Carol")?;
+    let carol = crate::e2e_tokens::checks(deployment)?;
 
     let health = api.json("GET", "/api/health-check", None, None, 200)?;
     let reached = &health["checks"]["providers"];
@@ -430,7 +434,12 @@ fn clip_space_and_tags(deployment: &dyn Deployment, job_id: &str) -> Result<usiz
 
 /// Every row of every table, as text, and the log: none holds a key.
 fn no_key_anywhere(deployment: &dyn Deployment) -> Result<()> {
-    let keys = [OPENAI_KEY, STABILITY_KEY, REPLICATE_TOKEN];
+    let keys = [
+        OPENAI_KEY,
+        STABILITY_KEY,
+        REPLICATE_TOKEN,
+        crate::e2e_tokens::ADMIN_TOKEN,
+    ];
     for table in [
         "generation_jobs",
         "variants",

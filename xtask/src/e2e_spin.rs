@@ -69,7 +69,7 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
         &spin,
         Backend::Postgres,
         &state.join("spin"),
-        true,
+        false,
         &rig.settings(),
     )?;
     println!(

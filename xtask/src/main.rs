@@ -27,6 +27,7 @@ mod e2e;
 mod e2e_feedback;
 mod e2e_providers;
 mod e2e_spin;
+mod e2e_tokens;
 mod pipeline;
 mod process;
 mod run;

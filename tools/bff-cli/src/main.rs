@@ -8,7 +8,7 @@ mod sample;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use anyhow::{Context, Result};
+use anyhow::{bail, Context, Result};
 use bff_math::auto_k::{choose_k, AutoKParams, AutoKResult};
 use bff_math::dpp::{select, ClusterConstraint, DppParams, Selection};
 use clap::{Parser, Subcommand};
@@ -113,6 +113,13 @@ enum Command {
     /// one transaction, recorded in `schema_migrations` (a second run applies nothing). DATABASE is
     /// `postgres://<schema owner>@host:port/db` or a SQLite file path (`sqlite:<path>` or `<path>`).
     Migrate { database: String },
+    /// Administers a deployment through its admin API (Workers and Spin alike), with the admin
+    /// token from the environment variable `BFF_ADMIN_TOKEN` (never an argument: arguments show
+    /// in process lists and shell history).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
     /// Writes a seeded synthetic sample (clustered unit vectors, quality scores, attributes, targets).
     Sample {
         #[arg(long, default_value_t = 60)]
@@ -123,6 +130,24 @@ enum Command {
         clusters: usize,
         #[arg(long, default_value_t = 7)]
         seed: u64,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Creates a user and their first token; prints the user id and the token (shown once).
+    CreateUser {
+        /// The deployment's URL, e.g. `https://bff-gateway.example.workers.dev`.
+        #[arg(long)]
+        url: String,
+        #[arg(long)]
+        name: String,
+        /// The first token's label.
+        #[arg(long)]
+        label: Option<String>,
+        /// When the first token stops working (RFC 3339); default: never.
+        #[arg(long)]
+        expires_at: Option<String>,
     },
 }
 
@@ -143,6 +168,7 @@ fn main() -> ExitCode {
 fn run(command: Command) -> Result<String> {
     let value = match command {
         Command::Migrate { database } => migrate(&database)?,
+        Command::Admin { command } => admin(command)?,
         Command::Cluster {
             input,
             k_min,
@@ -314,4 +340,39 @@ fn migrate(database: &str) -> Result<serde_json::Value> {
         pollster::block_on(bff_store::migrations::migrate(&conn, now.as_str()))?
     };
     Ok(serde_json::json!({ "applied": applied }))
+}
+
+/// Calls the admin API. The answer is printed as the deployment gave it; an error answer's body
+/// is a JSON error that names no secret.
+fn admin(command: AdminCommand) -> Result<serde_json::Value> {
+    let token = std::env::var("BFF_ADMIN_TOKEN").unwrap_or_default();
+    if token.trim().is_empty() {
+        bail!("set BFF_ADMIN_TOKEN to the deployment's admin token");
+    }
+    let AdminCommand::CreateUser {
+        url,
+        name,
+        label,
+        expires_at,
+    } = command;
+    let mut body = serde_json::json!({ "name": name });
+    if let Some(label) = label {
+        body["label"] = label.into();
+    }
+    if let Some(expires_at) = expires_at {
+        body["expires_at"] = expires_at.into();
+    }
+    let endpoint = format!("{}/api/admin/users", url.trim_end_matches('/'));
+    let answer = ureq::post(&endpoint)
+        .set("Authorization", &format!("Bearer {}", token.trim()))
+        .set("Content-Type", "application/json")
+        .send_string(&body.to_string());
+    match answer {
+        Ok(reply) => Ok(reply.into_json()?),
+        Err(ureq::Error::Status(status, reply)) => {
+            let text = reply.into_string().unwrap_or_default();
+            bail!("{endpoint} answered {status}: {text}")
+        }
+        Err(e) => bail!("{endpoint} could not be reached: {e}"),
+    }
 }
