@@ -106,6 +106,74 @@ fn ok(name: &str) {
     println!("  ok  {name}");
 }
 
+/// Every answer carries the security headers and a request id (in the error body too), and no
+/// origin is trusted by default.
+fn edge_headers(deployment: &dyn Deployment) -> Result<()> {
+    let base = deployment.base_url();
+    let send = |method: &str, path: &str, headers: &[(&str, &str)]| {
+        crate::workers::http_request_with(base, method, path, headers, None)
+    };
+    let mut ids = BTreeSet::new();
+    for (method, path, status) in [
+        ("GET", "/api/health-check", 200),
+        ("GET", "/api/generation/some-job", 401),
+        ("GET", "/api/no-such-route", 404),
+    ] {
+        let r = send(method, path, &[])?;
+        ensure!(
+            r.status == status,
+            "{method} {path}: {} {}",
+            r.status,
+            r.body
+        );
+        let id = r.header("x-request-id").unwrap_or_default().to_string();
+        ensure!(
+            !id.is_empty()
+                && r.header("x-content-type-options") == Some("nosniff")
+                && r.header("x-frame-options") == Some("DENY")
+                && r.header("content-security-policy")
+                    .is_some_and(|p| p.starts_with("default-src 'none'")),
+            "{method} {path}: headers {:?}",
+            r.headers
+        );
+        if status >= 400 {
+            ensure!(
+                r.json()?["request_id"] == id.as_str(),
+                "{method} {path}: the error body's request id: {}",
+                r.body
+            );
+        }
+        ids.insert(id);
+    }
+    ensure!(ids.len() == 3, "request ids repeat: {ids:?}");
+    let r = send(
+        "GET",
+        "/api/health-check",
+        &[("Origin", "https://elsewhere.example")],
+    )?;
+    ensure!(
+        r.header("access-control-allow-origin").is_none(),
+        "an untrusted origin was allowed: {:?}",
+        r.headers
+    );
+    let r = send(
+        "OPTIONS",
+        "/api/generation",
+        &[
+            ("Origin", "https://elsewhere.example"),
+            ("Access-Control-Request-Method", "POST"),
+        ],
+    )?;
+    ensure!(
+        r.status == 403 && r.header("access-control-allow-origin").is_none(),
+        "a preflight from an untrusted origin: {} {:?}",
+        r.status,
+        r.headers
+    );
+    ok("every answer has the security headers and its own request id (errors carry it in the body); cross-origin access closed by default");
+    Ok(())
+}
+
 /// Every check, against `deployment`; returns when each stage of the main job finished.
 pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
     let api = &Api { deployment };
@@ -120,6 +188,7 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
         ensure!(health["status"] == "ok", "{path}: {health}");
     }
     ok("health checks (database, blob store, queues)");
+    edge_headers(deployment)?;
     deployment
         .sweep()
         .with_context(|| format!("the sweep of stalled jobs ({})", deployment.name()))?;

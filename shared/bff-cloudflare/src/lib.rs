@@ -122,10 +122,22 @@ pub const DEV_ROUTES: &str = "BFF_DEV_ROUTES";
 /// The secret that opens the admin API (`POST /api/admin/users`).
 pub const ADMIN_TOKEN: &str = "BFF_ADMIN_TOKEN";
 
+/// The origins whose pages may call the API, separated by commas.
+pub const CORS_ORIGINS: &str = "BFF_CORS_ORIGINS";
+
 /// Whether the development routes are on (`BFF_DEV_ROUTES=enabled`).
 pub fn dev_routes(env: &worker::Env) -> bool {
     env.var(DEV_ROUTES)
         .is_ok_and(|v| v.to_string() == "enabled")
+}
+
+/// The origins the deployment trusts (`BFF_CORS_ORIGINS`); none when unset or malformed (a
+/// malformed list closes cross-origin access rather than guess).
+pub fn cors_origins(env: &worker::Env) -> Vec<String> {
+    env.var(CORS_ORIGINS)
+        .ok()
+        .and_then(|v| bff_http::edge::cors_origins(&v.to_string()).ok())
+        .unwrap_or_default()
 }
 
 /// The admin API's bearer token (`wrangler secret put BFF_ADMIN_TOKEN`; `.dev.vars` locally), if

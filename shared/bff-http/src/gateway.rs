@@ -42,6 +42,7 @@ use bff_store::{Connection, SqlStore};
 use serde::{Deserialize, Serialize};
 
 use crate::context::declared_too_large;
+use crate::edge;
 use crate::message::{HttpRequest, HttpResponse, Method};
 use crate::platform::{Check, Ids, Log, NamedCheck, PlatformChecks, Service, Services};
 use crate::router::{Params, Routed, Router};
@@ -61,6 +62,9 @@ pub struct GatewayContext<'a, C, B, D, S> {
     /// The admin API's bearer token (setting `admin_token`, a secret); unset or empty: the admin
     /// API answers 404.
     pub admin_token: Option<&'a str>,
+    /// The origins whose pages may call the API (setting `cors_origins`, read by
+    /// [`crate::edge::cors_origins`]); none by default.
+    pub cors_origins: &'a [String],
     /// The providers a request may name (setting `providers`; the sketch renderer by default).
     pub providers: &'a [Provider],
     /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
@@ -131,6 +135,25 @@ fn router() -> Router<Route> {
 
 /// Answers one request of the public API.
 pub async fn handle<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    B: BlobStore,
+    D: Dispatcher,
+    S: Services,
+{
+    // A request id that cannot be drawn still leaves the request answerable.
+    let request_id = ctx.ids.new_id().unwrap_or_else(|_| "unknown".into());
+    let response = match edge::preflight(request, ctx.cors_origins) {
+        Some(answer) => answer,
+        None => answer_route(request, ctx).await,
+    };
+    edge::finish(response, request, &request_id, ctx.cors_origins)
+}
+
+async fn answer_route<C, B, D, S>(
     request: &HttpRequest,
     ctx: &GatewayContext<'_, C, B, D, S>,
 ) -> HttpResponse

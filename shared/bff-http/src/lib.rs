@@ -24,6 +24,7 @@
 pub mod analytics;
 pub mod context;
 pub mod cron;
+pub mod edge;
 pub mod feedback;
 pub mod gateway;
 pub mod message;

@@ -239,6 +239,13 @@ pub async fn gateway(req: Request) -> Reply {
     let dispatch = DurableDispatcher::new(&store, redis);
     let dev_routes = variable("dev_routes").await.ok().flatten().as_deref() == Some("enabled");
     let admin_token = variable("admin_token").await.ok().flatten();
+    // A malformed list closes cross-origin access rather than guess.
+    let cors_origins = variable("cors_origins")
+        .await
+        .ok()
+        .flatten()
+        .and_then(|v| bff_http::edge::cors_origins(&v).ok())
+        .unwrap_or_default();
     let settings = crate::providers::Variables::read().await;
     let providers = settings.enabled();
     let budget = settings.budget();
@@ -258,6 +265,7 @@ pub async fn gateway(req: Request) -> Reply {
         now: crate::now(),
         dev_routes,
         admin_token: admin_token.as_deref(),
+        cors_origins: &cors_origins,
         providers: &providers,
         budget: &budget,
         provider_checks: &provider_checks,
@@ -328,6 +336,7 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 now: crate::now(),
                 dev_routes: false,
                 admin_token: None,
+                cors_origins: &[],
                 providers: &[],
                 budget: &Ok(Default::default()),
                 provider_checks: &[],

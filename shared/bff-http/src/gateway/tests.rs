@@ -69,6 +69,7 @@ impl World {
             now: now(),
             dev_routes: self.dev,
             admin_token: self.admin_token,
+            cors_origins: &[],
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -91,6 +92,7 @@ impl World {
             now: now(),
             dev_routes: self.dev,
             admin_token: self.admin_token,
+            cors_origins: &[],
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -334,7 +336,12 @@ fn a_valid_generation_goes_to_the_prompt_function_as_a_plan_call() {
     );
     let plan: PlanCall = serde_json::from_slice(call.body.as_deref().unwrap()).unwrap();
     assert_eq!(plan.user_id, USER);
-    assert_eq!(plan.job_id, "00000000-0000-4000-8000-000000000001");
+    // The first id drawn is the request's.
+    assert_eq!(plan.job_id, "00000000-0000-4000-8000-000000000002");
+    assert_eq!(
+        r.header("X-Request-Id"),
+        Some("00000000-0000-4000-8000-000000000001")
+    );
     assert_eq!(plan.request.brief, BRIEF);
     assert_eq!(plan.request.designs, Some(12));
 }
@@ -747,15 +754,15 @@ fn a_development_user_gets_a_token_stored_hashed() {
     );
     assert_eq!(r.status, 201);
     let user = body(&r);
-    assert_eq!(user["user_id"], "user-00000000-0000-4000-8000-000000000001");
+    assert_eq!(user["user_id"], "user-00000000-0000-4000-8000-000000000002");
     assert_eq!(user["name"], "Alice");
     let token = user["token"].as_str().unwrap();
     assert_eq!(
         token,
         concat!(
             "bff_",
-            "00000000000040008000000000000002",
-            "00000000000040008000000000000003"
+            "00000000000040008000000000000003",
+            "00000000000040008000000000000004"
         )
     );
     assert_eq!(w.db().writes(), [sql::INSERT_USER, sql::INSERT_TOKEN]);

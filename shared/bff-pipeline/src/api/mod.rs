@@ -95,6 +95,11 @@ impl ApiError {
         Self::new(401, "unauthorized", message)
     }
 
+    /// 403: the request is understood and refused (an origin the deployment does not trust).
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        Self::new(403, "forbidden", message)
+    }
+
     /// 404: nothing of this user's under that id.
     pub fn not_found(message: impl Into<String>) -> Self {
         Self::new(404, "not_found", message)
