@@ -98,6 +98,7 @@ impl ProviderRig {
             ("embedder_model", clip::MODEL.into()),
             ("embedder_dimensions", clip::DIMENSION.to_string()),
             crate::e2e_tokens::admin_setting(),
+            ("rate_limits", crate::e2e_limits::RATE_LIMITS.into()),
         ]
     }
 
@@ -361,7 +362,8 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
         "GET /api/providers: OpenAI's adherence in {} categories over the {tagged} tagged images",
         rows.len()
     ));
-    Ok(())
+
+    crate::e2e_limits::checks(deployment)
 }
 
 /// The job in one CLIP space, its model images tagged zero-shot and coverage counting the tags;

@@ -25,6 +25,7 @@ mod clip;
 mod deployment;
 mod e2e;
 mod e2e_feedback;
+mod e2e_limits;
 mod e2e_providers;
 mod e2e_spin;
 mod e2e_tokens;

@@ -125,6 +125,19 @@ pub const ADMIN_TOKEN: &str = "BFF_ADMIN_TOKEN";
 /// The origins whose pages may call the API, separated by commas.
 pub const CORS_ORIGINS: &str = "BFF_CORS_ORIGINS";
 
+/// The per-user rate limits and quotas (`bff_pipeline::limits`).
+pub const RATE_LIMITS: &str = "BFF_RATE_LIMITS";
+
+/// The deployment's rate limits: the defaults with `BFF_RATE_LIMITS` over them, or what is wrong
+/// with that setting.
+pub fn rate_limits(env: &worker::Env) -> Result<bff_http::Limits, String> {
+    let text = env
+        .var(RATE_LIMITS)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    bff_http::Limits::parse(&text).map_err(|e| format!("setting {RATE_LIMITS}: {e}"))
+}
+
 /// Whether the development routes are on (`BFF_DEV_ROUTES=enabled`).
 pub fn dev_routes(env: &worker::Env) -> bool {
     env.var(DEV_ROUTES)

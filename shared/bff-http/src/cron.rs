@@ -29,6 +29,8 @@ pub struct SweepReport {
     pub unlearned: usize,
     /// Learning messages sent for it.
     pub learning_sent: usize,
+    /// Rate-limit windows deleted (started more than two days ago).
+    pub old_counters: u64,
 }
 
 /// Jobs that have not moved for ten minutes get the message they wait for again
@@ -68,6 +70,12 @@ where
             Ok(()) => report.learning_sent += 1,
             Err(e) => log.error(&format!("sweep: feedback {}: {e}", f.feedback_id)),
         }
+    }
+    // Rate-limit windows older than two days count nothing any more.
+    let old = Timestamp::from_unix_ms(now.unix_ms() - 2 * 86_400_000);
+    match store.delete_old_counters(&old).await {
+        Ok(n) => report.old_counters = n,
+        Err(e) => log.error(&format!("sweep: old rate-limit windows: {e}")),
     }
     Ok(report)
 }

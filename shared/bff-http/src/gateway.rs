@@ -33,6 +33,7 @@
 use bff_pipeline::adherence::{self, ProvidersResponse, RoutingMode};
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, ValidGeneration};
 use bff_pipeline::budget::{self, Budget};
+use bff_pipeline::limits::{self, Limit, Limits, Window};
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
 };
@@ -65,6 +66,9 @@ pub struct GatewayContext<'a, C, B, D, S> {
     /// The origins whose pages may call the API (setting `cors_origins`, read by
     /// [`crate::edge::cors_origins`]); none by default.
     pub cors_origins: &'a [String],
+    /// Per-user rate limits and quotas (setting `rate_limits`), or what is wrong with them: then
+    /// no job or feedback is accepted.
+    pub limits: &'a Result<Limits, String>,
     /// The providers a request may name (setting `providers`; the sketch renderer by default).
     pub providers: &'a [Provider],
     /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
@@ -497,7 +501,7 @@ where
         Err(e) => return HttpResponse::error(&ApiError::from(e)),
     };
     let plan = PlanCall {
-        user_id,
+        user_id: user_id.clone(),
         job_id,
         request: generation,
         cost_estimate,
@@ -507,7 +511,22 @@ where
         Ok(body) => body,
         Err(e) => return HttpResponse::error(&ApiError::bad_request(e.to_string())),
     };
-    call(
+    // Last before the call, so that what is counted is a job the prompt function receives.
+    let counted = match within_limits(
+        ctx,
+        &user_id,
+        &[
+            (Limit::ActiveJobs, 1),
+            (Limit::JobsPerMinute, 1),
+            (Limit::ImagesPerDay, valid.variant_count()),
+        ],
+    )
+    .await
+    {
+        Ok(counted) => counted,
+        Err(refused) => return refused,
+    };
+    let answer = call(
         ctx.services,
         Service::Prompt,
         Method::Post,
@@ -515,7 +534,84 @@ where
         None,
         Some(body),
     )
-    .await
+    .await;
+    // A job the prompt function refused (a brief it cannot plan, a reused id) took no place.
+    if answer.status >= 400 {
+        uncount(ctx, &user_id, &counted).await;
+    }
+    answer
+}
+
+/// Counts a request against the user's `checks` (each limit with the amount it takes): the
+/// counts taken, or the answer past a limit (429 with `Retry-After`; the counts this request
+/// took before are given back, so a refused request leaves nothing written) or 503 when the
+/// limits are misconfigured or cannot be read.
+async fn within_limits<C, B, D, S>(
+    ctx: &GatewayContext<'_, C, B, D, S>,
+    user_id: &str,
+    checks: &[(Limit, u32)],
+) -> Result<Vec<(Limit, Window, u32)>, HttpResponse>
+where
+    C: Connection,
+{
+    let limits = ctx.limits.as_ref().map_err(|problem| {
+        HttpResponse::error(&ApiError::unavailable(format!(
+            "this deployment's rate limits are misconfigured ({problem}); nothing is accepted \
+             until they are fixed"
+        )))
+    })?;
+    let mut counted = Vec::new();
+    for &(limit, amount) in checks {
+        let Some(max) = limits.max(limit) else {
+            continue;
+        };
+        let window = limit.window(&ctx.now);
+        let within = match limit {
+            Limit::ActiveJobs => ctx.store.active_jobs(user_id).await.map(|n| n < max),
+            _ => {
+                ctx.store
+                    .count_within_limit(user_id, limit.name(), &window.start, amount, max)
+                    .await
+            }
+        };
+        let refused = match within {
+            Ok(true) => {
+                if limit != Limit::ActiveJobs {
+                    counted.push((limit, window, amount));
+                }
+                continue;
+            }
+            Ok(false) => HttpResponse::error(&limits::refusal(limit, max, &window))
+                .with_header("Retry-After", window.retry_after_seconds.to_string()),
+            Err(e) => HttpResponse::error(&ApiError::from(e)),
+        };
+        uncount(ctx, user_id, &counted).await;
+        return Err(refused);
+    }
+    Ok(counted)
+}
+
+/// Gives back counts a request took (best effort: a count that cannot be given back ends with
+/// its window).
+async fn uncount<C, B, D, S>(
+    ctx: &GatewayContext<'_, C, B, D, S>,
+    user_id: &str,
+    counted: &[(Limit, Window, u32)],
+) where
+    C: Connection,
+{
+    for (limit, window, amount) in counted {
+        if let Err(e) = ctx
+            .store
+            .uncount(user_id, limit.name(), &window.start, *amount)
+            .await
+        {
+            ctx.log.error(&format!(
+                "rate limit {}: cannot give back a count: {e}",
+                limit.name()
+            ));
+        }
+    }
 }
 
 /// `/api/feedback*` and `/api/analytics/*`: authenticated here, answered by the feedback and
@@ -538,6 +634,11 @@ where
     } else {
         None
     };
+    if service == Service::Feedback && request.method == Method::Post {
+        if let Err(refused) = within_limits(ctx, &user_id, &[(Limit::FeedbackPerMinute, 1)]).await {
+            return refused;
+        }
+    }
     call(
         ctx.services,
         service,

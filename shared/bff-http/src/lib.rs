@@ -34,6 +34,7 @@ pub mod router;
 
 pub use analytics::{AnalyticsContext, ResponseCache};
 pub use bff_pipeline::budget::Budget;
+pub use bff_pipeline::limits::Limits;
 pub use bff_pipeline::ports::Provider;
 pub use context::StageContext;
 pub use gateway::GatewayContext;

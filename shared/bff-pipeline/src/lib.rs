@@ -66,6 +66,7 @@ pub mod budget;
 #[cfg(any(test, feature = "fakes"))]
 pub mod fakes;
 pub mod ids;
+pub mod limits;
 pub mod messages;
 pub mod offline;
 pub mod ports;

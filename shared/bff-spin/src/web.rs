@@ -239,6 +239,14 @@ pub async fn gateway(req: Request) -> Reply {
     let dispatch = DurableDispatcher::new(&store, redis);
     let dev_routes = variable("dev_routes").await.ok().flatten().as_deref() == Some("enabled");
     let admin_token = variable("admin_token").await.ok().flatten();
+    let limits = bff_http::Limits::parse(
+        &variable("rate_limits")
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default(),
+    )
+    .map_err(|e| format!("variable rate_limits: {e}"));
     // A malformed list closes cross-origin access rather than guess.
     let cors_origins = variable("cors_origins")
         .await
@@ -266,6 +274,7 @@ pub async fn gateway(req: Request) -> Reply {
         dev_routes,
         admin_token: admin_token.as_deref(),
         cors_origins: &cors_origins,
+        limits: &limits,
         providers: &providers,
         budget: &budget,
         provider_checks: &provider_checks,
@@ -337,6 +346,7 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 dev_routes: false,
                 admin_token: None,
                 cors_origins: &[],
+                limits: &Ok(Default::default()),
                 providers: &[],
                 budget: &Ok(Default::default()),
                 provider_checks: &[],

@@ -8,10 +8,11 @@
 //!
 //! Files (in `migrations/` at the top of the repository):
 //! - SQLite: `0002_pipeline.sql`, `0003_taxonomy.sql`, `0004_feedback.sql`, `0005_queue.sql`, `0007_providers.sql`,
-//!   `0008_tokens.sql`;
+//!   `0008_tokens.sql`, `0009_rate_limits.sql`;
 //! - PostgreSQL: `postgres/0002_pipeline.sql`, the shared `0003_taxonomy.sql` (plain INSERTs that
 //!   run unchanged on both), `postgres/0004_feedback.sql`, `postgres/0005_queue.sql`,
-//!   `postgres/0006_row_security.sql`, `postgres/0007_providers.sql`, `postgres/0008_tokens.sql`.
+//!   `postgres/0006_row_security.sql`, `postgres/0007_providers.sql`, `postgres/0008_tokens.sql`,
+//!   `postgres/0009_rate_limits.sql`.
 //!
 //! D1 does not use this runner: `wrangler d1 migrations apply` applies the SQLite files there and
 //! records them in its own table, `d1_migrations`.
@@ -58,6 +59,10 @@ pub const SQLITE: &[Migration] = &[
         name: "0008_tokens.sql",
         sql: include_str!("../../../migrations/0008_tokens.sql"),
     },
+    Migration {
+        name: "0009_rate_limits.sql",
+        sql: include_str!("../../../migrations/0009_rate_limits.sql"),
+    },
 ];
 
 /// The PostgreSQL migrations: `migrations/postgres/*` with the shared taxonomy seed in its place.
@@ -89,6 +94,10 @@ pub const POSTGRES: &[Migration] = &[
     Migration {
         name: "0008_tokens.sql",
         sql: include_str!("../../../migrations/postgres/0008_tokens.sql"),
+    },
+    Migration {
+        name: "0009_rate_limits.sql",
+        sql: include_str!("../../../migrations/postgres/0009_rate_limits.sql"),
     },
 ];
 

@@ -229,6 +229,72 @@ impl<C: Connection> SqlStore<C> {
         self.token(user_id, id).await
     }
 
+    /// Counts `amount` against the user's counter `name` in the window starting at
+    /// `window_start`, if the count stays within `max`; false (and nothing written) otherwise.
+    pub async fn count_within_limit(
+        &self,
+        user_id: &str,
+        name: &str,
+        window_start: &Timestamp,
+        amount: u32,
+        max: u32,
+    ) -> Result<bool, PortError> {
+        self.scope(user_id).await?;
+        let changed = self
+            .exec(
+                sql::COUNT_WITHIN_LIMIT,
+                &[
+                    user_id.into(),
+                    name.into(),
+                    window_start.as_str().into(),
+                    amount.into(),
+                    max.into(),
+                ],
+            )
+            .await?;
+        Ok(changed == 1)
+    }
+
+    /// Takes back `amount` counted by [`Self::count_within_limit`].
+    pub async fn uncount(
+        &self,
+        user_id: &str,
+        name: &str,
+        window_start: &Timestamp,
+        amount: u32,
+    ) -> Result<(), PortError> {
+        self.scope(user_id).await?;
+        self.exec(
+            sql::UNCOUNT,
+            &[
+                user_id.into(),
+                name.into(),
+                window_start.as_str().into(),
+                amount.into(),
+            ],
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// The user's unfinished jobs.
+    pub async fn active_jobs(&self, user_id: &str) -> Result<u32, PortError> {
+        self.scope(user_id).await?;
+        let rows = self.raw(sql::ACTIVE_JOBS, &[user_id.into()]).await?;
+        Ok(rows
+            .into_iter()
+            .next()
+            .and_then(|row| serde_json::from_value::<Count>(row).ok())
+            .map_or(0, |c| c.n.max(0) as u32))
+    }
+
+    /// Deletes the rate-limit windows that started before `before` (every user's).
+    pub async fn delete_old_counters(&self, before: &Timestamp) -> Result<u64, PortError> {
+        self.scope_system().await?;
+        self.exec(sql::DELETE_OLD_COUNTERS, &[before.as_str().into()])
+            .await
+    }
+
     /// Records a message that was given up (insert-or-ignore by message id).
     pub async fn record_dead_letter(
         &self,

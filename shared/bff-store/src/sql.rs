@@ -74,6 +74,31 @@ pub const LIVE_TOKENS: &str = "SELECT COUNT(*) AS n FROM api_tokens \
 pub const REVOKE_TOKEN: &str = "UPDATE api_tokens SET revoked_at = ?3 \
      WHERE user_id = ?1 AND substr(token_hash, 1, 16) = ?2 AND revoked_at IS NULL";
 
+// --- rate limits ---
+
+/// Counts `?4` against the user's counter `?2` of window `?3`, only while the count stays within
+/// `?5`: one change when counted, none when it would pass the limit (then nothing is written).
+/// One statement, so two requests at once cannot both take the last place (SQLite runs it
+/// alone; on PostgreSQL the conflicting insert waits for the other's row and re-checks it). The
+/// casts type the parameters Postgres would otherwise read as text in the `SELECT` list.
+pub const COUNT_WITHIN_LIMIT: &str =
+    "INSERT INTO rate_counters (user_id, name, window_start, count) \
+     SELECT ?1, ?2, ?3, CAST(?4 AS BIGINT) WHERE CAST(?4 AS BIGINT) <= CAST(?5 AS BIGINT) \
+     ON CONFLICT (user_id, name, window_start) \
+     DO UPDATE SET count = rate_counters.count + excluded.count \
+     WHERE rate_counters.count + excluded.count <= ?5";
+
+/// Takes back `?4` of a count (a request refused by a later limit).
+pub const UNCOUNT: &str = "UPDATE rate_counters SET count = count - ?4 \
+     WHERE user_id = ?1 AND name = ?2 AND window_start = ?3 AND count >= ?4";
+
+/// The user's unfinished jobs.
+pub const ACTIVE_JOBS: &str = "SELECT COUNT(*) AS n FROM generation_jobs \
+     WHERE user_id = ?1 AND status NOT IN ('complete', 'partial', 'failed')";
+
+/// Windows that ended before `?1` (the sweep's cleanup, across users).
+pub const DELETE_OLD_COUNTERS: &str = "DELETE FROM rate_counters WHERE window_start < ?1";
+
 // --- boosts and preferences ---
 
 pub const USER_BOOSTS: &str = "SELECT user_id, category, value, boost, source_job_id, updated_at \

@@ -202,7 +202,7 @@ fn every_table_of_user_rows_forces_row_security_and_the_app_role_only_reads_and_
         assert_eq!(table["policies"], i64::from(protected), "{name}: policies");
         secured += usize::from(protected);
     }
-    assert_eq!(secured, 25);
+    assert_eq!(secured, 26);
 
     // Views read with the querying role's privileges and policies.
     let views = query(

@@ -296,7 +296,7 @@ fn sqlite_and_postgres_migrations_build_the_same_schema() {
     assert_same(&sqlite.indexes, &postgres.indexes, "indexes");
 
     // What the schema holds, so that a broken reader cannot make both sides agree on nothing.
-    assert_eq!(sqlite.relations.len(), 31);
+    assert_eq!(sqlite.relations.len(), 32);
     assert_eq!(
         sqlite.relations.values().filter(|k| *k == "view").count(),
         3

@@ -5,11 +5,12 @@
 use bff_pipeline::api::PlanCall;
 use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue};
 use bff_pipeline::messages::Message;
-use bff_store::sql;
+use bff_store::{sql, Param};
 
 use super::*;
 use crate::platform::{Check, NamedCheck, RecordingLog};
 use crate::testing::*;
+use bff_pipeline::limits::Limits;
 
 struct World {
     store: SqlStore<TestDb>,
@@ -19,6 +20,7 @@ struct World {
     log: RecordingLog,
     dev: bool,
     admin_token: Option<&'static str>,
+    limits: Result<Limits, String>,
     platform: Vec<NamedCheck>,
     providers: Vec<Provider>,
     budget: Result<Budget, String>,
@@ -35,6 +37,7 @@ impl World {
             log: RecordingLog::new(),
             dev: false,
             admin_token: None,
+            limits: Ok(Limits::default()),
             providers: vec![Provider::Sketch],
             budget: Ok(Budget::default()),
             provider_checks: Vec::new(),
@@ -70,6 +73,7 @@ impl World {
             dev_routes: self.dev,
             admin_token: self.admin_token,
             cors_origins: &[],
+            limits: &self.limits,
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -93,6 +97,7 @@ impl World {
             dev_routes: self.dev,
             admin_token: self.admin_token,
             cors_origins: &[],
+            limits: &self.limits,
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -967,4 +972,77 @@ fn token_requests_are_checked_before_anything_is_written() {
         assert_eq!(r.status, 401, "{path}");
     }
     assert!(w.db().writes().is_empty(), "{:?}", w.db().writes());
+}
+
+#[test]
+fn a_job_past_a_limit_is_refused_with_retry_after_and_nothing_written() {
+    let mut w = World::new();
+    w.limits = Ok(Limits::parse("active_jobs=2").unwrap());
+    w.db()
+        .script(sql::ACTIVE_JOBS, vec![serde_json::json!({ "n": 2 })]);
+    let request = serde_json::json!({ "brief": BRIEF, "designs": 2 }).to_string();
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.clone()));
+    assert_eq!(r.status, 429, "{}", r.text());
+    assert_eq!(r.header("Retry-After"), Some("15"));
+    let error = body(&r);
+    assert_eq!(error["code"], "rate_limited");
+    assert_eq!(error["details"]["limit"], "active_jobs");
+    assert_eq!(error["details"]["max"], 2);
+    assert!(w.services.calls.borrow().is_empty(), "nothing planned");
+    assert!(w.db().writes().is_empty(), "{:?}", w.db().writes());
+
+    // Below the limit the job is counted in its minute and its day (6 images) and goes on.
+    w.db()
+        .script(sql::ACTIVE_JOBS, vec![serde_json::json!({ "n": 1 })]);
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request.clone()));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let counts: Vec<(String, i64)> = w
+        .db()
+        .statements
+        .borrow()
+        .iter()
+        .filter(|(sql, _)| sql == sql::COUNT_WITHIN_LIMIT)
+        .map(|(_, params)| match (&params[1], &params[3]) {
+            (Param::Text(name), Param::Int(amount)) => (name.clone(), *amount),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        counts,
+        [
+            ("jobs_per_minute".to_string(), 1),
+            ("images_per_day".to_string(), 6)
+        ]
+    );
+
+    // A job the prompt function refuses gives its counts back.
+    *w.services.answer.borrow_mut() = HttpResponse::error(&ApiError::unprocessable("no"));
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(request));
+    assert_eq!(r.status, 422);
+    let given_back = w
+        .db()
+        .statements
+        .borrow()
+        .iter()
+        .filter(|(sql, _)| sql == sql::UNCOUNT)
+        .count();
+    assert_eq!(given_back, 2);
+}
+
+#[test]
+fn misconfigured_limits_refuse_jobs_and_feedback_naming_the_setting() {
+    let mut w = World::new();
+    w.limits = Err("variable rate_limits: unknown limit \"jobs_per_hour\"".into());
+    let job = serde_json::json!({ "brief": BRIEF }).to_string();
+    let r = w.handle(&authed(Method::Post, "/api/generation").with_body(job));
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(r.text().contains("jobs_per_hour"), "{}", r.text());
+    let r = w.handle(
+        &authed(Method::Post, "/api/feedback").with_body(r#"{"image_id": "x", "rating": 5}"#),
+    );
+    assert_eq!(r.status, 503, "{}", r.text());
+    assert!(w.services.calls.borrow().is_empty());
+    // Reading feedback is not limited.
+    let r = w.handle(&authed(Method::Get, "/api/feedback"));
+    assert_ne!(r.status, 503, "{}", r.text());
 }

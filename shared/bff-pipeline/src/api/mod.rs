@@ -135,6 +135,11 @@ impl ApiError {
         Self::new(422, "unprocessable", message)
     }
 
+    /// 429: past one of the user's rate limits ([`crate::limits`]).
+    pub fn too_many_requests(message: impl Into<String>) -> Self {
+        Self::new(429, "rate_limited", message)
+    }
+
     /// 503: storage or a queue is unavailable; the client may retry.
     pub fn unavailable(message: impl Into<String>) -> Self {
         Self::new(503, "unavailable", message)
