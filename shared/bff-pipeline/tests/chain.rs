@@ -857,7 +857,7 @@ fn another_users_message_or_query_finds_nothing() {
         r#"{"brief": "black midi dress", "designs": 2}"#,
         &clock.now(),
     );
-    let foreign: Message = GenerateImage::new(&key("u2", "j1"), 0).into();
+    let foreign: Message = GenerateImage::new(&key("u2", "j1"), 0, Provider::Sketch).into();
     let e = block_on(world.ports().handle(&foreign, &clock.now())).unwrap_err();
     assert!(!e.is_retryable(), "{e}");
     assert!(e.to_string().contains("does not exist"), "{e}");

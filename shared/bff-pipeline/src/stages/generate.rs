@@ -204,7 +204,7 @@ async fn reroute(
         )
     };
     dispatch
-        .send(&GenerateImage::new(&key, variant.variant).into())
+        .send(&GenerateImage::new(&key, variant.variant, to).into())
         .await?;
     store
         .reroute_variant(&key, variant.variant, &move_, &prompt, now)
