@@ -20,6 +20,11 @@
 //! | [`GenerateImage`] | 1, 2 | 2 ([`GENERATE_IMAGE_VERSION`]) | `provider`: the provider the variant was on when the message was sent |
 //! | every other message | 1 | 1 ([`MESSAGE_VERSION`]) | — |
 //!
+//! `GenerateImage` v2 names its provider so that a message meant for a provider the variant has
+//! since moved away from is recognised as stale: its delivery draws nothing and its give-up moves
+//! nothing ([`crate::stages::generate`]). A v1 body (sent before v2 existed) is read as it always
+//! was: for whatever provider the variant is on.
+//!
 //! # Queues
 //!
 //! | message | queue | dead-letter queue | consumer |

@@ -120,6 +120,14 @@ pub enum Retryable {
     Provider(ProviderError),
     #[error(transparent)]
     Embedder(EmbedderError),
+    /// A `GenerateImage` for the provider its variant is moving to arrived before the move was
+    /// written (a move sends the message first, then writes): it is read again after it.
+    #[error("variant {variant} of job {job_id} has not moved to {provider} yet")]
+    NotMovedYet {
+        job_id: String,
+        variant: u32,
+        provider: Provider,
+    },
 }
 
 /// Failures that will not.
