@@ -794,7 +794,7 @@ where
     };
     let mut messages: Vec<Message> = Vec::new();
     for v in &variants {
-        messages.push(GenerateImage::new(&key, v.variant).into());
+        messages.push(GenerateImage::new(&key, v.variant, v.provider).into());
         messages.push(EmbedImage::new(&key, &v.image_id).into());
     }
     messages.push(ClusterJob::new(&key).into());

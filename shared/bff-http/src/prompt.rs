@@ -186,7 +186,12 @@ mod tests {
         assert_eq!(body["created"], true);
         let sent = w.queue.sent();
         assert_eq!(sent.len(), 6);
-        assert!(sent.iter().all(|m| matches!(m, Message::GenerateImage(_))));
+        // One message per variant, each naming the provider its variant is planned for (the
+        // default, the sketch renderer).
+        assert!(sent.iter().all(|m| matches!(
+            m,
+            Message::GenerateImage(g) if g.v == 2 && g.provider == Some(Provider::Sketch)
+        )));
         let statements = w.store.connection().statements.borrow().len();
         assert_eq!(
             w.log.lines(),

@@ -7,11 +7,23 @@
 //!
 //! # Versioning
 //!
-//! Every body has `"v": 1` ([`MESSAGE_VERSION`]). A consumer refuses any other version with
-//! [`MessageError::UnsupportedVersion`] (a permanent error: the message goes to its dead-letter
-//! queue instead of being misread). Fields are never added to or removed from a version: a schema
-//! change is a new version, and consumers are deployed reading both before producers send it.
-//! Unknown fields are refused for the same reason (a misrouted message fails loudly).
+//! Every body has a version `"v"`, and each message type lists the versions it reads
+//! ([`QueueMessage::VERSIONS`], oldest first; producers send the last). A consumer refuses any
+//! other version with [`MessageError::UnsupportedVersion`] (a permanent error: the message goes to
+//! its dead-letter queue instead of being misread). Fields are never added to or removed from a
+//! version: a schema change is a new version, and consumers are deployed reading both before
+//! producers send it. Each version has its own schema, and fields it does not have are refused
+//! (a misrouted message, or a field of another version, fails loudly).
+//!
+//! | message | reads | sends | what the newest version adds |
+//! |---|---|---|---|
+//! | [`GenerateImage`] | 1, 2 | 2 ([`GENERATE_IMAGE_VERSION`]) | `provider`: the provider the variant was on when the message was sent |
+//! | every other message | 1 | 1 ([`MESSAGE_VERSION`]) | — |
+//!
+//! `GenerateImage` v2 names its provider so that a message meant for a provider the variant has
+//! since moved away from is recognised as stale: its delivery draws nothing and its give-up moves
+//! nothing ([`crate::stages::generate`]). A v1 body (sent before v2 existed) is read as it always
+//! was: for whatever provider the variant is on.
 //!
 //! # Queues
 //!
@@ -28,9 +40,14 @@ use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{validate_id, IdError, JobKey};
+use crate::ports::Provider;
 
-/// The version every message of this build carries and accepts.
+/// The version of every message type that has had one schema so far: the one it carries and
+/// the only one it reads.
 pub const MESSAGE_VERSION: u32 = 1;
+
+/// The version of [`GenerateImage`] this build sends; it reads this one and v1.
+pub const GENERATE_IMAGE_VERSION: u32 = 2;
 
 pub const GENERATE_QUEUE: &str = "bff-generate";
 pub const EMBED_QUEUE: &str = "bff-embed";
@@ -53,8 +70,12 @@ pub const LEARN_DLQ: &str = "bff-learn-dlq";
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum MessageError {
-    #[error("message version {found} is not supported (this build reads v{supported})")]
-    UnsupportedVersion { found: String, supported: u32 },
+    /// `found` is the body's `"v"` as written; `supported`, the versions this build reads.
+    #[error(
+        "message version {found} is not supported (this build reads {})",
+        versions(.supported)
+    )]
+    UnsupportedVersion { found: String, supported: Vec<u32> },
     #[error("message has no version field \"v\"")]
     MissingVersion,
     #[error("malformed {queue} message: {detail}")]
@@ -65,30 +86,51 @@ pub enum MessageError {
     UnknownQueue { queue: String },
 }
 
+/// "v1", "v1 or v2", "v1, v2 or v3".
+fn versions(supported: &[u32]) -> String {
+    let names: Vec<String> = supported.iter().map(|v| format!("v{v}")).collect();
+    match names.split_last() {
+        None => "no version".into(),
+        Some((last, [])) => last.clone(),
+        Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+    }
+}
+
 /// What every message type shares.
 pub trait QueueMessage: Serialize + DeserializeOwned + Clone + Into<Message> {
     /// The queue the message is sent to.
     const QUEUE: &'static str;
     /// The queue it lands in after its last failed attempt.
     const DEAD_LETTER_QUEUE: &'static str;
+    /// The versions a consumer reads, oldest first; producers send the last one.
+    const VERSIONS: &'static [u32] = &[MESSAGE_VERSION];
 
     /// The job (and user) the message is about.
     fn key(&self) -> JobKey;
 
+    /// Reads the fields of a body whose `"v"` is `version`, one of [`Self::VERSIONS`]. Each
+    /// version has its own schema and refuses fields it does not have. The default is the type's
+    /// one serde schema, for types with a single version.
+    fn from_fields(version: u32, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        let _ = version;
+        serde_json::from_value(value)
+    }
+
     /// Reads a body: version first (so that a future version is reported as such, not as
-    /// malformed), then the fields, then the ids.
+    /// malformed), then the fields of that version, then the ids.
     fn from_value(value: serde_json::Value) -> Result<Self, MessageError> {
-        match value.get("v") {
+        let version = match value.get("v") {
             None => return Err(MessageError::MissingVersion),
-            Some(v) if v.as_u64() != Some(u64::from(MESSAGE_VERSION)) => {
-                return Err(MessageError::UnsupportedVersion {
-                    found: v.to_string(),
-                    supported: MESSAGE_VERSION,
-                })
-            }
-            Some(_) => {}
-        }
-        let message: Self = serde_json::from_value(value).map_err(|e| MessageError::Malformed {
+            Some(v) => v
+                .as_u64()
+                .and_then(|n| u32::try_from(n).ok())
+                .filter(|n| Self::VERSIONS.contains(n))
+                .ok_or_else(|| MessageError::UnsupportedVersion {
+                    found: v.to_string().chars().take(64).collect(),
+                    supported: Self::VERSIONS.to_vec(),
+                })?,
+        };
+        let message = Self::from_fields(version, value).map_err(|e| MessageError::Malformed {
             queue: Self::QUEUE,
             detail: e.to_string(),
         })?;
@@ -153,35 +195,111 @@ macro_rules! job_message {
     };
 }
 
-/// Generate the image of one planned variant. Sent by `prompt::submit`, one per variant.
+/// Generate the image of one planned variant with the provider it is on. Sent by
+/// `prompt::submit`, one per variant, and again when the variant moves to another provider.
+///
+/// Versions: v1 `{v, job_id, user_id, variant}`; v2 adds `provider`, the provider the variant
+/// was on when the message was sent (for a move, the one it moved to), by its canonical name.
+/// Producers send v2 ([`GenerateImage::new`]).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(try_from = "serde_json::Value")]
 pub struct GenerateImage {
-    /// Always [`MESSAGE_VERSION`].
+    /// 1 or [`GENERATE_IMAGE_VERSION`].
     pub v: u32,
     pub job_id: String,
     pub user_id: String,
     /// Index of the variant in the job's plan.
     pub variant: u32,
+    /// The provider the message was sent for: `Some` exactly in v2. `None` (v1) means whatever
+    /// provider the variant is on when the message is read.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub provider: Option<Provider>,
 }
 
 impl GenerateImage {
-    pub fn new(key: &JobKey, variant: u32) -> Self {
+    /// The message for `variant` on `provider`, at the version producers send.
+    pub fn new(key: &JobKey, variant: u32, provider: Provider) -> Self {
         Self {
-            v: MESSAGE_VERSION,
+            v: GENERATE_IMAGE_VERSION,
             job_id: key.job_id.clone(),
             user_id: key.user_id.clone(),
             variant,
+            provider: Some(provider),
         }
     }
+}
+
+/// A v1 `GenerateImage` body: exactly these fields.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateImageV1 {
+    v: u32,
+    job_id: String,
+    user_id: String,
+    variant: u32,
+}
+
+/// A v2 `GenerateImage` body: v1's fields and `provider`, exactly.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct GenerateImageV2 {
+    v: u32,
+    job_id: String,
+    user_id: String,
+    variant: u32,
+    provider: Provider,
 }
 
 impl QueueMessage for GenerateImage {
     const QUEUE: &'static str = GENERATE_QUEUE;
     const DEAD_LETTER_QUEUE: &'static str = GENERATE_DLQ;
+    const VERSIONS: &'static [u32] = &[1, GENERATE_IMAGE_VERSION];
 
     fn key(&self) -> JobKey {
         JobKey::new(&self.user_id, &self.job_id)
+    }
+
+    fn from_fields(version: u32, value: serde_json::Value) -> Result<Self, serde_json::Error> {
+        if version == 1 {
+            let b: GenerateImageV1 = serde_json::from_value(value)?;
+            Ok(Self {
+                v: b.v,
+                job_id: b.job_id,
+                user_id: b.user_id,
+                variant: b.variant,
+                provider: None,
+            })
+        } else {
+            let b: GenerateImageV2 = serde_json::from_value(value)?;
+            Ok(Self {
+                v: b.v,
+                job_id: b.job_id,
+                user_id: b.user_id,
+                variant: b.variant,
+                provider: Some(b.provider),
+            })
+        }
+    }
+}
+
+/// Plain serde reads a body as strictly as [`QueueMessage::decode`] does (the ids aside): the
+/// schema of its version, and only a version this build reads.
+impl TryFrom<serde_json::Value> for GenerateImage {
+    type Error = String;
+
+    fn try_from(value: serde_json::Value) -> Result<Self, String> {
+        let version = value
+            .get("v")
+            .and_then(serde_json::Value::as_u64)
+            .and_then(|n| u32::try_from(n).ok())
+            .filter(|n| Self::VERSIONS.contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "missing or unsupported \"v\" (this build reads {})",
+                    versions(Self::VERSIONS)
+                )
+            })?;
+        Self::from_fields(version, value).map_err(|e| e.to_string())
     }
 }
 
@@ -385,8 +503,8 @@ mod tests {
     #[test]
     fn bodies_are_flat_and_versioned() {
         assert_eq!(
-            GenerateImage::new(&key(), 4).encode(),
-            r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":4}"#
+            GenerateImage::new(&key(), 4, Provider::WorkersAi).encode(),
+            r#"{"v":2,"job_id":"job-1","user_id":"user-1","variant":4,"provider":"workers-ai"}"#
         );
         assert_eq!(
             EmbedImage::new(&key(), "job-1-004").encode(),
@@ -407,7 +525,7 @@ mod tests {
     #[test]
     fn every_message_round_trips_through_its_queue() {
         let messages: Vec<Message> = vec![
-            GenerateImage::new(&key(), 0).into(),
+            GenerateImage::new(&key(), 0, Provider::Sketch).into(),
             EmbedImage::new(&key(), "job-1-000").into(),
             ClusterJob::new(&key()).into(),
             SelectDesigns::new(&key()).into(),
@@ -434,14 +552,14 @@ mod tests {
             ClusterJob::decode(r#"{"v":2,"job_id":"j","user_id":"u"}"#),
             Err(MessageError::UnsupportedVersion {
                 found: "2".into(),
-                supported: 1
+                supported: vec![1]
             })
         );
         assert_eq!(
             ClusterJob::decode(r#"{"v":"1","job_id":"j","user_id":"u"}"#),
             Err(MessageError::UnsupportedVersion {
                 found: "\"1\"".into(),
-                supported: 1
+                supported: vec![1]
             })
         );
         assert_eq!(
@@ -455,6 +573,10 @@ mod tests {
         assert!(matches!(
             GenerateImage::decode(r#"{"v":1,"job_id":"j","user_id":"u"}"#),
             Err(MessageError::Malformed { queue: GENERATE_QUEUE, detail }) if detail.contains("variant")
+        ));
+        assert!(matches!(
+            GenerateImage::decode(r#"{"v":2,"job_id":"j","user_id":"u","variant":0,"provider":"dall-e"}"#),
+            Err(MessageError::Malformed { queue: GENERATE_QUEUE, detail }) if detail.contains("dall-e")
         ));
         assert!(matches!(
             ClusterJob::decode(r#"{"v":1,"job_id":"j","user_id":"u","variant":1}"#),
@@ -473,6 +595,115 @@ mod tests {
             Err(MessageError::UnknownQueue {
                 queue: "bff-other".into()
             })
+        );
+    }
+
+    #[test]
+    fn generate_image_reads_v1_and_v2() {
+        let v1 =
+            GenerateImage::decode(r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":3}"#);
+        assert_eq!(
+            v1,
+            Ok(GenerateImage {
+                v: 1,
+                job_id: "job-1".into(),
+                user_id: "user-1".into(),
+                variant: 3,
+                provider: None,
+            })
+        );
+        let v1 = v1.unwrap();
+        assert_eq!(
+            v1.encode(),
+            r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":3}"#,
+            "a v1 message re-encodes as the v1 body it was read from"
+        );
+        let v2 = GenerateImage::decode(
+            r#"{"v":2,"job_id":"job-1","user_id":"user-1","variant":3,"provider":"openai"}"#,
+        );
+        assert_eq!(v2, Ok(GenerateImage::new(&key(), 3, Provider::OpenAi)));
+        for p in Provider::ALL {
+            let m: Message = GenerateImage::new(&key(), 1, *p).into();
+            assert_eq!(Message::decode(GENERATE_DLQ, &m.encode()).as_ref(), Ok(&m));
+        }
+        // Plain serde reads as strictly.
+        let read: Result<GenerateImage, _> = serde_json::from_str(
+            r#"{"v":1,"job_id":"j","user_id":"u","variant":0,"provider":"sketch"}"#,
+        );
+        assert!(read.is_err());
+        let read: GenerateImage = serde_json::from_str(&v1.encode()).unwrap();
+        assert_eq!(read, v1);
+    }
+
+    #[test]
+    fn each_generate_image_version_has_exactly_its_fields() {
+        // A v1 body has no provider; a v2 body must have one.
+        assert!(matches!(
+            GenerateImage::decode(r#"{"v":1,"job_id":"j","user_id":"u","variant":0,"provider":"sketch"}"#),
+            Err(MessageError::Malformed { queue: GENERATE_QUEUE, detail })
+                if detail.contains("unknown field `provider`")
+        ));
+        assert!(matches!(
+            GenerateImage::decode(r#"{"v":2,"job_id":"j","user_id":"u","variant":0}"#),
+            Err(MessageError::Malformed { queue: GENERATE_QUEUE, detail })
+                if detail.contains("missing field `provider`")
+        ));
+        assert!(matches!(
+            GenerateImage::decode(r#"{"v":2,"job_id":"j","user_id":"u","variant":0,"provider":"sketch","seed":1}"#),
+            Err(MessageError::Malformed { detail, .. }) if detail.contains("unknown field `seed`")
+        ));
+        assert!(matches!(
+            GenerateImage::decode(
+                r#"{"v":2,"job_id":"j","user_id":"u","variant":0,"provider":null}"#
+            ),
+            Err(MessageError::Malformed { .. })
+        ));
+    }
+
+    #[test]
+    fn a_later_generate_image_version_is_refused_as_such() {
+        let refused = GenerateImage::decode(
+            r#"{"v":3,"job_id":"j","user_id":"u","variant":0,"provider":"sketch","x":1}"#,
+        );
+        assert_eq!(
+            refused,
+            Err(MessageError::UnsupportedVersion {
+                found: "3".into(),
+                supported: vec![1, 2]
+            })
+        );
+        assert_eq!(
+            refused.unwrap_err().to_string(),
+            "message version 3 is not supported (this build reads v1 or v2)"
+        );
+        assert_eq!(
+            GenerateImage::decode(r#"{"v":0,"job_id":"j","user_id":"u","variant":0}"#),
+            Err(MessageError::UnsupportedVersion {
+                found: "0".into(),
+                supported: vec![1, 2]
+            })
+        );
+        assert_eq!(
+            Message::decode(
+                GENERATE_QUEUE,
+                r#"{"job_id":"j","user_id":"u","variant":0}"#
+            ),
+            Err(MessageError::MissingVersion)
+        );
+        // The other messages still read v1 only.
+        assert_eq!(
+            EmbedImage::decode(r#"{"v":2,"job_id":"j","user_id":"u","image_id":"j-000"}"#)
+                .unwrap_err()
+                .to_string(),
+            "message version 2 is not supported (this build reads v1)"
+        );
+        assert_eq!(
+            SelectDesigns::decode(r#"{"v":4294967297,"job_id":"j","user_id":"u"}"#),
+            Err(MessageError::UnsupportedVersion {
+                found: "4294967297".into(),
+                supported: vec![1]
+            }),
+            "a version beyond u32 is not read as a smaller one"
         );
     }
 }

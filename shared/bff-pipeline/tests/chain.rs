@@ -8,9 +8,10 @@ use std::collections::BTreeSet;
 use bff_pipeline::api::{image_url, Stage};
 use bff_pipeline::fakes::ScriptedProvider;
 use bff_pipeline::ids::image_blob_key;
-use bff_pipeline::messages::{GenerateImage, Message};
+use bff_pipeline::messages::{GenerateImage, Message, QueueMessage};
 use bff_pipeline::offline::SketchProvider;
 use bff_pipeline::ports::{JobStatus, Provider, ProviderError, VariantStatus};
+use bff_pipeline::stages::StageOutcome;
 use bff_pipeline::{queries, EMBEDDING_DIM};
 use common::{body, key, Clock, Delivery, World};
 use pollster::block_on;
@@ -628,6 +629,259 @@ fn a_job_spread_over_providers_moves_a_failing_providers_variants_to_the_next() 
         .all(|d| d.provider == Some(Provider::Sketch)));
 }
 
+/// A job over Stability (down), the sketch renderer and OpenAI (not configured in the
+/// renderer, so a variant moved there would fail): variants 0 and 3 are planned for Stability,
+/// 1 and 4 for sketches, 2 and 5 for OpenAI.
+fn stability_down_job() -> (World<ScriptedProvider<SketchProvider>>, Clock) {
+    let provider = ScriptedProvider::new(SketchProvider).fail_provider(
+        Provider::Stability,
+        ProviderError::Unavailable {
+            message: "stability answered 503".into(),
+            retry_after_ms: None,
+        },
+    );
+    let world = World::with_provider(provider);
+    let mut clock = Clock::ticking(START_MS);
+    world.submit_on(
+        &[Provider::Sketch, Provider::OpenAi, Provider::Stability],
+        "u1",
+        "j1",
+        r#"{"brief": "black midi dress", "designs": 2,
+            "providers": ["stability", "sketch", "openai"]}"#,
+        &clock.now(),
+    );
+    (world, clock)
+}
+
+fn generate_message(world: &World<ScriptedProvider<SketchProvider>>, variant: u32) -> Message {
+    world
+        .queue
+        .take_all()
+        .into_iter()
+        .inspect(|m| world.queue.push(m.clone()))
+        .find(|m| matches!(m, Message::GenerateImage(g) if g.variant == variant))
+        .expect("the variant's message")
+}
+
+#[test]
+fn every_generate_message_names_the_provider_it_was_sent_for() {
+    let (world, _) = stability_down_job();
+    let t = world.store.snapshot();
+    let sent = world.queue.sent();
+    assert_eq!(sent.len(), 6);
+    for m in &sent {
+        let Message::GenerateImage(g) = m else {
+            panic!("{m:?}")
+        };
+        let variant = &t.variants[&("j1".to_string(), g.variant)];
+        assert_eq!(g.v, 2);
+        assert_eq!(g.provider, Some(variant.provider), "{g:?}");
+        assert!(
+            m.encode()
+                .contains(&format!(r#""provider":"{}""#, variant.provider)),
+            "{}",
+            m.encode()
+        );
+    }
+}
+
+#[test]
+fn a_late_give_up_of_an_old_providers_message_does_not_move_the_variant_again() {
+    let (world, mut clock) = stability_down_job();
+    let k = key("u1", "j1");
+    let on_stability = generate_message(&world, 0);
+    let sent_before = world.queue.sent().len();
+
+    // Stability's retries ran out: the variant moves to the sketch renderer, and the message
+    // sent again names it.
+    let outcome = block_on(world.ports().give_up(
+        &on_stability,
+        "stability answered 503",
+        &clock.now(),
+    ))
+    .unwrap();
+    assert_eq!(
+        outcome,
+        StageOutcome::Rerouted {
+            variant: 0,
+            from: Provider::Stability,
+            to: Provider::Sketch
+        }
+    );
+    let sent = world.queue.sent();
+    assert_eq!(sent.len(), sent_before + 1);
+    let on_sketch: Message = GenerateImage::new(&k, 0, Provider::Sketch).into();
+    assert_eq!(sent.last(), Some(&on_sketch));
+    assert_eq!(
+        on_sketch.encode(),
+        r#"{"v":2,"job_id":"j1","user_id":"u1","variant":0,"provider":"sketch"}"#
+    );
+
+    // A second give-up of the Stability message (a duplicate that ran out of retries too, or the
+    // dead-letter queue's copy) is not a failure of the sketch renderer: nothing moves, nothing
+    // is sent.
+    let outcome = block_on(world.ports().give_up(
+        &on_stability,
+        "stability answered 503",
+        &clock.now(),
+    ))
+    .unwrap();
+    assert!(
+        matches!(&outcome, StageOutcome::Skipped { reason } if reason.contains("stale")),
+        "{outcome:?}"
+    );
+    let variant = &world.store.snapshot().variants[&("j1".to_string(), 0)];
+    assert_eq!(variant.provider, Provider::Sketch);
+    assert_eq!(variant.status, VariantStatus::Planned);
+    assert_eq!(
+        variant
+            .reroutes
+            .iter()
+            .map(|r| (r.from, r.to))
+            .collect::<Vec<_>>(),
+        [(Provider::Stability, Provider::Sketch)]
+    );
+    assert_eq!(world.queue.sent().len(), sent_before + 1, "nothing sent");
+
+    // A late duplicate delivery of the Stability message asks no provider.
+    let outcome = block_on(world.ports().handle(&on_stability, &clock.now())).unwrap();
+    assert!(
+        matches!(&outcome, StageOutcome::Skipped { reason } if reason.contains("stale")),
+        "{outcome:?}"
+    );
+    assert_eq!(world.provider.calls().get("j1-000"), None);
+
+    // The sketch message is in charge: it draws the variant, once.
+    let outcome = block_on(world.ports().handle(&on_sketch, &clock.now())).unwrap();
+    assert_eq!(outcome, StageOutcome::Done { sent: 1 });
+    assert_eq!(world.provider.calls().get("j1-000"), Some(&1));
+    let t = world.store.snapshot();
+    assert_eq!(t.images["j1-000"].provider, Provider::Sketch);
+    // Once drawn, the old message changes nothing either way.
+    let outcome = block_on(world.ports().handle(&on_stability, &clock.now())).unwrap();
+    assert!(
+        matches!(outcome, StageOutcome::Skipped { .. }),
+        "{outcome:?}"
+    );
+    let outcome = block_on(world.ports().give_up(&on_stability, "late", &clock.now())).unwrap();
+    assert!(
+        matches!(outcome, StageOutcome::Skipped { .. }),
+        "{outcome:?}"
+    );
+    assert_eq!(
+        world.store.snapshot().variants[&("j1".to_string(), 0)].status,
+        VariantStatus::Generated
+    );
+    assert_eq!(world.provider.calls().get("j1-000"), Some(&1));
+}
+
+#[test]
+fn a_message_for_the_next_provider_waits_for_the_move() {
+    let (world, mut clock) = stability_down_job();
+    let k = key("u1", "j1");
+    // A move sends its message before it writes: the message can arrive first.
+    let early: Message = GenerateImage::new(&k, 3, Provider::Sketch).into();
+    let e = block_on(world.ports().handle(&early, &clock.now())).unwrap_err();
+    assert!(e.is_retryable(), "{e}");
+    assert!(e.to_string().contains("not moved to sketch yet"), "{e}");
+    assert!(world.provider.calls().is_empty(), "no provider was asked");
+    // Giving up on it moves nothing.
+    let outcome = block_on(world.ports().give_up(&early, "late", &clock.now())).unwrap();
+    assert!(
+        matches!(outcome, StageOutcome::Skipped { .. }),
+        "{outcome:?}"
+    );
+    // A message for a provider the variant is not moving to next is stale, not early.
+    let elsewhere: Message = GenerateImage::new(&k, 3, Provider::OpenAi).into();
+    let outcome = block_on(world.ports().handle(&elsewhere, &clock.now())).unwrap();
+    assert!(
+        matches!(outcome, StageOutcome::Skipped { .. }),
+        "{outcome:?}"
+    );
+
+    // Once the move is written, the early message draws.
+    let on_stability = generate_message(&world, 3);
+    block_on(world.ports().give_up(&on_stability, "503", &clock.now())).unwrap();
+    let outcome = block_on(world.ports().handle(&early, &clock.now())).unwrap();
+    assert_eq!(outcome, StageOutcome::Done { sent: 1 });
+    assert_eq!(world.provider.calls().get("j1-003"), Some(&1));
+}
+
+#[test]
+fn a_v1_message_is_for_whichever_provider_the_variant_is_on() {
+    let (world, mut clock) = stability_down_job();
+    let v1 = |variant: u32| -> Message {
+        GenerateImage::decode(&format!(
+            r#"{{"v":1,"job_id":"j1","user_id":"u1","variant":{variant}}}"#
+        ))
+        .unwrap()
+        .into()
+    };
+    // A v1 give-up moves the variant from where it is, as before v2: twice, twice.
+    for (from, to) in [
+        (Provider::Stability, Provider::Sketch),
+        (Provider::Sketch, Provider::OpenAi),
+    ] {
+        let outcome = block_on(world.ports().give_up(&v1(0), "gave up", &clock.now())).unwrap();
+        assert_eq!(
+            outcome,
+            StageOutcome::Rerouted {
+                variant: 0,
+                from,
+                to
+            }
+        );
+        assert_eq!(
+            world.queue.sent().last(),
+            Some(&GenerateImage::new(&key("u1", "j1"), 0, to).into()),
+            "the message sent again is v2"
+        );
+    }
+    // A v1 delivery draws with the variant's provider.
+    let outcome = block_on(world.ports().handle(&v1(1), &clock.now())).unwrap();
+    assert_eq!(outcome, StageOutcome::Done { sent: 1 });
+    assert_eq!(
+        world.store.snapshot().images["j1-001"].provider,
+        Provider::Sketch
+    );
+}
+
+#[test]
+fn shuffled_and_duplicated_messages_of_a_failing_provider_move_each_variant_once() {
+    // Messages shuffled and duplicated while Stability's variants run out of retries and move:
+    // the copies of the old messages settle without another move, and the sketch renderer
+    // draws every moved variant.
+    for seed in [3, 4, 5] {
+        let (world, mut clock) = stability_down_job();
+        let log = world.drain(
+            &mut clock,
+            Delivery::Chaos {
+                seed,
+                duplicate: 0.5,
+            },
+        );
+        let t = world.store.snapshot();
+        for v in [0, 3] {
+            let variant = &t.variants[&("j1".to_string(), v)];
+            assert_eq!(
+                variant
+                    .reroutes
+                    .iter()
+                    .map(|r| (r.from, r.to))
+                    .collect::<Vec<_>>(),
+                [(Provider::Stability, Provider::Sketch)],
+                "seed {seed}: {log:?}"
+            );
+            assert_eq!(variant.status, VariantStatus::Embedded);
+            assert_eq!(t.images[&variant.image_id].provider, Provider::Sketch);
+        }
+        // OpenAI is not configured: its variants fail, and the job completes without them.
+        assert_eq!(t.jobs["j1"].status, JobStatus::Partial, "seed {seed}");
+        assert!(t.variants.values().all(|v| v.status.is_terminal()));
+        assert_eq!(t.images.len(), 4, "seed {seed}");
+    }
+}
+
 #[test]
 fn a_routed_job_draws_each_variant_with_its_routed_provider_and_its_familys_prompt() {
     use bff_pipeline::adherence::{route, CategoryAdherence};
@@ -857,7 +1111,7 @@ fn another_users_message_or_query_finds_nothing() {
         r#"{"brief": "black midi dress", "designs": 2}"#,
         &clock.now(),
     );
-    let foreign: Message = GenerateImage::new(&key("u2", "j1"), 0).into();
+    let foreign: Message = GenerateImage::new(&key("u2", "j1"), 0, Provider::Sketch).into();
     let e = block_on(world.ports().handle(&foreign, &clock.now())).unwrap_err();
     assert!(!e.is_retryable(), "{e}");
     assert!(e.to_string().contains("does not exist"), "{e}");

@@ -5,7 +5,7 @@ mod common;
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, QueueMessage, SelectDesigns,
 };
-use bff_pipeline::ports::{JobStatus, JobStore};
+use bff_pipeline::ports::{JobStatus, JobStore, Provider};
 use bff_pipeline::stages::{self, StageError, StageOutcome};
 use bff_pipeline::Timestamp;
 use common::{key, Clock, Delivery, World};
@@ -102,7 +102,7 @@ fn each_job_stage_resends_its_successor_once_past_it() {
         ClusterJob::new(&k).into(),
         SelectDesigns::new(&k).into(),
         MeasureCoverage::new(&k).into(),
-        GenerateImage::new(&k, 0).into(),
+        GenerateImage::new(&k, 0, Provider::Sketch).into(),
         EmbedImage::new(&k, "j1-000").into(),
     ] {
         let outcome = block_on(world.ports().handle(&m, &clock.now())).unwrap();

@@ -495,6 +495,75 @@ mod tests {
         assert!(!sent.iter().any(|s| s == sql::RETRY_LATER), "{sent:?}");
     }
 
+    /// A stage that handles every message, keeping the last one.
+    #[derive(Default)]
+    struct Keeps(std::cell::RefCell<Option<Message>>);
+
+    impl QueueHandler for Keeps {
+        async fn handle(&self, m: &Message, _: &Timestamp) -> Result<StageOutcome, StageError> {
+            *self.0.borrow_mut() = Some(m.clone());
+            Ok(StageOutcome::Done { sent: 0 })
+        }
+        async fn give_up(
+            &self,
+            _: &Message,
+            _: &str,
+            _: &Timestamp,
+        ) -> Result<StageOutcome, StageError> {
+            Err(no_job())
+        }
+    }
+
+    #[test]
+    fn both_generate_message_versions_are_handled_and_others_refused() {
+        use bff_pipeline::messages::GenerateImage;
+        use bff_pipeline::ports::Provider;
+        let clock = || Timestamp::from_unix_ms(1_000_000);
+        let v1 = r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":2}"#;
+        let v2 = r#"{"v":2,"job_id":"job-1","user_id":"user-1","variant":2,"provider":"openai"}"#;
+        for (body, provider) in [(v1, None), (v2, Some(Provider::OpenAi))] {
+            let store = SqlStore::new(OneMessage {
+                body: body.into(),
+                sent: Default::default(),
+            });
+            let handler = Keeps::default();
+            let settled = block_on(consume_one(&store, "bff-generate", "c-1", &clock, &handler));
+            assert!(
+                matches!(settled, Ok(Some(Settled::Handled { .. }))),
+                "{settled:?}"
+            );
+            match handler.0.take() {
+                Some(Message::GenerateImage(GenerateImage {
+                    variant: 2,
+                    provider: p,
+                    ..
+                })) => assert_eq!(p, provider),
+                other => panic!("{body}: {other:?}"),
+            }
+        }
+        for body in [
+            r#"{"v":1,"job_id":"job-1","user_id":"user-1","variant":2,"provider":"openai"}"#,
+            r#"{"v":2,"job_id":"job-1","user_id":"user-1","variant":2}"#,
+            r#"{"v":3,"job_id":"job-1","user_id":"user-1","variant":2,"provider":"openai"}"#,
+        ] {
+            let store = SqlStore::new(OneMessage {
+                body: body.into(),
+                sent: Default::default(),
+            });
+            let settled = block_on(consume_one(
+                &store,
+                "bff-generate",
+                "c-1",
+                &clock,
+                &Keeps::default(),
+            ));
+            assert!(
+                matches!(settled, Ok(Some(Settled::Refused { .. }))),
+                "{body}: {settled:?}"
+            );
+        }
+    }
+
     /// A provider answering 429 with `retry-after: 7`.
     struct RateLimited;
 

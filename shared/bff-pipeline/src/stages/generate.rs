@@ -16,6 +16,16 @@
 //! that refuses the request or its content (`moderated: ...`) fails the variant at once; a
 //! provider that cannot be used at all (a wrong key, a used-up quota) fails the job. When retries run out, the Worker calls [`mark_image_failed`] (or
 //! [`super::give_up`]): the variant fails and the job completes as `partial` without it.
+//!
+//! Moves: a job spread over several providers moves a planned variant whose provider cannot be
+//! used, or kept failing, to its next untried provider and sends the variant's `GenerateImage`
+//! again, naming that provider (v2). Each message is for one provider: a v2 message whose
+//! provider is not the variant's is stale (the variant has moved on, so its newer message is in
+//! charge): its delivery is acknowledged without calling any provider, and its give-up moves
+//! nothing, so that a late retry of the old provider's message cannot count against the new
+//! provider or draw with it a second time. One exception: a message for the provider the variant
+//! is moving to, delivered before the move is written (the move sends first), is retried. A v1
+//! message names no provider and is for whichever one the variant is on.
 
 use bff_domain::prompt::{prompt_for, DesignRequest};
 use bff_domain::Taxonomy;
@@ -24,8 +34,8 @@ use super::{fail_variant, load_job, Permanent, Retryable, StageError, StageOutco
 use crate::ids::image_blob_key;
 use crate::messages::{EmbedImage, GenerateImage, QueueMessage};
 use crate::ports::{
-    BlobStore, Dispatcher, ImageProvider, ImageRequest, ImageRow, JobStatus, JobStore,
-    ProviderError, Reroute, VariantStatus,
+    BlobStore, Dispatcher, ImageProvider, ImageRequest, ImageRow, JobRow, JobStatus, JobStore,
+    Provider, ProviderError, Reroute, VariantRow, VariantStatus,
 };
 use crate::quality::{prompt_adherence, provider_score, renderable};
 use crate::time::Timestamp;
@@ -52,6 +62,11 @@ pub async fn handle(
             variant: message.variant,
         })
     })?;
+    if let Some(sent_for) = message.provider {
+        if sent_for != variant.provider {
+            return not_on_its_provider(&job, &variant, sent_for);
+        }
+    }
     match variant.status {
         VariantStatus::Planned => {}
         VariantStatus::Generated => {
@@ -160,18 +175,48 @@ pub async fn handle(
     Ok(StageOutcome::Done { sent: 1 })
 }
 
+/// A v2 message sent for `sent_for`, read while its variant is on another provider. Retried when
+/// the variant is still planned and `sent_for` is the provider it moves to next (the move sends
+/// its message before writing, so the message can arrive first); otherwise stale: the variant
+/// has moved on from `sent_for` (or will not move again), and its newer message is in charge.
+fn not_on_its_provider(
+    job: &JobRow,
+    variant: &VariantRow,
+    sent_for: Provider,
+) -> Result<StageOutcome, StageError> {
+    if variant.status == VariantStatus::Planned
+        && job.next_provider(&variant.providers_tried()) == Some(sent_for)
+    {
+        return Err(StageError::Retryable(Retryable::NotMovedYet {
+            job_id: job.job_id.clone(),
+            variant: variant.variant,
+            provider: sent_for,
+        }));
+    }
+    Ok(StageOutcome::Skipped {
+        reason: format!(
+            "stale message for {sent_for}: variant {} is {} on {}",
+            variant.variant, variant.status, variant.provider
+        ),
+    })
+}
+
 /// Moves a planned variant from its provider to the job's next untried one and sends its
-/// `GenerateImage` again; `None` when every provider of the job has been tried.
+/// `GenerateImage` again, naming the new provider; `None` when every provider of the job has
+/// been tried. The move is conditional on the provider read (`variant.provider`), which callers
+/// have checked is the one their message was sent for.
 ///
 /// The message is sent before the move is written: when the send fails, nothing moved and the
 /// retry makes the same move; when the write fails after the send, the retry sends again (a
-/// duplicate, which the stage tolerates) and writes it. Writing first would let a retry see the
-/// variant on its new provider and move it once more.
+/// duplicate, which the stage tolerates) and writes it. Writing first would lose the message
+/// when the send fails after the write: the retry of the old provider's message then finds the
+/// variant moved on and, being stale, sends nothing. A new message delivered before the write is
+/// retried ([`Retryable::NotMovedYet`]).
 async fn reroute(
     store: &impl JobStore,
     dispatch: &impl Dispatcher,
-    job: &crate::ports::JobRow,
-    variant: &crate::ports::VariantRow,
+    job: &JobRow,
+    variant: &VariantRow,
     reason: &str,
     now: &Timestamp,
 ) -> Result<Option<StageOutcome>, StageError> {
@@ -204,7 +249,7 @@ async fn reroute(
         )
     };
     dispatch
-        .send(&GenerateImage::new(&key, variant.variant).into())
+        .send(&GenerateImage::new(&key, variant.variant, to).into())
         .await?;
     store
         .reroute_variant(&key, variant.variant, &move_, &prompt, now)
@@ -220,6 +265,11 @@ async fn reroute(
 /// moves to the job's next untried provider when it has one; otherwise it fails and the fan-in
 /// runs so that the job completes without it. Idempotent; an already generated or embedded
 /// variant is left as it is.
+///
+/// A v2 message gives up on its own provider only: when the variant is on another one (it has
+/// moved on from the message's provider, or has not been moved to it), nothing happens and the
+/// message for the provider the variant is on is in charge. A v1 message gives up on whatever
+/// provider the variant is on.
 pub async fn mark_image_failed(
     store: &impl JobStore,
     dispatch: &impl Dispatcher,
@@ -229,6 +279,17 @@ pub async fn mark_image_failed(
 ) -> Result<StageOutcome, StageError> {
     let key = message.key();
     let variant = store.variant(&key, message.variant).await?;
+    if let (Some(sent_for), Some(v)) = (message.provider, &variant) {
+        if sent_for != v.provider {
+            return Ok(StageOutcome::Skipped {
+                reason: format!(
+                    "stale message for {sent_for}: variant {} is {} on {}",
+                    v.variant, v.status, v.provider
+                ),
+            });
+        }
+    }
+    // From here the variant is on the message's provider (v2) or any (v1): a move is from it.
     if let Some(v) = variant
         .as_ref()
         .filter(|v| v.status == VariantStatus::Planned)

@@ -89,7 +89,7 @@ pub enum StageOutcome {
     /// The job reached a terminal status.
     JobFinished { status: JobStatus },
     /// A variant's provider kept failing (or cannot be used): the variant moved to the job's
-    /// next provider and its `GenerateImage` was sent again.
+    /// next provider and its `GenerateImage` was sent again, naming that provider.
     Rerouted {
         variant: u32,
         from: Provider,
@@ -120,6 +120,14 @@ pub enum Retryable {
     Provider(ProviderError),
     #[error(transparent)]
     Embedder(EmbedderError),
+    /// A `GenerateImage` for the provider its variant is moving to arrived before the move was
+    /// written (a move sends the message first, then writes): it is read again after it.
+    #[error("variant {variant} of job {job_id} has not moved to {provider} yet")]
+    NotMovedYet {
+        job_id: String,
+        variant: u32,
+        provider: Provider,
+    },
 }
 
 /// Failures that will not.
@@ -341,7 +349,7 @@ pub async fn resume(
             for v in store.variants(key).await? {
                 match v.status {
                     VariantStatus::Planned => {
-                        messages.push(GenerateImage::new(key, v.variant).into())
+                        messages.push(GenerateImage::new(key, v.variant, v.provider).into())
                     }
                     VariantStatus::Generated => {
                         messages.push(EmbedImage::new(key, &v.image_id).into())

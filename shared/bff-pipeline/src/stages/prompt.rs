@@ -92,7 +92,7 @@ pub async fn submit(
     if store.create_job(&job, &variants).await? {
         let messages: Vec<Message> = variants
             .iter()
-            .map(|v| GenerateImage::new(&key, v.variant).into())
+            .map(|v| GenerateImage::new(&key, v.variant, v.provider).into())
             .collect();
         dispatch.send_all(&messages).await?;
         return Ok(Submitted {
