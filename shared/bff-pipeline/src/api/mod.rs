@@ -183,6 +183,7 @@ pub struct ValidGeneration {
     theta: f64,
     over_generation: f64,
     cost_estimate: f64,
+    daily_limit: Option<crate::budget::DailyLimit>,
 }
 
 impl ValidGeneration {
@@ -208,6 +209,17 @@ impl ValidGeneration {
 
     pub fn cost_estimate(&self) -> f64 {
         self.cost_estimate
+    }
+
+    /// The request with the user's daily budget the job must fit in when it is stored (`None`: no
+    /// limit); the store refuses the job if it does not ([`crate::budget`]).
+    pub fn with_daily_limit(mut self, limit: Option<crate::budget::DailyLimit>) -> Self {
+        self.daily_limit = limit;
+        self
+    }
+
+    pub fn daily_limit(&self) -> Option<&crate::budget::DailyLimit> {
+        self.daily_limit.as_ref()
     }
 
     pub fn brief(&self) -> &str {
@@ -331,6 +343,7 @@ impl GenerationRequest {
             theta,
             over_generation,
             cost_estimate: 0.0,
+            daily_limit: None,
         })
     }
 }
