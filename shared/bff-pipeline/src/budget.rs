@@ -7,6 +7,17 @@
 //! made it. The budget counts the estimates of the jobs a user started that day (UTC), so that
 //! jobs submitted together cannot overrun it by running at once; a job that would pass it is
 //! refused before anything is planned or spent ([`check`]).
+//!
+//! The gateway checks first, from a read of the day's spending, and passes the budget on with
+//! the job ([`DailyLimit`], in the `PlanCall`). That read alone would let two submissions at the
+//! same instant both pass, so the store's insert of the job enforces the budget itself
+//! ([`JobStore::create_job`](crate::ports::JobStore::create_job)): the job row is written only if the day's estimates plus this one
+//! still fit ([`fits`]), in the same transaction as the sum. On SQLite (D1, Spin's SQLite) that is
+//! one `INSERT ... SELECT ... WHERE` statement, atomic because SQLite has one writer at a time; on
+//! PostgreSQL, where two READ COMMITTED transactions could both read the old sum, the transaction
+//! first takes a lock per user (`pg_advisory_xact_lock`), so a user's job inserts run one after
+//! another. A job the insert refuses gets the same 402 as the gateway's check ([`refusal`]),
+//! with nothing written and nothing sent.
 
 use std::collections::BTreeMap;
 
