@@ -32,7 +32,7 @@
 
 use bff_pipeline::adherence::{self, ProvidersResponse, RoutingMode};
 use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, ValidGeneration};
-use bff_pipeline::budget::{self, Budget};
+use bff_pipeline::budget::{self, Budget, DailyLimit};
 use bff_pipeline::limits::{self, Limit, Limits, Window};
 use bff_pipeline::messages::{
     ClusterJob, EmbedImage, GenerateImage, MeasureCoverage, Message, SelectDesigns,
@@ -436,13 +436,15 @@ where
     valid.with_route(route)
 }
 
-/// The job's cost estimate, refused (402, with the figures) when it would pass the user's daily
-/// budget. The day is the UTC day of the request.
+/// The job's cost estimate and the daily limit it must fit in when it is stored, refused here
+/// already (402, with the figures) when it would pass the user's daily budget. The day is the UTC
+/// day of the request. This read is the cheap first answer; the prompt function's insert of the
+/// job enforces the limit atomically (two submissions at the same instant can both pass here).
 async fn priced<C, B, D, S>(
     ctx: &GatewayContext<'_, C, B, D, S>,
     user_id: &str,
     valid: &ValidGeneration,
-) -> Result<f64, ApiError>
+) -> Result<(f64, Option<DailyLimit>), ApiError>
 where
     C: Connection,
 {
@@ -453,13 +455,13 @@ where
         ))
     })?;
     let estimate = valid.estimate(&budget.prices);
-    if budget.daily_usd.is_some() {
-        let ms = ctx.now.unix_ms();
-        let midnight = Timestamp::from_unix_ms(ms - ms.rem_euclid(86_400_000));
-        let spent = ctx.store.spent_since(user_id, &midnight).await?;
-        budget::check(budget.daily_usd, spent, estimate)?;
-    }
-    Ok(estimate)
+    let Some(daily_usd) = budget.daily_usd else {
+        return Ok((estimate, None));
+    };
+    let limit = DailyLimit::of_day(daily_usd, &ctx.now);
+    let spent = ctx.store.spent_since(user_id, &limit.day_start).await?;
+    budget::check(Some(daily_usd), spent, estimate)?;
+    Ok((estimate, Some(limit)))
 }
 
 async fn submit<C, B, D, S>(
@@ -492,8 +494,8 @@ where
         Ok(valid) => valid,
         Err(e) => return HttpResponse::error(&e),
     };
-    let cost_estimate = match priced(ctx, &user_id, &valid).await {
-        Ok(estimate) => estimate,
+    let (cost_estimate, limit) = match priced(ctx, &user_id, &valid).await {
+        Ok(priced) => priced,
         Err(e) => return HttpResponse::error(&e),
     };
     let job_id = match ctx.ids.new_id() {
@@ -506,6 +508,8 @@ where
         request: generation,
         cost_estimate,
         route: Some(valid.route().clone()),
+        daily_budget_usd: limit.as_ref().map(|l| l.daily_usd),
+        budget_day_start: limit.map(|l| l.day_start),
     };
     let body = match serde_json::to_vec(&plan) {
         Ok(body) => body,

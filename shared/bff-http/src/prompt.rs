@@ -5,7 +5,9 @@
 //! [`PlanCall`] once it has authenticated the user and validated the request. The handler reads
 //! the call, checks the request again (the same pure validation the gateway ran; which providers
 //! a request may name is the gateway's decision) and hands it to
-//! `bff_pipeline::stages::prompt::submit`, which is idempotent per job id.
+//! `bff_pipeline::stages::prompt::submit`, which is idempotent per job id. The call carries the
+//! user's daily budget and its day; the store's insert of the job enforces it atomically, and a job
+//! it refuses is the gateway's 402 `budget_exceeded`, with nothing stored or sent.
 
 use bff_pipeline::api::{ApiError, PlanCall, MAX_BODY_BYTES};
 use bff_pipeline::ports::{Dispatcher, Provider};
@@ -47,7 +49,9 @@ where
     // The gateway decides which providers a request may name (the development one only with its
     // development routes on); this re-check is of the request's shape and values.
     let valid = match call.request.validate_with(Provider::ALL) {
-        Ok(valid) => valid.with_cost_estimate(call.cost_estimate),
+        Ok(valid) => valid
+            .with_cost_estimate(call.cost_estimate)
+            .with_daily_limit(call.daily_limit(&ctx.now)),
         Err(e) => return HttpResponse::error(&e),
     };
     let valid = match call.route {
@@ -81,8 +85,10 @@ where
 
 #[cfg(test)]
 mod tests {
+    use bff_pipeline::budget;
     use bff_pipeline::fakes::MemoryQueue;
     use bff_pipeline::messages::Message;
+    use bff_store::sql;
 
     use super::*;
     use crate::platform::{Cost, RecordingLog};
@@ -199,5 +205,68 @@ mod tests {
                 "bff-handled bff-prompt job=job-1 message=- d1_statements={statements} d1_round_trips={statements} outcome={{\"variants\":6}}"
             )]
         );
+    }
+
+    /// A plan call of 6 OpenAI images priced at $0.24 under a daily budget of $1.
+    fn budgeted_call() -> Vec<u8> {
+        serde_json::json!({
+            "user_id": USER,
+            "job_id": "job-1",
+            "request": { "brief": "black midi dress", "designs": 2, "provider": "openai" },
+            "cost_estimate": 0.24,
+            "daily_budget_usd": 1.0,
+            "budget_day_start": "2026-04-02T00:00:00.000Z",
+        })
+        .to_string()
+        .into_bytes()
+    }
+
+    #[test]
+    fn the_budget_travels_to_the_insert_of_the_job() {
+        let w = World::new();
+        let r = w.handle(&post(budgeted_call()));
+        assert_eq!(r.status, 202, "{}", r.text());
+        assert_eq!(w.queue.sent().len(), 6);
+        let statements = w.store.connection().statements.borrow();
+        let (_, params) = statements
+            .iter()
+            .find(|(s, _)| s == sql::INSERT_JOB_WITHIN_BUDGET)
+            .expect("the job inserted within the budget");
+        assert_eq!(
+            params[19..],
+            [
+                bff_store::Param::Real(0.24),
+                bff_store::Param::Text("2026-04-02T00:00:00.000Z".into()),
+                bff_store::Param::Real(1.0 + budget::TOLERANCE_USD),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_job_the_insert_refuses_over_the_budget_is_the_gateways_402_and_sends_nothing() {
+        let w = World::new();
+        // Another submission took the day to $0.80 after the gateway's check: the insert of the
+        // job and its variants changes nothing, and the day's spending reads $0.80.
+        let db = w.store.connection();
+        db.script_changes(sql::INSERT_JOB_WITHIN_BUDGET, 0);
+        db.script_changes(sql::INSERT_VARIANT, 0);
+        db.script(sql::SPENT_SINCE, vec![serde_json::json!({ "spent": 0.8 })]);
+        let r = w.handle(&post(budgeted_call()));
+        assert_eq!(r.status, 402, "{}", r.text());
+        let expected = budget::check(Some(1.0), 0.8, 0.24).unwrap_err();
+        assert_eq!(r.body, HttpResponse::error(&expected).body);
+        let body = r.json_body().unwrap();
+        assert_eq!(body["code"], "budget_exceeded");
+        assert_eq!(
+            body["details"],
+            serde_json::json!({
+                "daily_budget_usd": 1.0,
+                "spent_today_usd": 0.8,
+                "job_estimate_usd": 0.24,
+                "remaining_usd": 0.2,
+            })
+        );
+        assert!(w.queue.sent().is_empty(), "no GenerateImage sent");
+        assert!(w.log.lines().is_empty());
     }
 }

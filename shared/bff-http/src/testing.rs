@@ -2,6 +2,7 @@
 //!
 //! [`TestDb`] is a scripted connection, not a database: it knows the bearer tokens of its users,
 //! answers `SELECT 1`, answers any other query with rows scripted for its SQL text (none by
+//! default), counts the rows a transaction's statement changed as scripted for its text (1 by
 //! default), and records every statement. It is enough for the routes that only authenticate,
 //! validate, forward or read nothing; the routes whose answers come from stored rows (job status
 //! and views, images, feedback, analytics, prompt submissions, the rollup) are covered by
@@ -33,6 +34,8 @@ pub struct TestDb {
     /// Every query and execution fails (the database is down).
     pub down: Cell<bool>,
     scripted: RefCell<BTreeMap<String, Vec<Row>>>,
+    /// Rows changed by the statements of a transaction, by SQL text (1 when not scripted).
+    changes: RefCell<BTreeMap<String, u64>>,
     /// Every statement run, in order.
     pub statements: RefCell<Vec<(String, Vec<Param>)>>,
 }
@@ -52,6 +55,12 @@ impl TestDb {
             })
             .collect();
         self.scripted.borrow_mut().insert(sql.to_string(), rows);
+    }
+
+    /// How many rows the statement `sql` changes in a transaction (0: an insert-or-ignore or a
+    /// conditional insert that inserted nothing).
+    pub fn script_changes(&self, sql: &str, changed: u64) {
+        self.changes.borrow_mut().insert(sql.to_string(), changed);
     }
 
     /// The statements run so far that may write (every one but a `SELECT`).
@@ -108,10 +117,12 @@ impl Connection for TestDb {
     }
 
     async fn transaction(&self, statements: &[Statement]) -> Result<Vec<u64>, SqlError> {
+        let mut changed = Vec::with_capacity(statements.len());
         for s in statements {
             self.run(&s.sql, &s.params)?;
+            changed.push(self.changes.borrow().get(&s.sql).copied().unwrap_or(1));
         }
-        Ok(vec![1; statements.len()])
+        Ok(changed)
     }
 }
 

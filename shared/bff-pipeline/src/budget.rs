@@ -7,11 +7,27 @@
 //! made it. The budget counts the estimates of the jobs a user started that day (UTC), so that
 //! jobs submitted together cannot overrun it by running at once; a job that would pass it is
 //! refused before anything is planned or spent ([`check`]).
+//!
+//! The gateway checks first, from a read of the day's spending, and passes the budget on with
+//! the job ([`DailyLimit`], in the `PlanCall`). That read alone would let two submissions at the
+//! same instant both pass, so the store's insert of the job enforces the budget itself
+//! ([`JobStore::create_job`](crate::ports::JobStore::create_job)): the job row is written only if the day's estimates plus this one
+//! still fit ([`fits`]), in the same transaction as the sum. On SQLite (D1, Spin's SQLite) that is
+//! one `INSERT ... SELECT ... WHERE` statement, atomic because SQLite has one writer at a time; on
+//! PostgreSQL, where two READ COMMITTED transactions could both read the old sum, the transaction
+//! first takes a lock per user (`pg_advisory_xact_lock`), so a user's job inserts run one after
+//! another. A job the insert refuses gets the same 402 as the gateway's check ([`refusal`]),
+//! with nothing written and nothing sent.
 
 use std::collections::BTreeMap;
 
 use crate::api::ApiError;
 use crate::ports::Provider;
+use crate::time::Timestamp;
+
+/// How far past the budget a sum may read and still fit (USD): sums of prices in floating point
+/// are not exact.
+pub const TOLERANCE_USD: f64 = 1e-9;
 
 /// A deployment's prices and its daily budget per user.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -70,16 +86,28 @@ pub fn price(assignment: &[Provider], prices: &Prices) -> f64 {
     cents(assignment.iter().map(|&p| prices.of(p)).sum())
 }
 
+/// Whether a job of `estimate` fits in `budget` after the day's `spent_today` (within
+/// [`TOLERANCE_USD`]). The stores apply the same rule in SQL.
+pub fn fits(budget: f64, spent_today: f64, estimate: f64) -> bool {
+    spent_today + estimate <= budget + TOLERANCE_USD
+}
+
 /// Refuses a job whose `estimate` would take the day's spending past `budget`: 402 with the
-/// figures (in the message and in `details`).
+/// figures (in the message and in `details`, see [`refusal`]).
 pub fn check(budget: Option<f64>, spent_today: f64, estimate: f64) -> Result<(), ApiError> {
-    let Some(budget) = budget else {
-        return Ok(());
-    };
-    if spent_today + estimate <= budget + 1e-9 {
-        return Ok(());
+    match budget {
+        Some(budget) if !fits(budget, spent_today, estimate) => {
+            Err(refusal(budget, spent_today, estimate))
+        }
+        _ => Ok(()),
     }
-    Err(ApiError::payment_required(format!(
+}
+
+/// The 402 of a job of `estimate` that does not fit in `budget` after `spent_today`:
+/// `budget_exceeded`, with `details` {`daily_budget_usd`, `spent_today_usd`, `job_estimate_usd`,
+/// `remaining_usd`}. The one refusal of both the gateway's check and the store's insert.
+pub fn refusal(budget: f64, spent_today: f64, estimate: f64) -> ApiError {
+    ApiError::payment_required(format!(
         "this job may cost ${estimate:.2}; with the ${spent_today:.2} of today's earlier jobs \
          it would pass the daily budget of ${budget:.2}"
     ))
@@ -88,7 +116,32 @@ pub fn check(budget: Option<f64>, spent_today: f64, estimate: f64) -> Result<(),
         "spent_today_usd": cents(spent_today),
         "job_estimate_usd": estimate,
         "remaining_usd": cents((budget - spent_today).max(0.0)),
-    })))
+    }))
+}
+
+/// The budget a new job must fit in, as the prompt function passes it to the store: at most
+/// `daily_usd` for the estimates of the user's jobs created since `day_start` (UTC midnight of
+/// the day the gateway accepted the job), this one included.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DailyLimit {
+    pub daily_usd: f64,
+    pub day_start: Timestamp,
+}
+
+impl DailyLimit {
+    /// The limit of the UTC day of `now`.
+    pub fn of_day(daily_usd: f64, now: &Timestamp) -> Self {
+        Self {
+            daily_usd,
+            day_start: day_start(now),
+        }
+    }
+}
+
+/// UTC midnight of the day of `now`: where the budget's day starts.
+pub fn day_start(now: &Timestamp) -> Timestamp {
+    let ms = now.unix_ms();
+    Timestamp::from_unix_ms(ms - ms.rem_euclid(86_400_000))
 }
 
 /// Rounded to a hundredth of a cent, so sums of prices read as written.
@@ -136,8 +189,23 @@ mod tests {
             e.message.contains("$0.60") && e.message.contains("$1.00"),
             "{e}"
         );
-        let details = e.details.unwrap();
+        let details = e.details.clone().unwrap();
         assert_eq!(details["remaining_usd"], 0.5);
         assert_eq!(details["job_estimate_usd"], 0.6);
+        // The store's refusal is the same answer.
+        assert_eq!(refusal(1.0, 0.5, 0.6), e);
+        // Sums of prices fit within the tolerance.
+        assert!(fits(0.3, 0.1 + 0.1, 0.1));
+        assert!(!fits(0.3, 0.2, 0.1 + 1e-6));
+    }
+
+    #[test]
+    fn the_budget_day_starts_at_utc_midnight() {
+        let now = Timestamp::parse("2026-04-02T23:59:59.999Z").unwrap();
+        assert_eq!(day_start(&now).as_str(), "2026-04-02T00:00:00.000Z");
+        let limit =
+            DailyLimit::of_day(2.5, &Timestamp::parse("2026-04-03T01:00:00+02:00").unwrap());
+        assert_eq!(limit.day_start.as_str(), "2026-04-02T00:00:00.000Z");
+        assert_eq!(limit.daily_usd, 2.5);
     }
 }

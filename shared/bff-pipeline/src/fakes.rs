@@ -12,6 +12,7 @@ use std::collections::{BTreeMap, VecDeque};
 
 use bff_domain::AttributeValue;
 
+use crate::budget::{self, DailyLimit};
 use crate::ids::JobKey;
 use crate::messages::Message;
 use bff_learn::feedback::{FeedbackSignal, RatedImage};
@@ -20,9 +21,9 @@ use bff_learn::success::{AttributeSuccess, ProfileSuccess};
 use crate::ports::{
     AttributeGapRow, BlobStore, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow,
     Dispatcher, EmbeddingRow, FeedbackRow, FeedbackStore, ImageProvider, ImageRequest, ImageRow,
-    JobProgress, JobRow, JobStatus, JobStore, Learned, LearningUpdateRow, OutlierRow, PickRow,
-    PortError, PreferenceRow, Provider, ProviderError, ProviderImage, Reroute, SelectionRow,
-    StyleProfileRow, UnlearnedFeedback, UserBoostRow, VariantRow, VariantStatus,
+    JobCreation, JobProgress, JobRow, JobStatus, JobStore, Learned, LearningUpdateRow, OutlierRow,
+    PickRow, PortError, PreferenceRow, Provider, ProviderError, ProviderImage, Reroute,
+    SelectionRow, StyleProfileRow, UnlearnedFeedback, UserBoostRow, VariantRow, VariantStatus,
 };
 use crate::time::Timestamp;
 
@@ -394,10 +395,28 @@ impl JobStore for MemoryStore {
         })
     }
 
-    async fn create_job(&self, job: &JobRow, variants: &[VariantRow]) -> Result<bool, PortError> {
+    async fn create_job(
+        &self,
+        job: &JobRow,
+        variants: &[VariantRow],
+        limit: Option<&DailyLimit>,
+    ) -> Result<JobCreation, PortError> {
+        // One `write`: the check and the insert are one step, as the SQL stores make them.
         self.write(|t| {
             if t.jobs.contains_key(&job.job_id) {
-                return false;
+                return JobCreation::AlreadyExisted;
+            }
+            if let Some(limit) = limit {
+                let since = limit.day_start.unix_ms();
+                let spent_today: f64 = t
+                    .jobs
+                    .values()
+                    .filter(|j| j.user_id == job.user_id && j.created_at.unix_ms() >= since)
+                    .map(|j| j.cost_estimate)
+                    .sum();
+                if !budget::fits(limit.daily_usd, spent_today, job.cost_estimate) {
+                    return JobCreation::OverBudget { spent_today };
+                }
             }
             t.jobs.insert(job.job_id.clone(), job.clone());
             for v in variants {
@@ -405,7 +424,7 @@ impl JobStore for MemoryStore {
                     .entry((v.job_id.clone(), v.variant))
                     .or_insert_with(|| v.clone());
             }
-            true
+            JobCreation::Created
         })
     }
 

@@ -1102,6 +1102,48 @@ fn submitting_twice_creates_nothing_new() {
 }
 
 #[test]
+fn the_insert_holds_the_daily_budget_and_a_retry_is_not_refused() {
+    use bff_pipeline::budget::{self, DailyLimit};
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    let now = clock.now();
+    let limit = DailyLimit::of_day(1.0, &now);
+    // Each job is priced at $0.60 and carries the budget, as the prompt function passes it.
+    let request = bff_pipeline::api::GenerationRequest::from_json(body(2).as_bytes())
+        .unwrap()
+        .validate()
+        .unwrap()
+        .with_cost_estimate(0.6)
+        .with_daily_limit(Some(limit));
+    let submit = |job: &str| {
+        block_on(bff_pipeline::stages::prompt::submit(
+            &world.store,
+            &world.queue,
+            "u1",
+            &request,
+            job,
+            &now,
+        ))
+    };
+    let first = submit("j1").expect("within the budget");
+    assert!(first.created);
+    let sent = world.queue.sent().len();
+    let rows = world.snapshot();
+
+    // A second job passed the gateway's read too, but the insert refuses it: the gateway's 402,
+    // nothing stored, nothing sent.
+    let e = submit("j2").unwrap_err();
+    assert_eq!(e, budget::check(Some(1.0), 0.6, 0.6).unwrap_err());
+    assert!(world.snapshot() == rows, "nothing written");
+    assert_eq!(world.queue.sent().len(), sent, "no GenerateImage sent");
+
+    // The first job's retry is answered as a retry, although the day could not take it again.
+    let again = submit("j1").expect("a retry is not refused");
+    assert!(!again.created);
+    assert_eq!(again.variants, first.variants);
+}
+
+#[test]
 fn another_users_message_or_query_finds_nothing() {
     let world = World::new();
     let mut clock = Clock::ticking(START_MS);

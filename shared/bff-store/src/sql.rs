@@ -130,6 +130,44 @@ pub const INSERT_JOB: &str =
      ?20) \
      ON CONFLICT (job_id) DO NOTHING";
 
+/// [`INSERT_JOB`] within the user's daily budget: the row is inserted only if the estimates of
+/// the user's jobs created since `?21` (the budget's day start) plus this job's (`?20`) are at
+/// most `?22` (the daily budget plus `bff_pipeline::budget::TOLERANCE_USD`). The sum and the
+/// insert are one statement: on SQLite (D1, Spin's SQLite) that is atomic, as a statement that
+/// writes holds the database's one write lock from before its read; on Postgres it is not (two
+/// READ COMMITTED transactions can both read the old sum), so the transaction takes
+/// [`lock_user_jobs`] first. `INSERT ... SELECT` rather than `VALUES`, for its `WHERE`; the casts
+/// give Postgres the column types its `SELECT` list would otherwise read as text (on SQLite they
+/// change nothing).
+pub const INSERT_JOB_WITHIN_BUDGET: &str =
+    "INSERT INTO generation_jobs (job_id, user_id, status, brief, designs, \
+     provider, theta, over_generation, seed, taxonomy_version, requested, excluded, modifiers, \
+     personalisation, warnings, error, created_at, updated_at, providers, cost_estimate) \
+     SELECT ?1, ?2, ?3, ?4, CAST(?5 AS BIGINT), ?6, CAST(?7 AS DOUBLE PRECISION), \
+     CAST(?8 AS DOUBLE PRECISION), ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, \
+     CAST(?20 AS DOUBLE PRECISION) \
+     WHERE (SELECT COALESCE(SUM(cost_estimate), 0) FROM generation_jobs \
+            WHERE user_id = ?2 AND created_at >= ?21) \
+           + CAST(?20 AS DOUBLE PRECISION) <= CAST(?22 AS DOUBLE PRECISION) \
+     ON CONFLICT (job_id) DO NOTHING";
+
+/// Serialises one user's budgeted job inserts on Postgres (`?1`: the user): the first statement
+/// of the transaction of [`INSERT_JOB_WITHIN_BUDGET`], so that each such insert reads the sum
+/// after the previous one committed (READ COMMITTED takes a new snapshot per statement). A
+/// transaction-level advisory lock rather than a lock on the user's `users` row: it needs no row
+/// (jobs do not reference `users`, so a user's jobs may exist without one) and it touches no
+/// table, so the row-level security of `bff_app` has nothing to say about it and no `UPDATE`
+/// grant or policy is involved (the functions are executable by PUBLIC); it is released at
+/// COMMIT or ROLLBACK. The key is a 64-bit hash of the user id; users whose ids collide only
+/// wait for each other. The store takes no other advisory lock. SQLite needs none: it has one
+/// writer at a time.
+pub fn lock_user_jobs(dialect: Dialect) -> Option<&'static str> {
+    match dialect {
+        Dialect::Sqlite => None,
+        Dialect::Postgres => Some("SELECT pg_advisory_xact_lock(hashtextextended(?1, 0))"),
+    }
+}
+
 pub fn select_job() -> String {
     format!("SELECT {JOB_COLUMNS} FROM generation_jobs WHERE job_id = ?1 AND user_id = ?2")
 }
@@ -161,11 +199,15 @@ const VARIANT_COLUMNS: &str =
     "job_id, user_id, variant, image_id, status, seed, provider, model, attributes, \
      prompt, boosts_applied, error, reroutes, created_at, updated_at";
 
+/// A planned variant, inserted only if its job's row exists for the user: in the transaction of
+/// a job the budget refused ([`INSERT_JOB_WITHIN_BUDGET`] inserted nothing) it writes nothing
+/// either.
 pub const INSERT_VARIANT: &str =
     "INSERT INTO variants (job_id, user_id, variant, image_id, status, \
      seed, model, attributes, prompt, boosts_applied, error, created_at, updated_at, provider, \
      reroutes) \
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15) \
+     SELECT ?1, ?2, CAST(?3 AS BIGINT), ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15 \
+     WHERE EXISTS (SELECT 1 FROM generation_jobs WHERE job_id = ?1 AND user_id = ?2) \
      ON CONFLICT (job_id, variant) DO NOTHING";
 
 /// Moves a planned variant from provider `?4` to `?5` with its new reroute list `?6` (the read

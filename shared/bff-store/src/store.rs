@@ -3,10 +3,12 @@
 //! (all statements or none).
 
 use bff_domain::AttributeValue;
+use bff_pipeline::budget::{self, DailyLimit};
 use bff_pipeline::ports::{
     encode_vector, AttributeGapRow, ClusterAssignmentRow, ClusterResultRow, CoverageReportRow,
-    EmbeddingRow, ImageRow, JobProgress, JobRow, JobStatus, JobStore, PickRow, PortError,
-    PreferenceRow, Reroute, SelectionRow, StyleProfileRow, UserBoostRow, VariantRow, VariantStatus,
+    EmbeddingRow, ImageRow, JobCreation, JobProgress, JobRow, JobStatus, JobStore, PickRow,
+    PortError, PreferenceRow, Reroute, SelectionRow, StyleProfileRow, UserBoostRow, VariantRow,
+    VariantStatus,
 };
 use bff_pipeline::{JobKey, Timestamp};
 use serde::Deserialize;
@@ -246,51 +248,77 @@ impl<C: Connection> JobStore for SqlStore<C> {
         Ok(())
     }
 
-    async fn create_job(&self, job: &JobRow, variants: &[VariantRow]) -> Result<bool, PortError> {
+    async fn create_job(
+        &self,
+        job: &JobRow,
+        variants: &[VariantRow],
+        limit: Option<&DailyLimit>,
+    ) -> Result<JobCreation, PortError> {
         self.scope(&job.user_id).await?;
-        let seed = job.seed.to_string();
-        let requested = json_text(&job.requested)?;
-        let excluded = json_text(&job.excluded)?;
-        let modifiers = json_text(&job.modifiers)?;
-        let personalisation = json_text(&job.personalisation)?;
-        let warnings = json_text(&job.warnings)?;
-        let providers = json_text(&job.providers)?;
-        let mut statements = vec![self.stmt(
-            sql::INSERT_JOB,
-            &[
-                job.job_id.as_str().into(),
-                job.user_id.as_str().into(),
-                job.status.as_str().into(),
-                job.brief.as_str().into(),
-                job.designs.into(),
-                job.provider.as_str().into(),
-                job.theta.into(),
-                job.over_generation.into(),
-                seed.as_str().into(),
-                job.taxonomy_version.as_str().into(),
-                requested,
-                excluded,
-                modifiers,
-                personalisation,
-                warnings,
-                job.error.as_deref().into(),
-                job.created_at.as_str().into(),
-                job.updated_at.as_str().into(),
-                providers,
-                job.cost_estimate.into(),
-            ],
-        )?];
-        // An existing job keeps its variants: they are inserted only with a new job row. The
-        // variant inserts are insert-or-ignore too, so a job row that exists (a retry) makes the
-        // whole batch a no-op.
+        // A retry of a stored job changes nothing and is never refused, whatever the budget
+        // (its own estimate is in the day's sum).
         if self.job(&job.key()).await?.is_some() {
-            return Ok(false);
+            return Ok(JobCreation::AlreadyExisted);
         }
+        let seed = job.seed.to_string();
+        let mut params: Vec<Param> = vec![
+            job.job_id.as_str().into(),
+            job.user_id.as_str().into(),
+            job.status.as_str().into(),
+            job.brief.as_str().into(),
+            job.designs.into(),
+            job.provider.as_str().into(),
+            job.theta.into(),
+            job.over_generation.into(),
+            seed.as_str().into(),
+            job.taxonomy_version.as_str().into(),
+            json_text(&job.requested)?,
+            json_text(&job.excluded)?,
+            json_text(&job.modifiers)?,
+            json_text(&job.personalisation)?,
+            json_text(&job.warnings)?,
+            job.error.as_deref().into(),
+            job.created_at.as_str().into(),
+            job.updated_at.as_str().into(),
+            json_text(&job.providers)?,
+            job.cost_estimate.into(),
+        ];
+        let mut statements = Vec::with_capacity(variants.len() + 2);
+        match limit {
+            None => statements.push(self.stmt(sql::INSERT_JOB, &params)?),
+            Some(limit) => {
+                if let Some(lock) = sql::lock_user_jobs(self.dialect()) {
+                    statements.push(self.stmt(lock, &[job.user_id.as_str().into()])?);
+                }
+                params.push(limit.day_start.as_str().into());
+                params.push((limit.daily_usd + budget::TOLERANCE_USD).into());
+                statements.push(self.stmt(sql::INSERT_JOB_WITHIN_BUDGET, &params)?);
+            }
+        }
+        let job_insert = statements.len() - 1;
+        // Each variant is inserted only with its job's row, so a refused job writes nothing.
         for v in variants {
             statements.push(self.variant_statement(v)?);
         }
         let changes = self.batch(statements).await?;
-        Ok(changes.first().copied() == Some(1))
+        if changes.get(job_insert).copied() == Some(1) {
+            return Ok(JobCreation::Created);
+        }
+        let Some(limit) = limit else {
+            // The id was taken between the read and the insert, or is another user's.
+            return Ok(JobCreation::AlreadyExisted);
+        };
+        // Not inserted: the job is there already (a concurrent retry), or the budget refused it.
+        if self.job(&job.key()).await?.is_some() {
+            return Ok(JobCreation::AlreadyExisted);
+        }
+        // The day's spending only grows: a sum that fits now fitted at the insert, which then
+        // found the id taken by another user's job.
+        let spent_today = self.spent_since(&job.user_id, &limit.day_start).await?;
+        if budget::fits(limit.daily_usd, spent_today, job.cost_estimate) {
+            return Ok(JobCreation::AlreadyExisted);
+        }
+        Ok(JobCreation::OverBudget { spent_today })
     }
 
     async fn job(&self, key: &JobKey) -> Result<Option<JobRow>, PortError> {

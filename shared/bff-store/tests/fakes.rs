@@ -15,3 +15,8 @@ fn the_fakes_pass_the_job_and_feedback_suite() {
 fn the_fakes_move_a_variant_between_providers() {
     pollster::block_on(conformance::reroute_port(&MemoryStore::new()));
 }
+
+#[test]
+fn the_fakes_hold_the_daily_budget_at_the_insert() {
+    pollster::block_on(conformance::budget_port(&MemoryStore::new()));
+}

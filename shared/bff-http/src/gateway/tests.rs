@@ -349,6 +349,10 @@ fn a_valid_generation_goes_to_the_prompt_function_as_a_plan_call() {
     );
     assert_eq!(plan.request.brief, BRIEF);
     assert_eq!(plan.request.designs, Some(12));
+    // Without a daily budget the call names none, as calls did before budgets travelled.
+    assert_eq!((plan.daily_budget_usd, plan.budget_day_start), (None, None));
+    let sent: serde_json::Value = serde_json::from_slice(call.body.as_deref().unwrap()).unwrap();
+    assert!(sent.get("daily_budget_usd").is_none() && sent.get("budget_day_start").is_none());
 }
 
 #[test]
@@ -397,6 +401,12 @@ fn a_job_that_would_pass_the_daily_budget_is_refused_with_the_figures() {
     let body_sent = w.services.calls.borrow()[0].body.clone().unwrap();
     let plan: PlanCall = serde_json::from_slice(&body_sent).unwrap();
     assert_eq!(plan.cost_estimate, 0.24);
+    // The prompt function's insert of the job enforces the same budget over the same day.
+    assert_eq!(plan.daily_budget_usd, Some(1.0));
+    assert_eq!(
+        plan.budget_day_start.as_ref().map(|t| t.as_str()),
+        Some("2026-04-02T00:00:00.000Z")
+    );
 }
 
 #[test]

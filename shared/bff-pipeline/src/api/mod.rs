@@ -200,6 +200,7 @@ pub struct ValidGeneration {
     theta: f64,
     over_generation: f64,
     cost_estimate: f64,
+    daily_limit: Option<crate::budget::DailyLimit>,
 }
 
 impl ValidGeneration {
@@ -243,6 +244,17 @@ impl ValidGeneration {
 
     pub fn cost_estimate(&self) -> f64 {
         self.cost_estimate
+    }
+
+    /// The request with the user's daily budget the job must fit in when it is stored (`None`: no
+    /// limit); the store refuses the job if it does not ([`crate::budget`]).
+    pub fn with_daily_limit(mut self, limit: Option<crate::budget::DailyLimit>) -> Self {
+        self.daily_limit = limit;
+        self
+    }
+
+    pub fn daily_limit(&self) -> Option<&crate::budget::DailyLimit> {
+        self.daily_limit.as_ref()
     }
 
     pub fn brief(&self) -> &str {
@@ -381,6 +393,7 @@ impl GenerationRequest {
             theta,
             over_generation,
             cost_estimate: 0.0,
+            daily_limit: None,
         })
     }
 }
@@ -524,11 +537,30 @@ pub struct PlanCall {
     /// How the gateway spread the variants over the providers; absent: round robin.
     #[serde(default)]
     pub route: Option<Route>,
+    /// The user's daily budget (USD) the job must fit in when it is stored; `None`: no limit.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub daily_budget_usd: Option<f64>,
+    /// Where the budget's day starts: UTC midnight of the day the gateway accepted the job.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub budget_day_start: Option<Timestamp>,
 }
 
 impl PlanCall {
     /// The only route the prompt Worker answers.
     pub const PATH: &'static str = "/plan";
+
+    /// The budget the job must fit in when it is stored: the call's daily budget over its day
+    /// (over the UTC day of `now` if the call gives no day start).
+    pub fn daily_limit(&self, now: &Timestamp) -> Option<crate::budget::DailyLimit> {
+        let daily_usd = self.daily_budget_usd?;
+        Some(match &self.budget_day_start {
+            Some(day_start) => crate::budget::DailyLimit {
+                daily_usd,
+                day_start: day_start.clone(),
+            },
+            None => crate::budget::DailyLimit::of_day(daily_usd, now),
+        })
+    }
 }
 
 /// A stage of the chain, as progress reports it.
@@ -898,6 +930,51 @@ mod tests {
 
     fn request(json: &str) -> Result<ValidGeneration, ApiError> {
         GenerationRequest::from_json(json.as_bytes())?.validate()
+    }
+
+    #[test]
+    fn a_plan_call_carries_the_daily_budget_and_its_day_or_none() {
+        let now = Timestamp::parse("2026-04-02T10:00:00Z").unwrap();
+        // A call without the budget's fields (a gateway without a budget) reads as no limit.
+        let old: PlanCall = serde_json::from_str(
+            r#"{"user_id": "u", "job_id": "j", "request": {"brief": "dress"}, "cost_estimate": 0.5}"#,
+        )
+        .unwrap();
+        assert_eq!(
+            (old.daily_budget_usd, old.budget_day_start.clone()),
+            (None, None)
+        );
+        assert_eq!(old.daily_limit(&now), None);
+        let budgeted: PlanCall = serde_json::from_str(
+            r#"{"user_id": "u", "job_id": "j", "request": {"brief": "dress"},
+                "daily_budget_usd": 2.0, "budget_day_start": "2026-04-01T00:00:00.000Z"}"#,
+        )
+        .unwrap();
+        let limit = budgeted.daily_limit(&now).unwrap();
+        assert_eq!(
+            (limit.daily_usd, limit.day_start.as_str()),
+            (2.0, "2026-04-01T00:00:00.000Z")
+        );
+        // A budget without its day counts from the UTC midnight of `now`.
+        let dayless = PlanCall {
+            budget_day_start: None,
+            ..budgeted.clone()
+        };
+        assert_eq!(
+            dayless.daily_limit(&now).unwrap().day_start.as_str(),
+            "2026-04-02T00:00:00.000Z"
+        );
+        // Round trip; unknown fields and malformed days are still refused.
+        let text = serde_json::to_string(&budgeted).unwrap();
+        assert_eq!(serde_json::from_str::<PlanCall>(&text).unwrap(), budgeted);
+        assert!(serde_json::from_str::<PlanCall>(
+            r#"{"user_id": "u", "job_id": "j", "request": {"brief": "dress"}, "budget": 1}"#
+        )
+        .is_err());
+        assert!(serde_json::from_str::<PlanCall>(
+            r#"{"user_id": "u", "job_id": "j", "request": {"brief": "dress"}, "budget_day_start": "today"}"#
+        )
+        .is_err());
     }
 
     #[test]

@@ -23,6 +23,7 @@ use bff_domain::prompt::{ModelFamily, ModelPrompt, QualityParameters};
 use bff_domain::AttributeValue;
 use serde::Serialize;
 
+use crate::budget::DailyLimit;
 use crate::ids::JobKey;
 use crate::messages::Message;
 use crate::time::Timestamp;
@@ -43,6 +44,19 @@ impl PortError {
             message: message.into(),
         }
     }
+}
+
+/// What [`JobStore::create_job`] did.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum JobCreation {
+    /// The job and its variants were inserted.
+    Created,
+    /// The job id was already taken (a retried submission, or another user's job): nothing was
+    /// changed.
+    AlreadyExisted,
+    /// The job would take the user's day past its budget: nothing was written. `spent_today` is
+    /// what the user's jobs of the day were estimated at (USD), read after the refusal.
+    OverBudget { spent_today: f64 },
 }
 
 /// Everything the stages read and write about jobs, variants, images, clusters, selections,
@@ -75,9 +89,22 @@ pub trait JobStore {
     // --- jobs ---
 
     /// Inserts the job and its variants in one transaction, each insert-or-ignore by id
-    /// (`INSERT ... ON CONFLICT DO NOTHING`). Returns whether the job row was new; when it was
-    /// not, nothing is changed (the first call's rows win).
-    async fn create_job(&self, job: &JobRow, variants: &[VariantRow]) -> Result<bool, PortError>;
+    /// (`INSERT ... ON CONFLICT DO NOTHING`), the variants only with their job's row. When the job
+    /// id exists, nothing is changed (the first call's rows win) and the answer is
+    /// [`JobCreation::AlreadyExisted`], whatever the budget: a retried submission is never refused.
+    ///
+    /// With a `limit`, the job row is inserted only if the estimates (`cost_estimate`) of the
+    /// user's jobs created since `limit.day_start` plus this job's fit in `limit.daily_usd`
+    /// ([`crate::budget::fits`]), decided in the same statement or transaction as the insert, so
+    /// that concurrent calls for one user can never together pass the budget (on Postgres the
+    /// transaction first takes a per-user lock). Otherwise nothing is written and the answer is
+    /// [`JobCreation::OverBudget`] with the day's spending.
+    async fn create_job(
+        &self,
+        job: &JobRow,
+        variants: &[VariantRow],
+        limit: Option<&DailyLimit>,
+    ) -> Result<JobCreation, PortError>;
 
     /// The job, if it exists for this user.
     async fn job(&self, key: &JobKey) -> Result<Option<JobRow>, PortError>;

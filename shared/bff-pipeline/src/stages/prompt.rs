@@ -11,6 +11,11 @@
 //! creates nothing (the first call's rows win) and re-sends only what is still pending (a first
 //! call may have stored the job and stopped before sending); with a different request it is a
 //! 409.
+//!
+//! The daily budget the request carries ([`ValidGeneration::daily_limit`], from the gateway) is
+//! enforced by the store's insert of the job ([`JobStore::create_job`]), atomically: a job that
+//! does not fit is the gateway's 402 ([`crate::budget::refusal`]), with nothing stored and no
+//! message sent. A retried submission of a stored job is answered as above, never refused.
 
 use bff_domain::prompt::{
     plan_designs, AttributeWeight, DesignRequest, Personalisation, Plan, PlanConfig,
@@ -23,10 +28,12 @@ use rand_xoshiro::Xoshiro256PlusPlus;
 use super::resume;
 use crate::adherence::Route;
 use crate::api::{job_url, ApiError, SubmitResponse, ValidGeneration};
+use crate::budget;
 use crate::ids::{image_id, job_seed, stage_seed, validate_id, JobKey};
 use crate::messages::{GenerateImage, Message};
 use crate::ports::{
-    Dispatcher, JobRow, JobStatus, JobStore, PreferenceRow, UserBoostRow, VariantRow, VariantStatus,
+    Dispatcher, JobCreation, JobRow, JobStatus, JobStore, PreferenceRow, UserBoostRow, VariantRow,
+    VariantStatus,
 };
 use crate::time::Timestamp;
 
@@ -89,38 +96,56 @@ pub async fn submit(
     let plan = plan(request, &personal, job_id, taxonomy)?;
     let (job, variants) = rows(&key, request, &personal, &plan, now)?;
 
-    if store.create_job(&job, &variants).await? {
-        let messages: Vec<Message> = variants
-            .iter()
-            .map(|v| GenerateImage::new(&key, v.variant, v.provider).into())
-            .collect();
-        dispatch.send_all(&messages).await?;
-        return Ok(Submitted {
-            job_id: job_id.to_string(),
-            created: true,
-            status: job.status,
-            designs: job.designs,
-            variants: variants.len() as u32,
-            sent: messages.len(),
-            warnings: job.warnings,
-            routing: Some(request.route().clone()),
-        });
+    let limit = request.daily_limit();
+    match store.create_job(&job, &variants, limit).await? {
+        JobCreation::Created => {}
+        JobCreation::OverBudget { spent_today } => {
+            // Nothing was written: the same 402 as the gateway's check, with the day's figures.
+            let daily_usd = limit.map_or(0.0, |l| l.daily_usd);
+            return Err(budget::refusal(daily_usd, spent_today, job.cost_estimate));
+        }
+        JobCreation::AlreadyExisted => return resubmitted(store, dispatch, &key, &job, now).await,
     }
+    let messages: Vec<Message> = variants
+        .iter()
+        .map(|v| GenerateImage::new(&key, v.variant, v.provider).into())
+        .collect();
+    dispatch.send_all(&messages).await?;
+    Ok(Submitted {
+        job_id: job_id.to_string(),
+        created: true,
+        status: job.status,
+        designs: job.designs,
+        variants: variants.len() as u32,
+        sent: messages.len(),
+        warnings: job.warnings,
+        routing: Some(request.route().clone()),
+    })
+}
 
-    // The id exists: a retried submission, or an id already taken.
-    let existing = store.job(&key).await?.ok_or_else(|| {
+/// The id exists: a retried submission (answered as the first was, re-sending what is still
+/// pending), or an id already taken (409).
+async fn resubmitted(
+    store: &impl JobStore,
+    dispatch: &impl Dispatcher,
+    key: &JobKey,
+    job: &JobRow,
+    now: &Timestamp,
+) -> Result<Submitted, ApiError> {
+    let job_id = &key.job_id;
+    let existing = store.job(key).await?.ok_or_else(|| {
         ApiError::conflict(format!("job id {job_id} is already in use")).with_field("job_id")
     })?;
-    if !same_request(&existing, &job) {
+    if !same_request(&existing, job) {
         return Err(ApiError::conflict(format!(
             "job {job_id} exists with a different request; use a new job id"
         ))
         .with_field("job_id"));
     }
-    let sent = resume(store, dispatch, &key, now)
+    let sent = resume(store, dispatch, key, now)
         .await
         .map_err(|e| ApiError::unavailable(e.to_string()))?;
-    let variants = store.variants(&key).await?.len() as u32;
+    let variants = store.variants(key).await?.len() as u32;
     Ok(Submitted {
         job_id: job_id.to_string(),
         created: false,

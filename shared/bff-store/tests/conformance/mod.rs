@@ -8,11 +8,13 @@
 use bff_learn::rollup::DayRollup;
 use bff_pipeline::api::feedback::FeedbackRequest;
 use bff_pipeline::api::GenerationRequest;
+use bff_pipeline::budget::DailyLimit;
 use bff_pipeline::fakes::{MemoryBlobs, MemoryQueue};
 use bff_pipeline::messages::Message;
 use bff_pipeline::offline::{DescriptorEmbedder, SketchProvider};
 use bff_pipeline::ports::{
-    AnalyticsStore, FeedbackStore, JobStatus, JobStore, Provider, Reroute, VariantStatus,
+    AnalyticsStore, FeedbackStore, JobCreation, JobRow, JobStatus, JobStore, Provider, Reroute,
+    VariantRow, VariantStatus,
 };
 use bff_pipeline::stages::{feedback, learn, prompt, Ports};
 use bff_pipeline::{JobKey, Timestamp};
@@ -130,7 +132,13 @@ pub async fn reroute_port<S: JobStore>(store: &S) {
     variant.status = VariantStatus::Planned;
     variant.provider = Provider::OpenAi;
     variant.reroutes = Vec::new();
-    assert!(store.create_job(&job, &[variant.clone()]).await.unwrap());
+    assert_eq!(
+        store
+            .create_job(&job, &[variant.clone()], None)
+            .await
+            .unwrap(),
+        JobCreation::Created
+    );
     let key = JobKey::new("carol", "job-r");
     let read = store.job(&key).await.unwrap().unwrap();
     assert_eq!((read.providers, read.cost_estimate), (job.providers, 0.042));
@@ -231,8 +239,9 @@ pub async fn job_and_feedback_ports<S: JobStore + FeedbackStore>(store: &S) -> S
     // Idempotency of the inserts and status moves, method by method.
     let job = store.job(&key).await.unwrap().unwrap();
     let variants = store.variants(&key).await.unwrap();
-    assert!(
-        !store.create_job(&job, &variants).await.unwrap(),
+    assert_eq!(
+        store.create_job(&job, &variants, None).await.unwrap(),
+        JobCreation::AlreadyExisted,
         "create_job twice"
     );
     let image = store.images(&key).await.unwrap().remove(0);
@@ -493,4 +502,142 @@ pub async fn analytics_ports<S: JobStore + FeedbackStore + AnalyticsStore>(store
     assert!(store.profile_success("bob").await.unwrap().is_empty());
     let (ratings, _standouts) = store.standout_totals("alice").await.unwrap();
     assert_eq!(ratings, 1);
+}
+
+/// A new job of `user` named `job`, estimated at `cost` and created at `created_at`, with the
+/// variants of `template`'s job (renamed, planned): rows for `create_job`.
+pub fn job_like(
+    template: &(JobRow, Vec<VariantRow>),
+    user: &str,
+    job: &str,
+    cost: f64,
+    created_at: i64,
+) -> (JobRow, Vec<VariantRow>) {
+    let mut row = template.0.clone();
+    row.job_id = job.into();
+    row.user_id = user.into();
+    row.status = JobStatus::Generating;
+    row.cost_estimate = cost;
+    row.created_at = at(created_at);
+    row.updated_at = at(created_at);
+    let variants = template
+        .1
+        .iter()
+        .map(|v| {
+            let mut v = v.clone();
+            v.job_id = job.into();
+            v.user_id = user.into();
+            v.image_id = bff_pipeline::ids::image_id(job, v.variant);
+            v.status = VariantStatus::Planned;
+            v.created_at = at(created_at);
+            v.updated_at = at(created_at);
+            v
+        })
+        .collect();
+    (row, variants)
+}
+
+/// The rows of a finished one-design job of `user`, as a template for [`job_like`].
+pub async fn template_job<S: JobStore>(
+    store: &S,
+    user: &str,
+    job: &str,
+) -> (JobRow, Vec<VariantRow>) {
+    run_job(store, user, job, 1).await;
+    let key = JobKey::new(user, job);
+    (
+        store.job(&key).await.unwrap().expect("the template job"),
+        store.variants(&key).await.unwrap(),
+    )
+}
+
+/// The daily budget at the insert: a job that would pass it is refused and writes nothing; jobs
+/// of earlier days and of other users do not count; a retry of a stored job is `AlreadyExisted`
+/// whatever the budget; a job that fits exactly is created.
+pub async fn budget_port<S: JobStore>(store: &S) {
+    const DAY: i64 = 86_400_000;
+    let template = template_job(store, "dave", "job-b-template").await;
+    // The template's day (T0) is over: the budget's day is the next one.
+    let day_start = T0 - T0.rem_euclid(DAY) + DAY;
+    let limit = DailyLimit {
+        daily_usd: 1.0,
+        day_start: at(day_start),
+    };
+    let create = |job: &(JobRow, Vec<VariantRow>), limit: Option<&DailyLimit>| {
+        let (row, variants) = job.clone();
+        let limit = limit.cloned();
+        async move {
+            store
+                .create_job(&row, &variants, limit.as_ref())
+                .await
+                .unwrap()
+        }
+    };
+    let stored = |job: &str| {
+        let key = JobKey::new("dave", job);
+        async move {
+            (
+                store.job(&key).await.unwrap().is_some(),
+                store.variants(&key).await.unwrap().len(),
+            )
+        }
+    };
+    let variants = template.1.len();
+
+    // Yesterday's spending, however large, does not count today; nor does another user's.
+    let yesterday = job_like(&template, "dave", "job-b-old", 5.0, day_start - 1);
+    assert_eq!(create(&yesterday, None).await, JobCreation::Created);
+    let erin = job_like(&template, "erin", "job-b-erin", 0.75, day_start + 1_000);
+    assert_eq!(create(&erin, Some(&limit)).await, JobCreation::Created);
+
+    let first = job_like(&template, "dave", "job-b1", 0.5, day_start + 2_000);
+    assert_eq!(create(&first, Some(&limit)).await, JobCreation::Created);
+    assert_eq!(stored("job-b1").await, (true, variants));
+
+    // $0.50 spent, $0.75 more would pass $1: refused, nothing written.
+    let over = job_like(&template, "dave", "job-b2", 0.75, day_start + 3_000);
+    assert_eq!(
+        create(&over, Some(&limit)).await,
+        JobCreation::OverBudget { spent_today: 0.5 }
+    );
+    assert_eq!(
+        stored("job-b2").await,
+        (false, 0),
+        "a refused job writes nothing"
+    );
+
+    // A retry of the stored job is answered as a retry, although the day could not take it again.
+    assert_eq!(
+        create(&first, Some(&limit)).await,
+        JobCreation::AlreadyExisted
+    );
+    assert_eq!(create(&first, None).await, JobCreation::AlreadyExisted);
+    // Another user's job id is taken whatever that user's budget; it writes nothing of theirs.
+    let taken = job_like(&template, "erin", "job-b1", 0.25, day_start + 3_500);
+    assert_eq!(
+        create(&taken, Some(&limit)).await,
+        JobCreation::AlreadyExisted
+    );
+    assert!(store
+        .job(&JobKey::new("erin", "job-b1"))
+        .await
+        .unwrap()
+        .is_none());
+    assert_eq!(
+        store.job(&JobKey::new("dave", "job-b1")).await.unwrap(),
+        Some(first.0.clone())
+    );
+
+    // Exactly the budget fits; a cent more does not, and the day's figures come back.
+    let rest = job_like(&template, "dave", "job-b3", 0.5, day_start + 4_000);
+    assert_eq!(create(&rest, Some(&limit)).await, JobCreation::Created);
+    let cent = job_like(&template, "dave", "job-b4", 0.01, day_start + 5_000);
+    assert_eq!(
+        create(&cent, Some(&limit)).await,
+        JobCreation::OverBudget { spent_today: 1.0 }
+    );
+    assert_eq!(stored("job-b4").await, (false, 0));
+    // Without a limit the same job is created.
+    assert_eq!(create(&cent, None).await, JobCreation::Created);
+    assert_eq!(stored("job-b4").await, (true, variants));
 }
