@@ -31,6 +31,11 @@
 //!   per image (the job's stage times show the tail after the last image); it is divided by the
 //!   images all the same, since the target is written per image.
 //!
+//! Then a load check: [`LOAD_JOBS`] jobs of 12 designs at 3x, submitted at once by two users
+//! (alternating), sketched. Every job must complete with 12 distinct picks; it prints the wall
+//! time from the first POST to the last completion, the images per second beside the single
+//! job's, and each user's slowest and fastest job (a starved job would stand out).
+//!
 //! The targets on a 2-core machine: under 3 s from POST to completion (sketch), each Worker's wasm
 //! under 1 MB gzipped; with the 2 s provider, under 8 s (the 36 requests ten at a time, a full
 //! generate batch, in four rounds; one after another would be 72 s) and under 50 ms of own time
@@ -77,7 +82,20 @@ struct Figures {
     statements_per_image: f64,
     round_trips_per_image: f64,
     provider: ProviderFigures,
+    load: LoadFigures,
 }
+
+/// Jobs submitted at once, sketched.
+struct LoadFigures {
+    jobs: usize,
+    images: u64,
+    wall_ms: f64,
+    /// Each job's time from the first POST to its completion.
+    finished_ms: Vec<f64>,
+}
+
+/// Jobs of the load check, submitted at once by two users.
+const LOAD_JOBS: usize = 10;
 
 /// One job against the slow provider.
 struct ProviderFigures {
@@ -146,6 +164,11 @@ pub fn run(root: &Path, runs: usize, spin: bool) -> Result<()> {
     )
     .context("starting the OpenAI stand-in")?;
     let settings = vec![
+        // The benchmark measures the pipeline, not the per-user limits.
+        (
+            "rate_limits",
+            "jobs_per_minute=off,active_jobs=off,images_per_day=off".to_string(),
+        ),
         ("providers", "sketch,openai".to_string()),
         ("openai_api_key", PROVIDER_KEY.to_string()),
         ("openai_base_url", provider.url().to_string()),
@@ -194,6 +217,26 @@ pub fn run(root: &Path, runs: usize, spin: bool) -> Result<()> {
             p.own_ms_per_image(),
             p.own_ms_per_image() / OWN_TARGET_MS_PER_IMAGE,
             if p.own_ms_per_image() < OWN_TARGET_MS_PER_IMAGE { "PASS" } else { "MISS" },
+        );
+    }
+    for f in &figures {
+        let l = &f.load;
+        let single_rate = f.provider_free_images() / (f.median / 1000.0);
+        let rate = l.images as f64 / (l.wall_ms / 1000.0);
+        let slowest = l.finished_ms.iter().copied().fold(0.0, f64::max);
+        let fastest = l.finished_ms.iter().copied().fold(f64::INFINITY, f64::min);
+        println!(
+            "  {:<15} load: {} jobs of 12 designs at 3x by two users at once, {} images: wall {:.0} ms, {:.1} images/s (one job alone: {:.0} ms, {:.1} images/s; ratio {:.2}); jobs finished between {:.0} and {:.0} ms, all complete with distinct picks",
+            f.name,
+            l.jobs,
+            l.images,
+            l.wall_ms,
+            rate,
+            f.median,
+            single_rate,
+            rate / single_rate,
+            fastest,
+            slowest
         );
     }
     if figures.len() > 1 {
@@ -298,6 +341,107 @@ fn measure(deployment: &dyn Deployment, runs: usize, provider: &ProviderServer) 
         statements_per_image: per_image[per_image.len() / 2],
         round_trips_per_image: trips_per_image[trips_per_image.len() / 2],
         provider: measure_provider(&api, &user, provider)?,
+        load: measure_load(deployment)?,
+    })
+}
+
+impl Figures {
+    /// The images of one sketched job of the sample brief.
+    fn provider_free_images(&self) -> f64 {
+        f64::from(DESIGNS * 3)
+    }
+}
+
+/// [`LOAD_JOBS`] jobs submitted at once by two users; each must complete with distinct picks.
+fn measure_load(deployment: &dyn Deployment) -> Result<LoadFigures> {
+    let api = Api { deployment };
+    let users = [api.create_user("Load A")?, api.create_user("Load B")?];
+    let base = deployment.base_url().to_string();
+    let body =
+        json!({ "brief": SAMPLE_BRIEF, "designs": DESIGNS, "over_generation": 3 }).to_string();
+    let started = Instant::now();
+    let posts: Vec<_> = (0..LOAD_JOBS)
+        .map(|i| {
+            let (base, body, user) = (base.clone(), body.clone(), users[i % 2].clone());
+            std::thread::spawn(move || {
+                let auth = format!("Bearer {}", user.token);
+                crate::workers::http_request_with(
+                    &base,
+                    "POST",
+                    "/api/generation",
+                    &[("Authorization", auth.as_str())],
+                    Some(&body),
+                )
+            })
+        })
+        .collect();
+    let mut jobs = Vec::new();
+    for (i, post) in posts.into_iter().enumerate() {
+        let answer = post
+            .join()
+            .map_err(|_| anyhow::anyhow!("a submission panicked"))??;
+        ensure!(
+            answer.status == 202,
+            "job {i}: {} {}",
+            answer.status,
+            answer.body
+        );
+        jobs.push((i % 2, text(&answer.json()?, "job_id")?));
+    }
+    let mut finished: BTreeMap<String, f64> = BTreeMap::new();
+    let mut images = 0;
+    while finished.len() < jobs.len() {
+        ensure!(
+            started.elapsed().as_secs() < 600,
+            "the load check did not finish in 10 minutes"
+        );
+        for (user, job_id) in &jobs {
+            if finished.contains_key(job_id) {
+                continue;
+            }
+            let job = api.job(&users[*user], job_id)?;
+            match job["status"].as_str() {
+                Some("complete") => {
+                    let picks: std::collections::BTreeSet<String> = job["selected"]
+                        .as_array()
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(|d| d["image_id"].as_str().map(str::to_string))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    ensure!(
+                        picks.len() == DESIGNS as usize,
+                        "job {job_id}: {} distinct picks of {DESIGNS}",
+                        picks.len()
+                    );
+                    images += job["progress"]
+                        .as_array()
+                        .and_then(|stages| stages.iter().find(|s| s["stage"] == "generate"))
+                        .and_then(|s| s["done"].as_u64())
+                        .unwrap_or(0);
+                    finished.insert(job_id.clone(), started.elapsed().as_secs_f64() * 1000.0);
+                }
+                Some("partial" | "failed") => anyhow::bail!("job {job_id} ended {}", job["status"]),
+                _ => {}
+            }
+        }
+        std::thread::sleep(std::time::Duration::from_millis(100));
+    }
+    let wall_ms = started.elapsed().as_secs_f64() * 1000.0;
+    println!(
+        "  load     {wall_ms:>6.0} ms  {} jobs by two users at once, {images} images; each job done at {}",
+        jobs.len(),
+        jobs.iter()
+            .map(|(_, id)| format!("{:.0}", finished[id]))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    Ok(LoadFigures {
+        jobs: jobs.len(),
+        images,
+        wall_ms,
+        finished_ms: finished.into_values().collect(),
     })
 }
 
