@@ -78,12 +78,13 @@ fn providers(root: &Path) -> Result<()> {
         std::fs::remove_dir_all(&state)?;
     }
     let rig = crate::e2e_providers::ProviderRig::start(root, &state.join("servers"))?;
-    let dev = crate::workers::Dev::start(
+    let dev = crate::workers::Dev::start_with_ai(
         root,
         &pipeline::configs(root),
         None,
         &state.join("workers"),
         &rig.env_file(),
+        Some(&rig.workers_ai_address()),
     )?;
     println!(
         "
@@ -91,7 +92,8 @@ e2e: providers and CLIP at {} (log: {})",
         dev.base_url(),
         dev.log_path().display()
     );
-    let result = crate::e2e_providers::checks(&dev, &rig);
+    let result = crate::e2e_providers::checks(&dev, &rig)
+        .and_then(|()| crate::e2e_providers::workers_ai_binding(&dev, &rig));
     if let Err(error) = &result {
         println!(
             "e2e: FAILED: {error:#}\nlast lines of {}:\n{}",

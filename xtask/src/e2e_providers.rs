@@ -20,6 +20,12 @@
 //!
 //! These checks run on a deployment of their own (the embedder is a deployment's setting, and
 //! the main checks are about the offline descriptor).
+//!
+//! On Workers only, [`workers_ai_binding`]: a job over Workers AI goes through the generate
+//! Worker's `AI` binding (workerd's own binding code, bound to the stand-in by
+//! `tools/provider-servers/miniflare/local-ai-plugin.mjs`), although the REST settings are set
+//! too: its images stored as PNG with the model and the price, no REST request, and the first
+//! prompt moderated (code 3030) failing its variant while the job goes on.
 
 use std::time::Instant;
 
@@ -37,7 +43,10 @@ use crate::pipeline::{self, text, Api};
 const OPENAI_KEY: &str = "sk-e2e-openai-7c1d9a44b2";
 const STABILITY_KEY: &str = "sk-e2e-stability-3f8e21d0";
 const REPLICATE_TOKEN: &str = "r8_e2e_replicate_91ab5c77";
-const PRICES: &str = "openai=0.04,stability=0.03,replicate=0.01";
+const WORKERS_AI_TOKEN: &str = "cf_e2e_workers_ai_5d2c7e18";
+const WORKERS_AI_ACCOUNT: &str = "e2e-account";
+const WORKERS_AI_PRICE: f64 = 0.002;
+const PRICES: &str = "openai=0.04,stability=0.03,replicate=0.01,workers-ai=0.002";
 const DAILY_BUDGET_USD: f64 = 1.0;
 const RETRY_AFTER_S: u32 = 2;
 
@@ -64,6 +73,11 @@ impl ProviderRig {
                 dead: true,
                 ..ProviderConfig::with_key(REPLICATE_TOKEN)
             }),
+            workers_ai: Some(ProviderConfig {
+                moderate_first: 1,
+                account_id: Some(WORKERS_AI_ACCOUNT.into()),
+                ..ProviderConfig::with_key(WORKERS_AI_TOKEN)
+            }),
             ..Config::default()
         };
         Ok(ProviderRig {
@@ -79,10 +93,21 @@ impl ProviderRig {
             .unwrap_or_default()
     }
 
-    /// The settings by canonical name (Spin variables; `BFF_<NAME>` on Workers).
+    /// The Workers AI stand-in's `127.0.0.1:port`, where a Worker's `AI` binding is sent.
+    pub fn workers_ai_address(&self) -> String {
+        self.url(Provider::WorkersAi)
+            .trim_start_matches("http://")
+            .to_string()
+    }
+
+    /// The settings by canonical name (Spin variables; `BFF_<NAME>` on Workers). Workers AI's
+    /// REST settings are set on both platforms; on Workers the `AI` binding wins over them.
     pub fn settings(&self) -> Vec<(&'static str, String)> {
         vec![
-            ("providers", "sketch,openai,stability,replicate".into()),
+            (
+                "providers",
+                "sketch,openai,stability,replicate,workers-ai".into(),
+            ),
             ("prices", PRICES.into()),
             ("daily_budget_usd", DAILY_BUDGET_USD.to_string()),
             ("openai_api_key", OPENAI_KEY.into()),
@@ -92,6 +117,9 @@ impl ProviderRig {
             ("replicate_api_token", REPLICATE_TOKEN.into()),
             ("replicate_base_url", self.url(Provider::Replicate)),
             ("replicate_poll_ms", "200".into()),
+            ("workers_ai_api_token", WORKERS_AI_TOKEN.into()),
+            ("workers_ai_account_id", WORKERS_AI_ACCOUNT.into()),
+            ("workers_ai_base_url", self.url(Provider::WorkersAi)),
             ("provider_timeout_ms", "20000".into()),
             ("embedder", "openai-style".into()),
             ("embedder_base_url", self.clip.url.clone()),
@@ -434,12 +462,128 @@ fn clip_space_and_tags(deployment: &dyn Deployment, job_id: &str) -> Result<usiz
     Ok(tagged)
 }
 
+/// Workers only (the deployment runs the generate Worker with its `AI` binding bound to the
+/// stand-in, [`ProviderRig::workers_ai_address`]): a small job over Workers AI goes through the
+/// binding, not over REST, although REST is configured too.
+pub fn workers_ai_binding(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
+    let api = &Api { deployment };
+    let server = rig
+        .servers
+        .get(Provider::WorkersAi)
+        .context("no Workers AI server")?;
+    let dana = api.create_user("Dana")?;
+    let health = api.json("GET", "/api/health-check", None, None, 200)?;
+    let check = &health["checks"]["providers"]["workers-ai"];
+    ensure!(
+        check["ok"] == true && check["not_probed"].is_string(),
+        "Workers AI in the health answer: {health}"
+    );
+
+    // 1 design at 3x: 3 variants, the first prompt to arrive moderated.
+    let request = json!({
+        "brief": "a relaxed linen shirt dress in sage green",
+        "designs": 1,
+        "over_generation": 3,
+        "provider": "workers-ai",
+    });
+    let start = Instant::now();
+    let submitted = api.json(
+        "POST",
+        "/api/generation",
+        Some(&dana),
+        Some(&request.to_string()),
+        202,
+    )?;
+    let job_id = text(&submitted, "job_id")?;
+    let (job, _) = pipeline::follow(api, &dana, &job_id, false)?;
+    let seconds = start.elapsed().as_secs_f64();
+    ensure!(
+        job["status"] == "partial",
+        "the job finished as {}: {job}",
+        job["status"]
+    );
+    let variants = deployment.query(&format!(
+        "SELECT variant, provider, status, error FROM variants \
+         WHERE job_id = '{job_id}' ORDER BY variant"
+    ))?;
+    let moderated: Vec<&Value> = variants
+        .iter()
+        .filter(|v| {
+            v["status"] == "failed"
+                && v["error"]
+                    .as_str()
+                    .is_some_and(|e| e.starts_with("moderated: workers-ai") && e.contains("3030"))
+        })
+        .collect();
+    ensure!(
+        variants.len() == 3
+            && moderated.len() == 1
+            && variants.iter().all(|v| v["provider"] == "workers-ai"
+                && (v["status"] == "embedded" || moderated.contains(&v))),
+        "the variants: {variants:?}"
+    );
+
+    let images = deployment.query(&format!(
+        "SELECT image_id, provider, model, cost, parameters FROM generated_images \
+         WHERE job_id = '{job_id}' ORDER BY image_id"
+    ))?;
+    ensure!(images.len() == 2, "{} images", images.len());
+    for image in &images {
+        let id = image["image_id"].as_str().unwrap_or_default();
+        let parameters = json_column(&image["parameters"])?;
+        ensure!(
+            image["provider"] == "workers-ai"
+                && image["model"] == "workers-ai/@cf/black-forest-labs/flux-1-schnell"
+                && (image["cost"].as_f64().unwrap_or(-1.0) - WORKERS_AI_PRICE).abs() < 1e-9
+                && parameters["converted_from"] == "jpeg"
+                && parameters["seed_honoured"] == true,
+            "image {id}: {image}"
+        );
+        let png = api.call("GET", &image_url(&job_id, id), Some(&dana), None)?;
+        ensure!(
+            png.status == 200 && png.bytes.starts_with(b"\x89PNG\r\n\x1a\n"),
+            "image {id}: {} ({} bytes)",
+            png.status,
+            png.bytes.len()
+        );
+    }
+
+    let log = server.log();
+    let runs: Vec<_> = log.iter().filter(|e| e.path == "/run").collect();
+    let rest = log
+        .iter()
+        .filter(|e| e.path.starts_with("/client/v4/"))
+        .count();
+    let moderated_prompts: std::collections::BTreeSet<_> = runs
+        .iter()
+        .filter(|e| e.rules.iter().any(|r| r == "moderated"))
+        .filter_map(|e| e.prompt_hash.clone())
+        .collect();
+    ensure!(
+        runs.len() >= 3 && rest == 0 && moderated_prompts.len() == 1,
+        "the Workers AI stand-in saw {} binding calls, {rest} REST calls, {} moderated prompts",
+        runs.len(),
+        moderated_prompts.len()
+    );
+    let violations = rig.servers.violations();
+    ensure!(
+        violations.is_empty(),
+        "requests the real APIs would refuse: {violations:?}"
+    );
+    ok(&format!(
+        "Workers AI through the AI binding (REST configured too, never called): {} binding calls, 2 images stored as PNG (FLUX's JPEG converted) with the model and ${WORKERS_AI_PRICE}, 1 variant moderated (3030) and the job partial ({seconds:.1} s); the health answer says it is not probed",
+        runs.len()
+    ));
+    Ok(())
+}
+
 /// Every row of every table, as text, and the log: none holds a key.
 fn no_key_anywhere(deployment: &dyn Deployment) -> Result<()> {
     let keys = [
         OPENAI_KEY,
         STABILITY_KEY,
         REPLICATE_TOKEN,
+        WORKERS_AI_TOKEN,
         crate::e2e_tokens::ADMIN_TOKEN,
     ];
     for table in [

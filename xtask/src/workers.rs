@@ -11,6 +11,15 @@
 //! Running: [`Dev::start`] applies the D1 migrations locally, starts one `wrangler dev` for all
 //! configs (the first one is served; they share D1, R2 and queues through the same ids and
 //! `--persist-to`), waits until it answers and stops the whole process group when dropped.
+//!
+//! Workers AI: `wrangler dev` cannot run a config's `[ai]` binding offline (it opens a remote
+//! session, which needs a login: without one the whole session fails to start), so a config
+//! with `[ai]` runs from a copy written beside it ([`LOCAL_CONFIG`], removed when the session
+//! stops) in which `[ai]` is replaced: by the plugin binding of
+//! `tools/provider-servers/miniflare/local-ai-plugin.mjs` to a local Workers AI stand-in when
+//! one is given ([`Dev::start_with_ai`]), which runs workerd's real binding code against it, or
+//! by nothing (the Worker has no `AI` binding). The configs in the repository keep `[ai]`, which
+//! is what `wrangler deploy` reads.
 
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
@@ -157,8 +166,9 @@ fn wrangler(root: &Path) -> Result<PathBuf> {
 /// started (they share a process group).
 pub struct Dev {
     child: Child,
-    /// The `.dev.vars` files written beside the other configs, removed on drop.
-    written_vars: Vec<PathBuf>,
+    /// The `.dev.vars` files written beside the other configs, and the local copies of the
+    /// configs with `[ai]`, removed on drop.
+    written: Vec<PathBuf>,
     base_url: String,
     log: PathBuf,
     wrangler: PathBuf,
@@ -176,13 +186,28 @@ impl Dev {
     /// `--env-file` (on top of its `.dev.vars`), the others' in a `.dev.vars` beside their
     /// config, which is where wrangler reads the variables of the other Workers of a
     /// multi-config session (it passes `--env-file` to the first only); those files are
-    /// removed when the session stops.
+    /// removed when the session stops. A config with `[ai]` runs without its `AI` binding (see
+    /// the module's documentation).
     pub fn start(
         root: &Path,
         configs: &[PathBuf],
         port: Option<u16>,
         state_dir: &Path,
         vars: &str,
+    ) -> Result<Dev> {
+        Dev::start_with_ai(root, configs, port, state_dir, vars, None)
+    }
+
+    /// [`Dev::start`], with the `AI` binding of the configs that declare `[ai]` bound to the
+    /// Workers AI stand-in at `ai` (`127.0.0.1:port`, speaking the binding's inner protocol)
+    /// when given.
+    pub fn start_with_ai(
+        root: &Path,
+        configs: &[PathBuf],
+        port: Option<u16>,
+        state_dir: &Path,
+        vars: &str,
+        ai: Option<&str>,
     ) -> Result<Dev> {
         if configs.is_empty() {
             bail!("wrangler dev needs at least one config");
@@ -197,6 +222,30 @@ impl Dev {
             .map(|c| {
                 c.canonicalize()
                     .with_context(|| format!("no wrangler config at {}", c.display()))
+            })
+            .collect::<Result<_>>()?;
+        let mut written = Vec::new();
+        let plugin = root.join(LOCAL_AI_PLUGIN);
+        let configs: Vec<PathBuf> = configs
+            .into_iter()
+            .map(|config| {
+                let local = config.with_file_name(LOCAL_CONFIG);
+                let text = std::fs::read_to_string(&config)
+                    .with_context(|| format!("cannot read {}", config.display()))?;
+                match without_ai(&text, &plugin, ai)
+                    .with_context(|| format!("in {}", config.display()))?
+                {
+                    Some(copy) => {
+                        std::fs::write(&local, copy)
+                            .with_context(|| format!("cannot write {}", local.display()))?;
+                        written.push(local.clone());
+                        Ok(local)
+                    }
+                    None => {
+                        remove_written(&local);
+                        Ok(config)
+                    }
+                }
             })
             .collect::<Result<_>>()?;
 
@@ -221,15 +270,14 @@ impl Dev {
         for config in &configs {
             command.arg("-c").arg(config);
         }
-        let mut written_vars = Vec::new();
         for config in &configs[1..] {
             let path = config.with_file_name(".dev.vars");
             if vars.is_empty() {
-                remove_written_vars(&path);
+                remove_written(&path);
             } else {
                 std::fs::write(&path, format!("{WRITTEN_VARS}\n{vars}"))
                     .with_context(|| format!("cannot write {}", path.display()))?;
-                written_vars.push(path);
+                written.push(path);
             }
         }
         if !vars.is_empty() {
@@ -257,7 +305,7 @@ impl Dev {
         let child = command.spawn().context("cannot start wrangler dev")?;
         let mut dev = Dev {
             child,
-            written_vars,
+            written,
             base_url: format!("http://127.0.0.1:{port}"),
             log,
             wrangler,
@@ -380,22 +428,72 @@ impl Deployment for Dev {
 impl Drop for Dev {
     fn drop(&mut self) {
         crate::process::stop_group(&mut self.child);
-        for path in &self.written_vars {
-            remove_written_vars(path);
+        for path in &self.written {
+            remove_written(path);
         }
     }
 }
 
-/// The first line of the `.dev.vars` files [`Dev::start`] writes: only such files are removed.
+/// The first line of the `.dev.vars` files and config copies [`Dev::start`] writes: only such
+/// files are removed.
 const WRITTEN_VARS: &str =
     "# Written by `cargo xtask` for one wrangler dev session; removed when it stops.";
 
 /// Removes `path` if [`Dev::start`] wrote it (a session that crashed leaves its file behind).
-fn remove_written_vars(path: &Path) {
+fn remove_written(path: &Path) {
     let ours = std::fs::read_to_string(path).is_ok_and(|t| t.starts_with(WRITTEN_VARS));
     if ours {
         let _ = std::fs::remove_file(path);
     }
+}
+
+/// The local copy of a config with `[ai]`, beside it (gitignored).
+pub const LOCAL_CONFIG: &str = ".wrangler.local-dev.toml";
+
+/// The miniflare plugin that binds `AI` to a local address.
+const LOCAL_AI_PLUGIN: &str = "tools/provider-servers/miniflare/local-ai-plugin.mjs";
+
+/// The config `text` with its `[ai]` table replaced by the binding of [`LOCAL_AI_PLUGIN`]
+/// (`plugin`) to the Workers AI stand-in at `ai`, or left out without one; `None` when it has no
+/// `[ai]`. The copy starts with [`WRITTEN_VARS`], so that only such copies are removed.
+fn without_ai(text: &str, plugin: &Path, ai: Option<&str>) -> Result<Option<String>> {
+    let parsed: toml::Table = toml::from_str(text).context("not TOML")?;
+    let Some(table) = parsed.get("ai") else {
+        return Ok(None);
+    };
+    let binding = table
+        .get("binding")
+        .and_then(toml::Value::as_str)
+        .context("[ai] without a binding name")?;
+    let mut copy = format!(
+        "{WRITTEN_VARS}\n# A copy of the config beside it whose [ai] binding, which wrangler dev \
+         cannot run offline, is replaced (see xtask/src/workers.rs).\n"
+    );
+    let mut in_ai = false;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        if trimmed.starts_with('[') {
+            in_ai = trimmed.split('#').next().map(str::trim) == Some("[ai]");
+        }
+        if !in_ai {
+            copy.push_str(line);
+            copy.push('\n');
+        }
+    }
+    if let Some(address) = ai {
+        let quoted = |s: &str| toml::Value::String(s.to_string()).to_string();
+        copy.push_str(&format!(
+            "\n# Workers AI: workerd's AI binding, its model calls sent to the stand-in at {address}.\n\
+             [[unsafe.bindings]]\nname = {}\ntype = \"ai\"\n\
+             dev = {{ plugin = {{ package = {}, name = \"local-ai\" }}, options = {{ address = {} }} }}\n",
+            quoted(binding),
+            quoted(&plugin.to_string_lossy()),
+            quoted(address),
+        ));
+    }
+    let check: toml::Table = toml::from_str(&copy).context("the local copy is not TOML")?;
+    anyhow::ensure!(check.get("ai").is_none(), "[ai] was not removed");
+    Ok(Some(copy))
 }
 
 /// Bindings of the `[[d1_databases]]` in `config` that have a `migrations_dir`.
@@ -637,6 +735,41 @@ mod tests {
         // Read from a stream that stays open after the response (keep-alive).
         let mut stream = &plain[..];
         assert_eq!(read_response(&mut stream).unwrap().status, 202);
+    }
+
+    #[test]
+    fn a_config_with_ai_runs_from_a_copy_without_it() {
+        let config = "name = \"g\"\nmain = \"build/index.js\"\n\n# Workers AI.\n[ai]\n\
+                      binding = \"AI\"\n\n[[queues.producers]]\nbinding = \"Q\"\nqueue = \"q\"\n";
+        let plugin = Path::new("/repo/tools/provider-servers/miniflare/local-ai-plugin.mjs");
+        assert_eq!(without_ai("name = \"x\"\n", plugin, None).unwrap(), None);
+        let plain: toml::Table =
+            toml::from_str(&without_ai(config, plugin, None).unwrap().unwrap()).unwrap();
+        assert!(plain.get("ai").is_none() && plain.get("unsafe").is_none());
+        assert_eq!(plain["queues"]["producers"][0]["queue"].as_str(), Some("q"));
+        assert_eq!(plain["main"].as_str(), Some("build/index.js"));
+        let copy = without_ai(config, plugin, Some("127.0.0.1:4321"))
+            .unwrap()
+            .unwrap();
+        assert!(copy.starts_with(WRITTEN_VARS));
+        let bound: toml::Table = toml::from_str(&copy).unwrap();
+        let unsafe_ai = &bound["unsafe"]["bindings"][0];
+        assert_eq!(
+            (unsafe_ai["name"].as_str(), unsafe_ai["type"].as_str()),
+            (Some("AI"), Some("ai"))
+        );
+        assert_eq!(
+            unsafe_ai["dev"]["plugin"]["package"].as_str(),
+            Some(plugin.to_str().unwrap())
+        );
+        assert_eq!(
+            unsafe_ai["dev"]["options"]["address"].as_str(),
+            Some("127.0.0.1:4321")
+        );
+        assert_eq!(
+            bound["queues"]["producers"][0]["binding"].as_str(),
+            Some("Q")
+        );
     }
 
     #[test]

@@ -7,7 +7,8 @@
 //!   `bff-generate` queue and of `bff-generate-dlq`. The entry point hands the batch to
 //!   `bff_cloudflare::consumer::consume`, which builds the D1, R2 and Queues adapters and acks,
 //!   retries or gives up on each message by itself (on the dead-letter queue: gives up, so that
-//!   the variant or the job is marked failed instead of waiting forever).
+//!   the variant or the job is marked failed instead of waiting forever). Workers AI goes through
+//!   the Worker's `AI` binding (`[ai]` in its config), the other providers over `fetch`.
 //! - Fermyon Spin (`wasm32-wasip2`, component `generate` in `spin.toml`): subscriber of the Redis
 //!   channel `bff-generate`; each doorbell drains the queue from the store with
 //!   `bff_spin::consumer::on_doorbell` (SQLite or PostgreSQL, blobs in the key-value store).

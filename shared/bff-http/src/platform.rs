@@ -182,12 +182,15 @@ pub fn handled_line(
     )
 }
 
-/// One check of the health answer: `{"ok": true}` or `{"ok": false, "error": "..."}`.
+/// One check of the health answer: `{"ok": true}` or `{"ok": false, "error": "..."}`; a
+/// configured thing that cannot be checked at no cost is `{"ok": true, "not_probed": "why"}`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct Check {
     pub ok: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub not_probed: Option<String>,
 }
 
 impl Check {
@@ -195,6 +198,7 @@ impl Check {
         Check {
             ok: true,
             error: None,
+            not_probed: None,
         }
     }
 
@@ -202,6 +206,16 @@ impl Check {
         Check {
             ok: false,
             error: Some(error.into()),
+            not_probed: None,
+        }
+    }
+
+    /// Configured, but not checked (and why): counted as passed.
+    pub fn not_probed(why: impl Into<String>) -> Self {
+        Check {
+            ok: true,
+            error: None,
+            not_probed: Some(why.into()),
         }
     }
 }

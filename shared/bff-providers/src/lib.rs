@@ -18,7 +18,7 @@
 //! - [`settings`]: the providers' configuration names (keys are secrets), one list for every
 //!   platform.
 //! - [`client`]: the providers behind the pipeline's `ImageProvider` port, over an [`HttpSend`]
-//!   the platform supplies.
+//!   the platform supplies (and Workers AI through an [`AiBinding`] where the platform has one).
 //! - [`health`]: whether the configured providers and the embedding service can be reached, at
 //!   no cost.
 //! - [`embedder`]: a CLIP embedding service behind the `ImageEmbedder` port (images, and the
@@ -40,7 +40,7 @@ pub mod stability;
 mod testing;
 pub mod workers_ai;
 
-pub use client::{HttpSend, Providers, TransportError};
+pub use client::{AiBinding, AiOutput, HttpSend, Providers, TransportError};
 pub use failure::Failure;
 pub use settings::ProviderSettings;
 

@@ -52,7 +52,7 @@ settings! {
     REPLICATE_BASE_URL = "replicate_base_url", false, Some("https://api.replicate.com"), "Replicate API address";
     REPLICATE_MODEL = "replicate_model", false, Some("black-forest-labs/flux-schnell"), "owner/name of a FLUX schnell or SDXL model";
     PROVIDERS = "providers", false, Some("sketch"), "the providers a request may name, comma-separated (the gateway's list; each needs its key where images are generated)";
-    WORKERS_AI_API_TOKEN = "workers_ai_api_token", true, None, "Cloudflare API token with Workers AI permission: turns the provider `workers-ai` on (with the account id)";
+    WORKERS_AI_API_TOKEN = "workers_ai_api_token", true, None, "Cloudflare API token with Workers AI permission: turns the provider `workers-ai` on over REST (with the account id); a Worker with the `AI` binding needs neither";
     WORKERS_AI_ACCOUNT_ID = "workers_ai_account_id", false, None, "the Cloudflare account whose Workers AI runs the model";
     WORKERS_AI_BASE_URL = "workers_ai_base_url", false, Some("https://api.cloudflare.com"), "Cloudflare API address";
     WORKERS_AI_MODEL = "workers_ai_model", false, Some("@cf/black-forest-labs/flux-1-schnell"), "@cf/black-forest-labs/flux-1-schnell or @cf/stabilityai/stable-diffusion-xl-base-1.0";
@@ -193,22 +193,7 @@ impl ProviderSettings {
         });
         let workers_ai = get(&WORKERS_AI_API_TOKEN)
             .zip(get(&WORKERS_AI_ACCOUNT_ID))
-            .map(|(api_token, account_id)| {
-                let model = value(&WORKERS_AI_MODEL);
-                workers_ai::Config {
-                    base_url: value(&WORKERS_AI_BASE_URL),
-                    account_id,
-                    api_token,
-                    shape: if model.to_ascii_lowercase().contains("xl") {
-                        workers_ai::Shape::Sdxl
-                    } else {
-                        workers_ai::Shape::FluxSchnell
-                    },
-                    model,
-                    steps: None,
-                    guidance: None,
-                }
-            });
+            .map(|(api_token, account_id)| workers_ai_config(&lookup, account_id, api_token));
         let prices = Prices::parse(&value(&PRICES)).unwrap_or_default();
         let shape = match value(&EMBEDDER).as_str() {
             "jina" => Some(crate::embeddings::Shape::Jina),
@@ -237,6 +222,18 @@ impl ProviderSettings {
         }
     }
 
+    /// [`ProviderSettings::read`] for a platform that reaches Workers AI through a binding
+    /// (`env.AI` on Workers): Workers AI is configured without a token or account id (the
+    /// binding needs none; the REST settings, when set too, are not used), with its model
+    /// settings.
+    pub fn read_with_ai_binding(lookup: impl Fn(&Setting) -> Option<String>) -> Self {
+        let mut settings = Self::read(&lookup);
+        if settings.workers_ai.is_none() {
+            settings.workers_ai = Some(workers_ai_config(&lookup, String::new(), String::new()));
+        }
+        settings
+    }
+
     /// The names of the configured providers (without the offline renderer).
     pub fn configured(&self) -> Vec<&'static str> {
         let mut names = Vec::new();
@@ -253,6 +250,30 @@ impl ProviderSettings {
             names.push("workers-ai");
         }
         names
+    }
+}
+
+/// Workers AI's settings with the REST credentials given (empty over a binding, which uses
+/// none of them).
+fn workers_ai_config(
+    lookup: impl Fn(&Setting) -> Option<String>,
+    account_id: String,
+    api_token: String,
+) -> workers_ai::Config {
+    let value = |s: &Setting| value_of(&lookup, s).unwrap_or_default();
+    let model = value(&WORKERS_AI_MODEL);
+    workers_ai::Config {
+        base_url: value(&WORKERS_AI_BASE_URL),
+        account_id,
+        api_token,
+        shape: if model.to_ascii_lowercase().contains("xl") {
+            workers_ai::Shape::Sdxl
+        } else {
+            workers_ai::Shape::FluxSchnell
+        },
+        model,
+        steps: None,
+        guidance: None,
     }
 }
 

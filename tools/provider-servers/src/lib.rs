@@ -14,7 +14,8 @@
 //!   `GET /__bff/log` and `GET /__bff/violations` from another process.
 //!
 //! Providers, one module each: [`openai`] (Images), [`stability`] (Stable Image v2beta),
-//! [`replicate`] (predictions, polling, output files), [`workers_ai`] (Cloudflare Workers AI REST),
+//! [`replicate`] (predictions, polling, output files), [`workers_ai`] (Cloudflare Workers AI: REST,
+//! and the inner protocol of a Worker's `AI` binding),
 //! [`embeddings`] (Jina and an OpenAI-style self-hosted server, Infinity).
 //!
 //! Every server answers each request on its own thread, so that slow answers overlap as they do at
@@ -50,7 +51,8 @@ pub enum Provider {
     Stability,
     /// Replicate predictions.
     Replicate,
-    /// Cloudflare Workers AI, `POST /client/v4/accounts/{account}/ai/run/{model}`.
+    /// Cloudflare Workers AI, `POST /client/v4/accounts/{account}/ai/run/{model}`, and the `AI`
+    /// binding's `POST /run?version=3`.
     WorkersAi,
     /// Jina embeddings, `POST /v1/embeddings`.
     Jina,
@@ -169,8 +171,12 @@ pub struct ProviderConfig {
     pub server_error_first_attempt_every: u32,
     /// Every Nth prompt is moderated, the provider's own way: OpenAI 400 `moderation_blocked`,
     /// Stability 200 with `finish-reason: CONTENT_FILTERED`, Replicate a prediction failed for NSFW
-    /// content, Workers AI 400 code 3030.
+    /// content, Workers AI 400 code 3030 (over REST and through the binding).
     pub moderate_every: u32,
+    /// The first N distinct prompts to arrive are moderated (on every attempt), the others not:
+    /// the one rule by arrival order, for a check that needs a count of moderated images rather
+    /// than particular prompts (a job's prompts are drawn at random).
+    pub moderate_first: u32,
     /// Prompts holding one of these words (case-insensitive) are refused up front: as moderation,
     /// except at Stability, which answers 403 `content_moderation`.
     pub blocked_words: Vec<String>,
@@ -208,6 +214,7 @@ impl Default for ProviderConfig {
             retry_after_s: 1,
             server_error_first_attempt_every: 0,
             moderate_every: 0,
+            moderate_first: 0,
             blocked_words: Vec::new(),
             truncate_every: 0,
             hang_every: 0,

@@ -109,6 +109,8 @@ struct Attempts {
 pub(crate) struct Script {
     pub config: ProviderConfig,
     attempts: Mutex<HashMap<u64, Attempts>>,
+    /// The prompts `moderate_first` took, by hash, in arrival order.
+    moderated_first: Mutex<Vec<u64>>,
 }
 
 /// The outcome of [`Script::admit`]: the decision, the labels of the rules applied, and a
@@ -124,6 +126,7 @@ impl Script {
         Script {
             config,
             attempts: Mutex::new(HashMap::new()),
+            moderated_first: Mutex::new(Vec::new()),
         }
     }
 
@@ -131,7 +134,17 @@ impl Script {
     /// at `now_ms`. Order: out of credit; a retry sooner than a scripted 429 allowed; the first
     /// attempt's 429, 500 and hang; then moderation, blocked words and truncation, which hold on
     /// every attempt (the same prompt is refused again; the same image is cut again).
-    pub fn admit(&self, prompt: &str, seed: Option<u64>, now_ms: u64) -> Screening {
+    ///
+    /// `retry_after_seen` says whether the client can read a 429's `retry-after` (not through
+    /// the Workers AI binding, which keeps only the error's body): when it cannot, a sooner retry
+    /// is no violation.
+    pub fn admit(
+        &self,
+        prompt: &str,
+        seed: Option<u64>,
+        now_ms: u64,
+        retry_after_seen: bool,
+    ) -> Screening {
         let c = &self.config;
         let mut labels = Vec::new();
         let screening = |decision, labels, violation| Screening {
@@ -163,7 +176,10 @@ impl Script {
             }
             entry.count += 1;
             let first = entry.count == 1;
-            if first && Rule::RateLimit.picks(c.rate_limit_first_attempt_every, prompt) {
+            if first
+                && retry_after_seen
+                && Rule::RateLimit.picks(c.rate_limit_first_attempt_every, prompt)
+            {
                 entry.not_before_ms = Some(now_ms + u64::from(c.retry_after_s) * 1000);
             }
             first
@@ -190,7 +206,7 @@ impl Script {
             labels.push(label::BLOCKED);
             admission.blocked = true;
         }
-        if Rule::Moderate.picks(c.moderate_every, prompt) {
+        if Rule::Moderate.picks(c.moderate_every, prompt) || self.among_first(prompt) {
             labels.push(label::MODERATED);
             admission.moderated = true;
         }
@@ -199,6 +215,30 @@ impl Script {
             admission.truncated = true;
         }
         screening(Ok(admission), labels, None)
+    }
+}
+
+impl Script {
+    /// Whether `prompt` is one of the first `moderate_first` distinct prompts to reach
+    /// moderation (taking it when there is room).
+    fn among_first(&self, prompt: &str) -> bool {
+        let limit = self.config.moderate_first as usize;
+        if limit == 0 {
+            return false;
+        }
+        let hash = fnv1a(&[prompt.as_bytes()]);
+        let mut taken = self
+            .moderated_first
+            .lock()
+            .unwrap_or_else(|p| p.into_inner());
+        if taken.contains(&hash) {
+            return true;
+        }
+        if taken.len() < limit {
+            taken.push(hash);
+            return true;
+        }
+        false
     }
 }
 
@@ -237,15 +277,15 @@ mod tests {
             retry_after_s: 2,
             ..ProviderConfig::default()
         });
-        let first = s.admit("p", None, 100);
+        let first = s.admit("p", None, 100, true);
         assert_eq!(first.decision, Err(Fault::RateLimited { retry_after_s: 2 }));
-        let early = s.admit("p", None, 1500);
+        let early = s.admit("p", None, 1500, true);
         assert_eq!(early.decision, Err(Fault::RateLimited { retry_after_s: 1 }));
         assert!(early.violation.is_some());
-        let late = s.admit("p", None, 2100);
+        let late = s.admit("p", None, 2100, true);
         assert!(late.decision.is_ok() && late.violation.is_none());
         // Another seed is another request stream.
-        assert!(s.admit("p", Some(7), 2200).decision.is_err());
+        assert!(s.admit("p", Some(7), 2200, true).decision.is_err());
     }
 
     #[test]
@@ -257,17 +297,46 @@ mod tests {
             ..ProviderConfig::default()
         });
         assert_eq!(
-            s.admit("a sheer top", None, 0).decision,
+            s.admit("a sheer top", None, 0, true).decision,
             Err(Fault::ServerError)
         );
-        let second = s.admit("a sheer top", None, 1).decision.unwrap();
+        let second = s.admit("a sheer top", None, 1, true).decision.unwrap();
         assert!(second.moderated && second.blocked && second.hang_ms == 0);
         let hang = script(ProviderConfig {
             hang_every: 1,
             hang_ms: 5,
             ..ProviderConfig::default()
         });
-        assert_eq!(hang.admit("x", None, 0).decision.unwrap().hang_ms, 5);
-        assert_eq!(hang.admit("x", None, 1).decision.unwrap().hang_ms, 0);
+        assert_eq!(hang.admit("x", None, 0, true).decision.unwrap().hang_ms, 5);
+        assert_eq!(hang.admit("x", None, 1, true).decision.unwrap().hang_ms, 0);
+    }
+
+    #[test]
+    fn the_first_prompts_are_moderated_on_every_attempt_and_no_others() {
+        let s = script(ProviderConfig {
+            moderate_first: 2,
+            ..ProviderConfig::default()
+        });
+        let moderated = |p: &str| s.admit(p, None, 0, true).decision.unwrap().moderated;
+        assert!(moderated("b"));
+        assert!(moderated("a"));
+        assert!(!moderated("c"), "two prompts only");
+        assert!(moderated("b"), "a taken prompt again");
+        assert!(!moderated("d"));
+    }
+
+    #[test]
+    fn a_sooner_retry_is_no_violation_when_the_client_cannot_see_retry_after() {
+        let s = script(ProviderConfig {
+            rate_limit_first_attempt_every: 1,
+            retry_after_s: 5,
+            ..ProviderConfig::default()
+        });
+        assert_eq!(
+            s.admit("p", None, 0, false).decision,
+            Err(Fault::RateLimited { retry_after_s: 5 })
+        );
+        let again = s.admit("p", None, 10, false);
+        assert!(again.decision.is_ok() && again.violation.is_none());
     }
 }

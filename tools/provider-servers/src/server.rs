@@ -122,6 +122,12 @@ pub(crate) trait Api: Send + Sync {
     fn answer(&self, request: &Incoming, exchange: &mut Exchange<'_>) -> Reply;
     /// The provider's own form of a scripted fault.
     fn fault(&self, fault: Fault) -> Reply;
+    /// The form of a scripted fault for `request` (a provider reached by two protocols answers
+    /// each in its own).
+    fn fault_for(&self, request: &Incoming, fault: Fault) -> Reply {
+        let _ = request;
+        self.fault(fault)
+    }
 }
 
 /// The credential a request carried, compared with the configured key.
@@ -223,8 +229,30 @@ impl Exchange<'_> {
     /// Runs the script for a valid request for `prompt` (and `seed`, where the provider takes
     /// one): the fault to answer with, or what to do to the answer.
     pub fn admit(&mut self, prompt: &str, seed: Option<u64>) -> Result<Admission, Fault> {
+        self.screen(prompt, seed, true)
+    }
+
+    /// [`Exchange::admit`] for a client that cannot read a 429's `retry-after` (the Workers AI
+    /// binding keeps only the body of an error): a retry sooner than it is no violation.
+    pub fn admit_without_retry_after(
+        &mut self,
+        prompt: &str,
+        seed: Option<u64>,
+    ) -> Result<Admission, Fault> {
+        self.screen(prompt, seed, false)
+    }
+
+    fn screen(
+        &mut self,
+        prompt: &str,
+        seed: Option<u64>,
+        retry_after_seen: bool,
+    ) -> Result<Admission, Fault> {
         self.note_prompt(prompt);
-        let screening = self.shared.script.admit(prompt, seed, self.now_ms());
+        let screening = self
+            .shared
+            .script
+            .admit(prompt, seed, self.now_ms(), retry_after_seen);
         self.rules.extend(screening.labels);
         self.violations.extend(screening.violation);
         screening.decision
@@ -405,7 +433,7 @@ fn serve(shared: &Shared, request: http::Request) -> Reply {
     look_for_leaked_key(&incoming, &mut exchange);
     let reply = if shared.script.config.dead {
         exchange.rules.push(label::DEAD);
-        shared.api.fault(Fault::Unavailable)
+        shared.api.fault_for(&incoming, Fault::Unavailable)
     } else if incoming.method == "GET" && incoming.path == "/" {
         // A keyless look at the API's root, as a health probe makes: the real APIs answer it
         // (with a 404 or a short page) and refuse nothing, so it is no violation.

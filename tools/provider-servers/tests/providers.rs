@@ -966,6 +966,220 @@ fn workers_ai_refusals_and_scripted_failures_use_cloudflares_envelope() {
     );
 }
 
+/// A request as the `AI` binding sends it: `POST /run?version=3`, the model in a header, the
+/// inputs and options in the body.
+fn binding_call(server: &ProviderServer, model: &str, body: &Value) -> HttpCall {
+    HttpCall {
+        method: "POST",
+        url: format!("{}/run?version=3", server.url()),
+        headers: vec![
+            ("content-type".into(), "application/json".into()),
+            ("cf-consn-sdk-version".into(), "2.0.0".into()),
+            ("cf-consn-model-id".into(), model.into()),
+        ],
+        body: body.to_string().into_bytes(),
+    }
+}
+
+#[test]
+fn workers_ai_answers_the_bindings_protocol_without_the_rest_envelope() {
+    let server = start(Provider::WorkersAi, keyed(|_| {}));
+    let reply = send(&binding_call(
+        &server,
+        "@cf/black-forest-labs/flux-1-schnell",
+        &json!({ "inputs": { "prompt": PROMPT, "steps": 4, "seed": 9 }, "options": {} }),
+    ));
+    assert_eq!(reply.status, 200);
+    assert_eq!(
+        reply.header("content-type"),
+        Some("application/json"),
+        "exactly: the binding parses only this type"
+    );
+    let body = json_of(&reply);
+    let jpeg = base64::engine::general_purpose::STANDARD
+        .decode(body["image"].as_str().unwrap())
+        .unwrap();
+    assert!(jpeg.starts_with(&[0xff, 0xd8, 0xff]) && jpeg.ends_with(&[0xff, 0xd9]));
+    assert!(body.get("result").is_none() && body.get("success").is_none());
+    let reply = send(&binding_call(
+        &server,
+        "@cf/stabilityai/stable-diffusion-xl-base-1.0",
+        &json!({ "inputs": { "prompt": PROMPT, "negative_prompt": "florals", "width": 512, "height": 768, "num_steps": 20, "seed": 1 }, "options": {} }),
+    ));
+    assert_eq!(reply.status, 200);
+    assert_eq!(reply.header("content-type"), Some("image/png"));
+    assert_eq!(bff_providers::image::png_size(&reply.body), Ok((64, 96)));
+    assert_no_violations(&server);
+    let log = server.log();
+    assert!(log.iter().all(|e| e.path == "/run" && e.status == 200));
+    assert_eq!(log[0].prompt.as_deref(), Some(PROMPT));
+}
+
+#[test]
+fn workers_ai_refuses_what_the_binding_would_not_send_in_the_bindings_error_forms() {
+    let server = start(
+        Provider::WorkersAi,
+        keyed(|c| c.blocked_words = vec!["sheer".into()]),
+    );
+    let flux = "@cf/black-forest-labs/flux-1-schnell";
+    let ok_body = json!({ "inputs": { "prompt": "x" }, "options": {} });
+    // `errors[0]`, or `internalCode`: what the binding throws.
+    let code = |reply: &HttpReply| {
+        let body = json_of(reply);
+        let code = body["errors"][0]["code"]
+            .as_u64()
+            .or_else(|| body["internalCode"].as_u64())
+            .unwrap();
+        (reply.status, code)
+    };
+    let refusals = [
+        (
+            binding_call(
+                &server,
+                flux,
+                &json!({ "inputs": { "prompt": "x", "steps": 9 }, "options": {} }),
+            ),
+            (400, 5006),
+        ),
+        (
+            binding_call(
+                &server,
+                flux,
+                &json!({ "inputs": { "prompt": "x", "num_steps": 4 }, "options": {} }),
+            ),
+            (400, 5006),
+        ),
+        (
+            binding_call(&server, flux, &json!({ "prompt": "x" })),
+            (400, 5006),
+        ),
+        (
+            binding_call(&server, flux, &json!({ "inputs": { "prompt": "x" } })),
+            (400, 5006),
+        ),
+        (
+            binding_call(
+                &server,
+                flux,
+                &json!({ "inputs": { "prompt": "x" }, "options": {}, "model": flux }),
+            ),
+            (400, 5006),
+        ),
+        (
+            binding_call(&server, "@cf/black-forest-labs/flux-2", &ok_body),
+            (400, 5007),
+        ),
+        (
+            without_header(binding_call(&server, flux, &ok_body), "cf-consn-model-id"),
+            (400, 5007),
+        ),
+        (
+            without_header(
+                binding_call(&server, flux, &ok_body),
+                "cf-consn-sdk-version",
+            ),
+            (400, 3003),
+        ),
+        (
+            HttpCall {
+                url: format!("{}/run", server.url()),
+                ..binding_call(&server, flux, &ok_body)
+            },
+            (400, 3003),
+        ),
+    ];
+    let count = refusals.len();
+    for (call, expected) in refusals {
+        assert_eq!(
+            code(&send(&call)),
+            expected,
+            "{}",
+            String::from_utf8_lossy(&call.body)
+        );
+    }
+    assert_eq!(server.violations().len(), count);
+    let unknown = json_of(&send(&binding_call(&server, "@cf/x/y", &ok_body)));
+    assert_eq!(
+        (unknown["name"].as_str(), unknown["description"].as_str()),
+        (Some("NoSuchModel"), Some("No such model @cf/x/y or task"))
+    );
+    let mut typed = binding_call(&server, flux, &ok_body);
+    typed.headers[0].1 = "application/json; charset=utf-8".into();
+    assert_eq!(code(&send(&typed)), (400, 3003));
+    // A credential is no refusal, but the binding never sends one.
+    let before = server.violations().len();
+    let mut keyed_call = binding_call(&server, flux, &ok_body);
+    keyed_call
+        .headers
+        .push(("authorization".into(), format!("Bearer {KEY}")));
+    assert_eq!(send(&keyed_call).status, 200);
+    assert_eq!(server.violations().len(), before + 1);
+
+    // Scripted failures, the binding's way.
+    let moderated = send(&binding_call(
+        &server,
+        flux,
+        &json!({ "inputs": { "prompt": "a sheer top" }, "options": {} }),
+    ));
+    assert_eq!(code(&moderated), (400, 3030));
+    let limited = start(
+        Provider::WorkersAi,
+        keyed(|c| {
+            c.rate_limit_first_attempt_every = 1;
+            c.retry_after_s = 30;
+        }),
+    );
+    let first = send(&binding_call(&limited, flux, &ok_body));
+    let body = json_of(&first);
+    assert_eq!(
+        (first.status, &body["internalCode"], &body["name"]),
+        (429, &json!(3040), &json!("OutOfCapacity"))
+    );
+    assert_eq!(send(&binding_call(&limited, flux, &ok_body)).status, 200);
+    assert_no_violations(&limited);
+    let broke = start(Provider::WorkersAi, keyed(|c| c.quota_exhausted = true));
+    assert_eq!(
+        code(&send(&binding_call(&broke, flux, &ok_body))),
+        (429, 3036)
+    );
+    let dead = start(Provider::WorkersAi, keyed(|c| c.dead = true));
+    assert_eq!(
+        code(&send(&binding_call(&dead, flux, &ok_body))),
+        (503, 3043)
+    );
+    // REST on the same server keeps its own envelope.
+    let rest = post_json(
+        &format!("{}/client/v4/accounts/a/ai/run/{flux}", dead.url()),
+        Some(KEY),
+        &json!({ "prompt": "x" }),
+    );
+    assert_eq!(json_of(&rest)["success"], json!(false));
+}
+
+#[test]
+fn the_first_prompts_are_moderated_whatever_they_are() {
+    let server = start(Provider::WorkersAi, keyed(|c| c.moderate_first = 1));
+    let flux = "@cf/black-forest-labs/flux-1-schnell";
+    let status = |prompt: &str| {
+        send(&binding_call(
+            &server,
+            flux,
+            &json!({ "inputs": { "prompt": prompt }, "options": {} }),
+        ))
+        .status
+    };
+    assert_eq!(status("a wool coat"), 400);
+    assert_eq!(status("a linen dress"), 200);
+    assert_eq!(status("a wool coat"), 400, "every attempt at it");
+    assert_eq!(status("a silk blouse"), 200);
+    let moderated: Vec<LogEntry> = server
+        .log()
+        .into_iter()
+        .filter(|e| e.rules.iter().any(|r| r == "moderated"))
+        .collect();
+    assert_eq!(moderated.len(), 2);
+}
+
 // ---- Embeddings --------------------------------------------------------------------------
 
 fn tiny_png() -> Vec<u8> {
