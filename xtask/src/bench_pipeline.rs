@@ -7,7 +7,7 @@
 //! sample brief, 12 designs at 3x over-generation, one after another. For each job it prints the
 //! time from `POST /api/generation` to a finished status and when each stage finished (the
 //! status is polled every 100 ms, so stage times are to within 100 ms), and the D1 work per image:
-//! statements run and round trips, summed over the `bff-handled` lines every stage Worker logs
+//! statements run and round trips, summed over the `message` and `call` log records every stage Worker logs
 //! (the gateway's own reads for authentication and polling are not counted: they are the
 //! client's, not the pipeline's).
 //!

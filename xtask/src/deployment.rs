@@ -58,7 +58,7 @@ pub trait Deployment {
     }
 
     /// Every message (or synchronous stage call) handled for `job_id`, in log order, from the
-    /// `bff-handled` lines the stages log.
+    /// `message` and `call` log records the stages log.
     fn handled(&self, job_id: &str) -> Vec<Handled> {
         handled_in(&self.log(), job_id)
     }
@@ -71,9 +71,9 @@ pub trait Deployment {
     }
 }
 
-/// One message (or prompt or feedback call) a stage handled, as its log line says:
-/// `bff-handled <queue> job=<id> message=<id> d1_statements=<n> d1_round_trips=<n> …`
-/// (`db_statements` and `db_round_trips` are read as the same fields).
+/// One message (or prompt or feedback call) a stage handled, as its log record says: a JSON
+/// line with `"event": "message"` (or `"call"`), `source`, `job_id`, `request_id` (the message's
+/// id; `-` for a call), `db_statements` and `db_round_trips`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handled {
     pub queue: String,
@@ -85,7 +85,7 @@ pub struct Handled {
     pub round_trips: u64,
 }
 
-/// The `bff-handled` lines of `log` about `job_id`, in order.
+/// The `message` and `call` log records of `log` about `job_id`, in order.
 pub fn handled_in(log: &str, job_id: &str) -> Vec<Handled> {
     log.lines()
         .filter_map(parse_handled)
@@ -94,20 +94,33 @@ pub fn handled_in(log: &str, job_id: &str) -> Vec<Handled> {
 }
 
 fn parse_handled(line: &str) -> Option<Handled> {
-    let rest = &line[line.find("bff-handled ")? + "bff-handled ".len()..];
-    let mut words = rest.split_whitespace();
-    let queue = words.next()?.to_string();
-    let mut field = |names: &[&str]| {
-        let (name, value) = words.next()?.split_once('=')?;
-        names.contains(&name).then(|| value.to_string())
-    };
+    let record = log_record(line)?;
+    if !matches!(record["event"].as_str(), Some("message" | "call")) {
+        return None;
+    }
     Some(Handled {
-        queue,
-        job_id: field(&["job"])?,
-        message_id: field(&["message"])?,
-        statements: field(&["d1_statements", "db_statements"])?.parse().ok()?,
-        round_trips: field(&["d1_round_trips", "db_round_trips"])?.parse().ok()?,
+        queue: record["source"].as_str()?.to_string(),
+        job_id: record["job_id"].as_str()?.to_string(),
+        message_id: record["request_id"].as_str().unwrap_or("-").to_string(),
+        statements: record["db_statements"].as_u64()?,
+        round_trips: record["db_round_trips"].as_u64()?,
     })
+}
+
+/// The structured record of a log line: the JSON object from the line's first `{` (a runtime may
+/// put a prefix before it, such as `[wrangler:info]`), if it is one with an `event`.
+pub fn log_record(line: &str) -> Option<Value> {
+    let record: Value = serde_json::from_str(line.get(line.find('{')?..)?.trim()).ok()?;
+    record.get("event")?.as_str()?;
+    Some(record)
+}
+
+/// Every structured record of `log` whose `event` is `event`.
+pub fn log_records(log: &str, event: &str) -> Vec<Value> {
+    log.lines()
+        .filter_map(log_record)
+        .filter(|r| r["event"] == event)
+        .collect()
 }
 
 /// `text` as an SQL string literal (quotes doubled), the same in both dialects.
@@ -156,9 +169,8 @@ mod tests {
     use serde_json::json;
 
     #[test]
-    fn reads_handled_lines() {
-        let line = "[wrangler:info] bff-handled bff-embed job=j-1 message=abc d1_statements=7 \
-                    d1_round_trips=4 outcome={\"done\":true}";
+    fn reads_handled_records() {
+        let line = r#"[wrangler:info] {"event":"message","time":"2026-12-05T10:00:00.000Z","source":"bff-embed","request_id":"abc","user":"0123456789abcdef","job_id":"j-1","duration_ms":3,"db_statements":7,"db_round_trips":4,"outcome":{"done":true}}"#;
         let embed = Handled {
             queue: "bff-embed".into(),
             job_id: "j-1".into(),
@@ -167,16 +179,23 @@ mod tests {
             round_trips: 4,
         };
         assert_eq!(parse_handled(line), Some(embed.clone()));
-        let neutral = "bff-handled bff-embed job=j-1 message=abc db_statements=7 db_round_trips=4";
-        assert_eq!(parse_handled(neutral), Some(embed.clone()));
-        assert_eq!(parse_handled("bff-handled bff-embed job=j-1"), None);
+        let call = r#"{"event":"call","source":"bff-prompt","job_id":"j-1","db_statements":40,"db_round_trips":4}"#;
         assert_eq!(
-            parse_handled("bff-handled bff-embed job=j-1 message=abc rows=7 d1_round_trips=4"),
+            parse_handled(call).map(|h| (h.queue, h.message_id, h.statements)),
+            Some(("bff-prompt".to_string(), "-".to_string(), 40))
+        );
+        let retry = r#"{"event":"retry","source":"bff-embed","job_id":"j-1","db_statements":0,"db_round_trips":0}"#;
+        assert_eq!(parse_handled(retry), None);
+        assert_eq!(
+            parse_handled(r#"{"event":"message","source":"bff-embed"}"#),
             None
         );
         assert_eq!(parse_handled("GET /api/generation/j-1 200"), None);
-        let log = format!("{line}\nbff-handled bff-embed job=j-2 message=x d1_statements=1 d1_round_trips=1\n{line}");
+        assert_eq!(parse_handled("{not json"), None);
+        let other = r#"{"event":"message","source":"bff-embed","request_id":"x","job_id":"j-2","db_statements":1,"db_round_trips":1}"#;
+        let log = format!("{line}\n{other}\n{line}");
         assert_eq!(handled_in(&log, "j-1"), vec![embed.clone(), embed]);
+        assert_eq!(log_records(&log, "message").len(), 3);
     }
 
     #[test]

@@ -148,6 +148,32 @@ fn edge_headers(deployment: &dyn Deployment) -> Result<()> {
         ids.insert(id);
     }
     ensure!(ids.len() == 3, "request ids repeat: {ids:?}");
+    // Each request left one structured record with its id, route pattern and status.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let records = crate::deployment::log_records(&deployment.log(), "request");
+        let logged = ids
+            .iter()
+            .filter(|id| {
+                records.iter().any(|r| {
+                    r["request_id"] == id.as_str()
+                        && r["source"] == "bff-gateway"
+                        && r["route"].is_string()
+                        && r["status"].is_u64()
+                        && r["duration_ms"].is_u64()
+                })
+            })
+            .count();
+        if logged == ids.len() {
+            break;
+        }
+        ensure!(
+            Instant::now() < deadline,
+            "{logged} of {} requests have a log record",
+            ids.len()
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
     let r = send(
         "GET",
         "/api/health-check",
@@ -172,7 +198,7 @@ fn edge_headers(deployment: &dyn Deployment) -> Result<()> {
         r.status,
         r.headers
     );
-    ok("every answer has the security headers and its own request id (errors carry it in the body); cross-origin access closed by default");
+    ok("every answer has the security headers and its own request id (errors carry it in the body), and one JSON log record; cross-origin access closed by default");
     Ok(())
 }
 
@@ -461,7 +487,7 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
         Some("{}"),
         202,
     )?;
-    // The stages log one `bff-handled` line per message they handle: wait until every
+    // The stages log one `message` record per message they handle: wait until every
     // redelivered message has been handled before comparing.
     let expected =
         handled_before + re["redelivered"].as_u64().context("redelivered count")? as usize;
@@ -563,13 +589,18 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
         counts["dead_letters"].as_u64() == Some(expected_failures),
         "dead letters: {counts}"
     );
-    // Each retry is logged as `<queue> message <id>: <error naming the image>; retrying in <n> s`.
-    let log = deployment.log();
+    // Each retry is logged as a `retry` record whose error names the image.
+    let retries = crate::deployment::log_records(&deployment.log(), "retry");
     let retried = failing
         .iter()
         .map(|id| {
-            log.lines()
-                .filter(|l| l.contains(&format!("outage for {id} ")) && l.contains("retrying in"))
+            retries
+                .iter()
+                .filter(|r| {
+                    r["error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains(&format!("outage for {id} ")))
+                })
                 .count()
         })
         .min()

@@ -196,6 +196,20 @@ pub fn checks(deployment: &dyn Deployment) -> Result<User> {
     ] {
         ensure!(!log.contains(secret), "a token in the deployment's log");
     }
+    // Structured records name users by a hash of their id, never by the id.
+    let records: Vec<String> = log
+        .lines()
+        .filter_map(crate::deployment::log_record)
+        .map(|r| r.to_string())
+        .collect();
+    ensure!(
+        records.iter().any(|r| r.contains("\"event\":\"request\"")),
+        "no request records in the log"
+    );
+    ensure!(
+        records.iter().all(|r| !r.contains(&carol.user_id)),
+        "a user id in a log record"
+    );
     Ok(carol)
 }
 

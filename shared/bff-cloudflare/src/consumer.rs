@@ -18,6 +18,7 @@ use bff_pipeline::stages::{give_up, QueueStage, StageError, StagePorts};
 use bff_pipeline::Timestamp;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
+use bff_http::platform::LogRecord;
 use bff_store::operations::DeadLetter;
 
 use crate::{D1JobStore, QueueDispatcher, R2Blobs};
@@ -83,25 +84,39 @@ async fn settle(
         }
         return;
     }
+    let started = worker::Date::now().as_millis();
     match stage.handle(&ports, &message, &now).await {
         Ok(outcome) => {
-            let cost = store.connection().cost();
-            // One line per handled message, read by the pipeline benchmark and the e2e
-            // redelivery check: `bff-handled <queue> job=<id> message=<id> d1_statements=<n>
-            // d1_round_trips=<n> outcome=<json>`.
+            let key = message.key();
+            // One JSON record per handled message, read by the pipeline benchmark and the e2e
+            // redelivery check.
             let line = bff_http::platform::handled_line(
+                "message",
                 queue_name,
-                &message.key().job_id,
-                &raw.id(),
-                cost,
-                &serde_json::to_string(&outcome).unwrap_or_default(),
+                &now,
+                &key.user_id,
+                &key.job_id,
+                Some(&raw.id()),
+                store.connection().cost(),
+                Some(worker::Date::now().as_millis().saturating_sub(started)),
+                serde_json::to_value(&outcome).unwrap_or_default(),
             );
             worker::console_log!("{line}");
             raw.ack();
         }
         Err(error) if error.is_retryable() => retry(&raw, queue_name, &error),
         Err(error) => {
-            worker::console_error!("{queue_name}: {error}; giving up");
+            let text = error.to_string();
+            let line = LogRecord {
+                event: "gave_up",
+                time: Some(now.as_str()),
+                source: queue_name,
+                request_id: Some(&raw.id()),
+                job_id: Some(&message.key().job_id),
+                error: Some(&text),
+                ..LogRecord::default()
+            };
+            worker::console_error!("{}", line.line());
             match give_up(store, dispatch, &message, &error.to_string(), &now).await {
                 Ok(_) => raw.ack(),
                 Err(e) => retry(&raw, queue_name, &e),
@@ -113,10 +128,18 @@ async fn settle(
 fn retry(raw: &RawMessage, queue_name: &str, error: &StageError) {
     let age_ms = worker::Date::now().as_millis() as i64 - raw.timestamp().as_millis() as i64;
     let delay = retry_delay_seconds(age_ms, error.retry_after_ms());
-    worker::console_error!(
-        "{queue_name} message {}: {error}; retrying in {delay} s",
-        raw.id()
-    );
+    let text = error.to_string();
+    let (id, at) = (raw.id(), now());
+    let line = LogRecord {
+        event: "retry",
+        time: Some(at.as_str()),
+        source: queue_name,
+        request_id: Some(&id),
+        error: Some(&text),
+        outcome: Some(serde_json::json!({ "retry_in_seconds": delay })),
+        ..LogRecord::default()
+    };
+    worker::console_error!("{}", line.line());
     raw.retry_with_options(
         &worker::QueueRetryOptionsBuilder::new()
             .with_delay_seconds(delay)

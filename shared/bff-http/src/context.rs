@@ -14,7 +14,7 @@ pub struct StageContext<'a, C, D> {
     pub dispatch: &'a D,
     pub now: Timestamp,
     pub log: &'a dyn Log,
-    /// Database work, for the `bff-handled` line each handled request logs.
+    /// Database work, for the `call` log record each handled request logs.
     pub meter: &'a dyn Meter,
 }
 

@@ -22,7 +22,7 @@ use crate::message::{HttpRequest, HttpResponse};
 use crate::platform::handled_line;
 use crate::router::{Routed, Router};
 
-/// The name in its `bff-handled` lines.
+/// The name in its `message` and `call` log records.
 pub const SOURCE: &str = "bff-feedback";
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -93,13 +93,16 @@ where
     match feedback::submit(ctx.store, ctx.dispatch, user_id, &valid, &ctx.now).await {
         Ok(done) => {
             let cost = ctx.meter.reading() - before;
-            let outcome = serde_json::json!({ "revision": done.view.revision }).to_string();
             ctx.log.info(&handled_line(
+                "call",
                 SOURCE,
+                &ctx.now,
+                user_id,
                 &done.view.job_id,
-                "-",
+                None,
                 cost,
-                &outcome,
+                None,
+                serde_json::json!({ "revision": done.view.revision }),
             ));
             let status = if done.view.revision == 1 { 201 } else { 200 };
             HttpResponse::json(

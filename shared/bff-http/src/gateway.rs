@@ -45,7 +45,9 @@ use serde::{Deserialize, Serialize};
 use crate::context::declared_too_large;
 use crate::edge;
 use crate::message::{HttpRequest, HttpResponse, Method};
-use crate::platform::{Check, Ids, Log, NamedCheck, PlatformChecks, Service, Services};
+use crate::platform::{
+    user_hash, Check, Ids, Log, LogRecord, Meter, NamedCheck, PlatformChecks, Service, Services,
+};
 use crate::router::{Params, Routed, Router};
 
 /// Everything the gateway's handlers use: the ports, the other functions and the platform's
@@ -69,6 +71,12 @@ pub struct GatewayContext<'a, C, B, D, S> {
     /// Per-user rate limits and quotas (setting `rate_limits`), or what is wrong with them: then
     /// no job or feedback is accepted.
     pub limits: &'a Result<Limits, String>,
+    /// The database work done so far, for the request's log record.
+    pub meter: &'a dyn Meter,
+    /// Milliseconds on the platform's clock, for the request's duration.
+    pub clock: &'a dyn Fn() -> i64,
+    /// Whom the request authenticated as, once it has (for its log record).
+    pub user_seen: std::cell::OnceCell<String>,
     /// The providers a request may name (setting `providers`; the sketch renderer by default).
     pub providers: &'a [Provider],
     /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
@@ -113,28 +121,60 @@ enum JobView {
     Coverage,
 }
 
+/// Every route: its method, its pattern (what the request's log record names) and its handler.
+const ROUTES: &[(Method, &str, Route)] = &[
+    (Method::Get, "/", Route::Root),
+    (Method::Get, "/api/health-check", Route::Health),
+    (Method::Post, "/api/generation", Route::Submit),
+    (Method::Get, "/api/generation/:id", Route::JobStatus),
+    (
+        Method::Get,
+        "/api/generation/:id/images/:image",
+        Route::Image,
+    ),
+    (
+        Method::Get,
+        "/api/clusters/:id",
+        Route::View(JobView::Clusters),
+    ),
+    (
+        Method::Get,
+        "/api/diversity/:id",
+        Route::View(JobView::Diversity),
+    ),
+    (
+        Method::Get,
+        "/api/coverage/:id",
+        Route::View(JobView::Coverage),
+    ),
+    (Method::Post, "/api/feedback", Route::Feedback),
+    (Method::Get, "/api/feedback", Route::Feedback),
+    (Method::Get, "/api/feedback/:id", Route::FeedbackOne),
+    (Method::Get, "/api/analytics/:id", Route::Analytics),
+    (Method::Get, "/api/providers", Route::Providers),
+    (Method::Get, "/api/tokens", Route::Tokens),
+    (Method::Post, "/api/tokens", Route::NewToken),
+    (Method::Delete, "/api/tokens/:id", Route::RevokeToken),
+    (Method::Post, "/api/admin/users", Route::AdminUsers),
+    (Method::Post, "/api/dev/users", Route::DevUsers),
+    (Method::Post, "/api/dev/redeliver/:id", Route::DevRedeliver),
+    (Method::Get, "/api/dev/counts/:id", Route::DevCounts),
+];
+
 fn router() -> Router<Route> {
-    Router::new()
-        .get("/", Route::Root)
-        .get("/api/health-check", Route::Health)
-        .post("/api/generation", Route::Submit)
-        .get("/api/generation/:id", Route::JobStatus)
-        .get("/api/generation/:id/images/:image", Route::Image)
-        .get("/api/clusters/:id", Route::View(JobView::Clusters))
-        .get("/api/diversity/:id", Route::View(JobView::Diversity))
-        .get("/api/coverage/:id", Route::View(JobView::Coverage))
-        .post("/api/feedback", Route::Feedback)
-        .get("/api/feedback", Route::Feedback)
-        .get("/api/feedback/:id", Route::FeedbackOne)
-        .get("/api/analytics/:id", Route::Analytics)
-        .get("/api/providers", Route::Providers)
-        .get("/api/tokens", Route::Tokens)
-        .post("/api/tokens", Route::NewToken)
-        .delete("/api/tokens/:id", Route::RevokeToken)
-        .post("/api/admin/users", Route::AdminUsers)
-        .post("/api/dev/users", Route::DevUsers)
-        .post("/api/dev/redeliver/:id", Route::DevRedeliver)
-        .get("/api/dev/counts/:id", Route::DevCounts)
+    ROUTES
+        .iter()
+        .fold(Router::new(), |router, (method, pattern, route)| {
+            router.route(method.clone(), pattern, *route)
+        })
+}
+
+/// The pattern of `route` for `method`, as the request's log record names it.
+fn pattern(method: &Method, route: Route) -> &'static str {
+    ROUTES
+        .iter()
+        .find(|(m, _, r)| m == method && *r == route)
+        .map_or("-", |(_, p, _)| *p)
 }
 
 /// Answers one request of the public API.
@@ -148,17 +188,46 @@ where
     D: Dispatcher,
     S: Services,
 {
+    let started = (ctx.clock)();
+    let before = ctx.meter.reading();
     // A request id that cannot be drawn still leaves the request answerable.
     let request_id = ctx.ids.new_id().unwrap_or_else(|_| "unknown".into());
+    let routed = router().at(&request.method, request.path());
+    let (route, job_id) = match &routed {
+        Routed::Found(route, params) => (
+            pattern(&request.method, *route),
+            matches!(route, Route::JobStatus | Route::Image | Route::View(_))
+                .then(|| params.get("id").map(str::to_string))
+                .flatten(),
+        ),
+        _ => ("-", None),
+    };
     let response = match edge::preflight(request, ctx.cors_origins) {
         Some(answer) => answer,
-        None => answer_route(request, ctx).await,
+        None => answer_route(request, routed, ctx).await,
     };
-    edge::finish(response, request, &request_id, ctx.cors_origins)
+    let response = edge::finish(response, request, &request_id, ctx.cors_origins);
+    let record = LogRecord {
+        event: "request",
+        time: Some(ctx.now.as_str()),
+        source: "bff-gateway",
+        request_id: Some(&request_id),
+        method: Some(request.method.as_str()),
+        route: Some(route),
+        status: Some(response.status),
+        user: ctx.user_seen.get().map(|u| user_hash(u)),
+        job_id: job_id.as_deref(),
+        duration_ms: Some(((ctx.clock)() - started).max(0) as u64),
+        ..LogRecord::default()
+    }
+    .with_cost(ctx.meter.reading() - before);
+    ctx.log.info(&record.line());
+    response
 }
 
 async fn answer_route<C, B, D, S>(
     request: &HttpRequest,
+    routed: Routed<Route>,
     ctx: &GatewayContext<'_, C, B, D, S>,
 ) -> HttpResponse
 where
@@ -167,8 +236,7 @@ where
     D: Dispatcher,
     S: Services,
 {
-    let path = request.path();
-    let response = match router().at(&request.method, path) {
+    let response = match routed {
         Routed::Found(route, params) => route_to(route, &params, request, ctx).await,
         Routed::MethodNotAllowed => no_route(request, true),
         Routed::NotFound => no_route(request, false),
@@ -247,7 +315,10 @@ async fn user<C: Connection>(
 macro_rules! authed {
     ($request:expr, $ctx:expr) => {
         match $crate::gateway::user($request, $ctx.store, &$ctx.now).await {
-            Ok(user_id) => user_id,
+            Ok(user_id) => {
+                let _ = $ctx.user_seen.set(user_id.clone());
+                user_id
+            }
             Err(response) => return response,
         }
     };

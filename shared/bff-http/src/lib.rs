@@ -8,7 +8,7 @@
 //!   apart.
 //! - [`platform`]: what the handlers need from the platform besides the ports: [`Services`] (calls
 //!   to the prompt, feedback and analytics functions), [`Ids`], [`Log`], [`Meter`], health
-//!   [`Check`]s, and the `bff-handled` log line.
+//!   [`Check`]s, and the structured log records (`LogRecord`).
 //! - [`gateway`]: the public API ([`gateway::handle`]) and its cron ([`gateway::scheduled`]).
 //! - [`prompt`], [`feedback`], [`analytics`]: the functions behind the gateway, which take the
 //!   user from [`platform::USER_HEADER`].

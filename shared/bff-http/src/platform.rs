@@ -5,6 +5,7 @@
 use std::cell::RefCell;
 
 use bff_pipeline::ports::PortError;
+use bff_pipeline::Timestamp;
 use serde::Serialize;
 
 use crate::message::{HttpResponse, Method};
@@ -165,21 +166,95 @@ impl Meter for NoMeter {
     }
 }
 
-/// The line a function logs per handled message or request, which the pipeline benchmark sums
-/// and the end-to-end redelivery check counts (`xtask`'s `parse_handled` reads it):
-/// `bff-handled <queue or worker> job=<id> message=<id or -> d1_statements=<n> d1_round_trips=<n>
-/// outcome=<json>`.
+/// One structured log line: a JSON object on one line, the form every function logs what it
+/// handled in (an API request, a queue message, a call behind the gateway, a retry, a give-up).
+/// Log tools read the fields; the pipeline benchmark sums `db_statements` and `db_round_trips`
+/// of the `message` and `call` records, and the end-to-end checks count them (`xtask`'s
+/// `parse_handled`). Nothing secret goes in: the user is a hash of their id, never a token.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LogRecord<'a> {
+    /// `request` (the gateway), `call` (a function behind it), `message` (a queue consumer),
+    /// `retry`, `gave_up`, `refused`.
+    pub event: &'a str,
+    /// When it was handled (RFC 3339).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time: Option<&'a str>,
+    /// The function or queue: `bff-gateway`, `bff-prompt`, `bff-generate`, ...
+    pub source: &'a str,
+    /// The request id (`X-Request-Id`), or the queue message's id.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub request_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub method: Option<&'a str>,
+    /// The route's pattern (`/api/generation/:id`), never a path with its ids.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub route: Option<&'a str>,
+    /// The HTTP status of a request or call; absent for a message.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+    /// [`user_hash`] of the user it was for.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub user: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub job_id: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_ms: Option<u64>,
+    pub db_statements: u64,
+    pub db_round_trips: u64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<serde_json::Value>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<&'a str>,
+}
+
+impl LogRecord<'_> {
+    /// The record as one line of JSON.
+    pub fn line(&self) -> String {
+        // A struct of strings and numbers always serialises.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+
+    /// The record with the database work `cost`.
+    pub fn with_cost(mut self, cost: Cost) -> Self {
+        self.db_statements = cost.statements;
+        self.db_round_trips = cost.round_trips;
+        self
+    }
+}
+
+/// The user as logs name them: the first 16 hex digits of the SHA-256 of their id, so that a log
+/// line can be followed per user without naming anyone.
+pub fn user_hash(user_id: &str) -> String {
+    bff_store::operations::token_hash(user_id)[..16].to_string()
+}
+
+/// The record a function logs per handled message (`message`) or synchronous call (`call`):
+/// which, for whom, and the database work it took.
+#[allow(clippy::too_many_arguments)]
 pub fn handled_line(
+    event: &str,
     source: &str,
+    time: &Timestamp,
+    user_id: &str,
     job_id: &str,
-    message_id: &str,
+    message_id: Option<&str>,
     cost: Cost,
-    outcome: &str,
+    duration_ms: Option<u64>,
+    outcome: serde_json::Value,
 ) -> String {
-    format!(
-        "bff-handled {source} job={job_id} message={message_id} d1_statements={} d1_round_trips={} outcome={outcome}",
-        cost.statements, cost.round_trips
-    )
+    LogRecord {
+        event,
+        time: Some(time.as_str()),
+        source,
+        request_id: message_id,
+        user: Some(user_hash(user_id)),
+        job_id: Some(job_id),
+        duration_ms,
+        outcome: Some(outcome),
+        ..LogRecord::default()
+    }
+    .with_cost(cost)
+    .line()
 }
 
 /// One check of the health answer: `{"ok": true}` or `{"ok": false, "error": "..."}`; a
@@ -249,15 +324,34 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_handled_line_keeps_its_format() {
+    fn the_handled_line_is_one_json_object_without_the_user_id() {
         let cost = Cost {
             statements: 40,
             round_trips: 4,
         };
-        assert_eq!(
-            handled_line("bff-prompt", "j-1", "-", cost, "{\"variants\":36}"),
-            "bff-handled bff-prompt job=j-1 message=- d1_statements=40 d1_round_trips=4 outcome={\"variants\":36}"
+        let now = Timestamp::parse("2026-12-05T10:00:00Z").unwrap();
+        let line = handled_line(
+            "call",
+            "bff-prompt",
+            &now,
+            "user-1",
+            "j-1",
+            None,
+            cost,
+            None,
+            serde_json::json!({ "variants": 36 }),
         );
+        assert!(!line.contains('\n') && !line.contains("user-1"), "{line}");
+        let record: serde_json::Value = serde_json::from_str(&line).unwrap();
+        assert_eq!(
+            record,
+            serde_json::json!({
+                "event": "call", "time": "2026-12-05T10:00:00Z", "source": "bff-prompt",
+                "user": user_hash("user-1"), "job_id": "j-1", "db_statements": 40,
+                "db_round_trips": 4, "outcome": { "variants": 36 }
+            })
+        );
+        assert_eq!(user_hash("user-1").len(), 16);
         let later = Cost {
             statements: 45,
             round_trips: 5,

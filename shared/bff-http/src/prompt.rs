@@ -18,7 +18,7 @@ use crate::context::StageContext;
 use crate::message::{HttpRequest, HttpResponse, Method};
 use crate::platform::handled_line;
 
-/// The name in its `bff-handled` lines.
+/// The name in its `message` and `call` log records.
 pub const SOURCE: &str = "bff-prompt";
 
 /// Answers `POST /plan` (the only route) with the 202 of the submission, or its error.
@@ -74,9 +74,17 @@ where
     let cost = ctx.meter.reading() - before;
     match submitted {
         Ok(submitted) => {
-            let outcome = serde_json::json!({ "variants": submitted.variants }).to_string();
-            ctx.log
-                .info(&handled_line(SOURCE, &call.job_id, "-", cost, &outcome));
+            ctx.log.info(&handled_line(
+                "call",
+                SOURCE,
+                &ctx.now,
+                &call.user_id,
+                &call.job_id,
+                None,
+                cost,
+                None,
+                serde_json::json!({ "variants": submitted.variants }),
+            ));
             HttpResponse::json(202, &submitted.response())
         }
         Err(e) => HttpResponse::error(&e),
@@ -199,12 +207,26 @@ mod tests {
             Message::GenerateImage(g) if g.v == 2 && g.provider == Some(Provider::Sketch)
         )));
         let statements = w.store.connection().statements.borrow().len();
+        let lines = w.log.lines();
+        assert_eq!(lines.len(), 1, "{lines:?}");
+        let record: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
         assert_eq!(
-            w.log.lines(),
-            [format!(
-                "bff-handled bff-prompt job=job-1 message=- d1_statements={statements} d1_round_trips={statements} outcome={{\"variants\":6}}"
-            )]
+            (
+                &record["event"],
+                &record["source"],
+                &record["job_id"],
+                &record["db_statements"],
+                &record["outcome"]["variants"]
+            ),
+            (
+                &serde_json::json!("call"),
+                &serde_json::json!("bff-prompt"),
+                &serde_json::json!("job-1"),
+                &serde_json::json!(statements),
+                &serde_json::json!(6)
+            )
         );
+        assert_eq!(record["user"], crate::platform::user_hash(USER));
     }
 
     /// A plan call of 6 OpenAI images priced at $0.24 under a daily budget of $1.

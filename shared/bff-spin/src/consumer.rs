@@ -6,10 +6,10 @@
 //!
 //! | handler result | what happens to the message |
 //! |---|---|
-//! | `Ok(outcome)` | deleted; `bff-handled …` |
-//! | `Err(Retryable)` before the last attempt | visible again after a back-off; `bff-retrying …` |
-//! | `Err(Permanent)`, or retries exhausted | `give_up` (the variant or the job fails), a dead-letter record when the retries ran out, deleted; `bff-gave-up …` |
-//! | body that does not decode | dead-letter record, deleted; `bff-refused …` |
+//! | `Ok(outcome)` | deleted; a `message` record |
+//! | `Err(Retryable)` before the last attempt | visible again after a back-off; a `retry` record |
+//! | `Err(Permanent)`, or retries exhausted | `give_up` (the variant or the job fails), a dead-letter record when the retries ran out, deleted; a `gave_up` record |
+//! | body that does not decode | dead-letter record, deleted; a `refused` record |
 //!
 //! The lines are in [`crate::report`]. A retry is not rung again here (Spin's Redis trigger runs
 //! one message at a time per Redis server, so a consumer must not sleep): it is due after its
@@ -118,8 +118,16 @@ async fn drain(queue: &'static str, stage: &impl QueueStage) -> Result<(), Strin
     };
     for _ in 0..MAX_PER_DOORBELL {
         runner.cost.set(Cost::default());
+        let started = crate::now();
         match consume_one(&store, queue, &consumer, &crate::now, &runner).await {
-            Ok(Some(settled)) => println!("{}", crate::report::line(&settled, runner.cost.get())),
+            Ok(Some(settled)) => {
+                let now = crate::now();
+                let took = (now.unix_ms() - started.unix_ms()).max(0) as u64;
+                println!(
+                    "{}",
+                    crate::report::line(&settled, runner.cost.get(), &now, took)
+                );
+            }
             Ok(None) => return Ok(()),
             Err(e) => return Err(e.to_string()),
         }

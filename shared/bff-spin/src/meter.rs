@@ -1,5 +1,5 @@
 //! Database work done by this instance, as `bff_cloudflare::d1::meter` counts it on Workers, so
-//! that the `bff-handled` lines of both platforms can be compared.
+//! that the `message` and `call` log records of both platforms can be compared.
 //!
 //! - `statements`: the statements the store asked for (one per `execute` or `query`, one per
 //!   statement of a transaction).

@@ -62,6 +62,13 @@ impl World {
     fn handle(&self, request: &HttpRequest) -> HttpResponse {
         let ids = counter_ids();
         let platform = || self.platform.clone();
+        let meter = || {
+            let n = self.db().statements.borrow().len() as u64;
+            crate::platform::Cost {
+                statements: n,
+                round_trips: n,
+            }
+        };
         let ctx = GatewayContext {
             store: &self.store,
             blobs: &self.blobs,
@@ -74,6 +81,9 @@ impl World {
             admin_token: self.admin_token,
             cors_origins: &[],
             limits: &self.limits,
+            meter: &meter,
+            clock: &|| 0,
+            user_seen: Default::default(),
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -86,6 +96,13 @@ impl World {
     fn scheduled(&self, cron: &str) {
         let ids = counter_ids();
         let platform = || self.platform.clone();
+        let meter = || {
+            let n = self.db().statements.borrow().len() as u64;
+            crate::platform::Cost {
+                statements: n,
+                round_trips: n,
+            }
+        };
         let ctx = GatewayContext {
             store: &self.store,
             blobs: &self.blobs,
@@ -98,6 +115,9 @@ impl World {
             admin_token: self.admin_token,
             cors_origins: &[],
             limits: &self.limits,
+            meter: &meter,
+            clock: &|| 0,
+            user_seen: Default::default(),
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -1055,4 +1075,46 @@ fn misconfigured_limits_refuse_jobs_and_feedback_naming_the_setting() {
     // Reading feedback is not limited.
     let r = w.handle(&authed(Method::Get, "/api/feedback"));
     assert_ne!(r.status, 503, "{}", r.text());
+}
+
+#[test]
+fn every_request_logs_one_record_without_secrets() {
+    let w = World::new();
+    let r = w.handle(&authed(Method::Get, "/api/generation/job-7"));
+    assert_eq!(r.status, 404);
+    let r2 = w.handle(&HttpRequest::new(Method::Get, "/api/no-such-route"));
+    let lines = w.log.lines();
+    assert_eq!(lines.len(), 2, "{lines:?}");
+    for line in &lines {
+        assert!(!line.contains(TOKEN) && !line.contains(USER), "{line}");
+    }
+    let record: serde_json::Value = serde_json::from_str(&lines[0]).unwrap();
+    assert_eq!(
+        (
+            &record["event"],
+            &record["source"],
+            &record["method"],
+            &record["route"],
+            &record["status"],
+            &record["job_id"]
+        ),
+        (
+            &serde_json::json!("request"),
+            &serde_json::json!("bff-gateway"),
+            &serde_json::json!("GET"),
+            &serde_json::json!("/api/generation/:id"),
+            &serde_json::json!(404),
+            &serde_json::json!("job-7")
+        )
+    );
+    assert_eq!(record["request_id"], r.header("X-Request-Id").unwrap());
+    assert_eq!(record["user"], crate::platform::user_hash(USER));
+    assert!(record["db_statements"].as_u64().unwrap() >= 2, "{record}");
+    assert!(record["duration_ms"].is_u64());
+    let unknown: serde_json::Value = serde_json::from_str(&lines[1]).unwrap();
+    assert_eq!(
+        (&unknown["route"], &unknown["status"], unknown.get("user")),
+        (&serde_json::json!("-"), &serde_json::json!(404), None)
+    );
+    assert_eq!(unknown["request_id"], r2.header("X-Request-Id").unwrap());
 }
