@@ -553,6 +553,9 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
     // Stages 10-11 on the first job.
     crate::e2e_feedback::checks(api, &alice, &bob, &job_id)?;
 
+    // Deleting a job and a user.
+    crate::e2e_deletion::checks(deployment)?;
+
     // A provider outage: the development provider fails every third image on every attempt, so
     // those messages exhaust their real retries, reach the generate stage's dead-letter queue,
     // and the job completes as partial with the other images.

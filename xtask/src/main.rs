@@ -24,6 +24,7 @@ mod bench_pipeline;
 mod clip;
 mod deployment;
 mod e2e;
+mod e2e_deletion;
 mod e2e_feedback;
 mod e2e_limits;
 mod e2e_providers;

@@ -48,4 +48,10 @@ impl BlobStore for R2Blobs {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
         r2::get(self.bucket()?, key).await.map_err(port)
     }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, PortError> {
+        r2::delete_prefix(self.bucket()?, prefix)
+            .await
+            .map_err(port)
+    }
 }

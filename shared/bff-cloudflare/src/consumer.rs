@@ -14,7 +14,7 @@
 //! are never returned from the `#[event(queue)]` handler (that would fail the whole batch).
 
 use bff_pipeline::messages::{Message, MessageError};
-use bff_pipeline::stages::{give_up, QueueStage, StageError, StagePorts};
+use bff_pipeline::stages::{give_up, QueueStage, StageError, StageOutcome, StagePorts};
 use bff_pipeline::Timestamp;
 use worker::{Env, MessageBatch, MessageExt, RawMessage};
 
@@ -75,6 +75,8 @@ async fn settle(
     if queue_name.ends_with("-dlq") {
         let reason = format!("gave up after the retries of {}", message.queue());
         match give_up(store, dispatch, &message, &reason, &now).await {
+            // A deleted job's message: nothing of the user is recorded again.
+            Ok(StageOutcome::JobGone) => raw.ack(),
             Ok(outcome) => {
                 let outcome = serde_json::to_string(&outcome).unwrap_or_default();
                 record(store, queue_name, &raw, &message, &body, &outcome).await;

@@ -30,3 +30,23 @@ pub async fn get(bucket: &Bucket, key: &str) -> Result<Option<Vec<u8>>> {
         None => Ok(None),
     }
 }
+
+/// Deletes every object under `prefix`, a listed page (up to 1000 keys) at a time; returns how
+/// many there were.
+pub async fn delete_prefix(bucket: &Bucket, prefix: &str) -> Result<u64> {
+    let mut deleted = 0;
+    loop {
+        // Each page is listed after the previous one's deletion, so the listing starts over
+        // rather than follow a cursor into deleted keys.
+        let page = bucket.list().prefix(prefix).execute().await?;
+        let keys: Vec<String> = page.objects().iter().map(|o| o.key()).collect();
+        if keys.is_empty() {
+            return Ok(deleted);
+        }
+        deleted += keys.len() as u64;
+        bucket.delete_multiple(keys).await?;
+        if !page.truncated() {
+            return Ok(deleted);
+        }
+    }
+}

@@ -108,6 +108,8 @@ enum Route {
     NewToken,
     RevokeToken,
     AdminUsers,
+    DeleteJob,
+    DeleteMe,
     DevUsers,
     DevRedeliver,
     DevCounts,
@@ -127,6 +129,8 @@ const ROUTES: &[(Method, &str, Route)] = &[
     (Method::Get, "/api/health-check", Route::Health),
     (Method::Post, "/api/generation", Route::Submit),
     (Method::Get, "/api/generation/:id", Route::JobStatus),
+    (Method::Delete, "/api/generation/:id", Route::DeleteJob),
+    (Method::Delete, "/api/me", Route::DeleteMe),
     (
         Method::Get,
         "/api/generation/:id/images/:image",
@@ -196,9 +200,12 @@ where
     let (route, job_id) = match &routed {
         Routed::Found(route, params) => (
             pattern(&request.method, *route),
-            matches!(route, Route::JobStatus | Route::Image | Route::View(_))
-                .then(|| params.get("id").map(str::to_string))
-                .flatten(),
+            matches!(
+                route,
+                Route::JobStatus | Route::Image | Route::View(_) | Route::DeleteJob
+            )
+            .then(|| params.get("id").map(str::to_string))
+            .flatten(),
         ),
         _ => ("-", None),
     };
@@ -288,6 +295,8 @@ where
         Route::NewToken => tokens::create(request, ctx).await,
         Route::RevokeToken => tokens::revoke(request, params, ctx).await,
         Route::AdminUsers => tokens::admin_create_user(request, ctx).await,
+        Route::DeleteJob => delete_job(request, params, ctx).await,
+        Route::DeleteMe => delete_me(request, ctx).await,
         Route::DevUsers => dev_create_user(request, ctx).await,
         Route::DevRedeliver => dev_redeliver(request, params, ctx).await,
         Route::DevCounts => dev_counts(request, params, ctx).await,
@@ -787,6 +796,87 @@ where
         JobView::Diversity => answer(queries::diversity(ctx.store, &key).await),
         JobView::Coverage => answer(queries::coverage(ctx.store, &key).await),
     }
+}
+
+// --- deleting data ---
+
+/// What a deletion removed: rows by table, and the images in the blob store.
+#[derive(Serialize)]
+struct Deleted {
+    #[serde(skip_serializing_if = "Option::is_none")]
+    job_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    user_id: Option<String>,
+    rows: std::collections::BTreeMap<String, u64>,
+    blobs: u64,
+}
+
+/// `DELETE /api/generation/:id`: the job and everything of it, images included. Idempotent:
+/// again (or for an id that is not the user's) it deletes nothing and says so.
+async fn delete_job<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    B: BlobStore,
+{
+    let user_id = authed!(request, ctx);
+    let key = key(params, &user_id);
+    if bff_pipeline::ids::validate_id("job_id", &key.job_id).is_err() {
+        return HttpResponse::error(&ApiError::not_found(format!(
+            "no generation job {}",
+            key.job_id
+        )));
+    }
+    // The images first: a failure leaves the rows, so the retry finds the job and goes on.
+    let prefix = bff_pipeline::ids::job_blob_prefix(&key.user_id, &key.job_id);
+    let blobs = match ctx.blobs.delete_prefix(&prefix).await {
+        Ok(n) => n,
+        Err(e) => return HttpResponse::error(&ApiError::from(e)),
+    };
+    answer(
+        ctx.store
+            .delete_job(&key)
+            .await
+            .map_err(ApiError::from)
+            .map(|rows| Deleted {
+                job_id: Some(key.job_id.clone()),
+                user_id: None,
+                rows: rows.into_iter().collect(),
+                blobs,
+            }),
+    )
+}
+
+/// `DELETE /api/me`: everything of the user, tokens included (this token stops working).
+async fn delete_me<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+    B: BlobStore,
+{
+    let user_id = authed!(request, ctx);
+    let prefix = bff_pipeline::ids::user_blob_prefix(&user_id);
+    let blobs = match ctx.blobs.delete_prefix(&prefix).await {
+        Ok(n) => n,
+        Err(e) => return HttpResponse::error(&ApiError::from(e)),
+    };
+    answer(
+        ctx.store
+            .delete_user(&user_id)
+            .await
+            .map_err(ApiError::from)
+            .map(|rows| Deleted {
+                job_id: None,
+                user_id: Some(user_id.clone()),
+                rows: rows.into_iter().collect(),
+                blobs,
+            }),
+    )
 }
 
 // --- development routes ---

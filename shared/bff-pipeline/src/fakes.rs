@@ -822,6 +822,14 @@ impl BlobStore for MemoryBlobs {
         self.check()?;
         Ok(self.objects.borrow().get(key).map(|(b, _)| b.clone()))
     }
+
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, PortError> {
+        self.check()?;
+        let mut objects = self.objects.borrow_mut();
+        let before = objects.len();
+        objects.retain(|key, _| !key.starts_with(prefix));
+        Ok((before - objects.len()) as u64)
+    }
 }
 
 /// [`Dispatcher`] in memory: one FIFO for all queues (each message knows its queue), and a log of

@@ -59,6 +59,16 @@ pub fn image_blob_key(user_id: &str, job_id: &str, image_id: &str) -> String {
     format!("images/{user_id}/{job_id}/{image_id}.png")
 }
 
+/// The object-store prefix of a job's images (what deleting the job removes).
+pub fn job_blob_prefix(user_id: &str, job_id: &str) -> String {
+    format!("images/{user_id}/{job_id}/")
+}
+
+/// The object-store prefix of all of a user's images.
+pub fn user_blob_prefix(user_id: &str) -> String {
+    format!("images/{user_id}/")
+}
+
 /// Id of the style profile of one cluster of a job.
 pub fn style_profile_id(job_id: &str, cluster: u32) -> String {
     format!("{job_id}-c{cluster}")

@@ -231,3 +231,37 @@ fn unreadable_messages_are_permanent_errors() {
     assert_eq!(json["error"]["reason"], "bad_message");
     assert_eq!(json["error"]["kind"], "unsupported_version");
 }
+
+#[test]
+fn messages_of_a_job_that_no_longer_exists_end_without_effect() {
+    // The job was deleted by its user (or never existed): each stage finds nothing, and giving
+    // up records nothing and sends nothing.
+    let world = World::new();
+    let mut clock = Clock::ticking(START_MS);
+    let gone = key("u1", "deleted-job");
+    let messages: Vec<Message> = vec![
+        GenerateImage::new(&gone, 0, Provider::Sketch).into(),
+        EmbedImage::new(&gone, "deleted-job-000").into(),
+        ClusterJob::new(&gone).into(),
+        SelectDesigns::new(&gone).into(),
+        MeasureCoverage::new(&gone).into(),
+    ];
+    for message in &messages {
+        let handled = block_on(world.ports().handle(message, &clock.now()));
+        if let Err(error) = &handled {
+            assert!(!error.is_retryable(), "{}: {error}", message.queue());
+        }
+        let given_up = block_on(stages::give_up(
+            &world.store,
+            &world.queue,
+            message,
+            "retries exhausted",
+            &clock.now(),
+        ))
+        .unwrap();
+        assert_eq!(given_up, StageOutcome::JobGone, "{}", message.queue());
+    }
+    assert!(world.queue.sent().is_empty(), "nothing sent");
+    let t = world.store.snapshot();
+    assert!(t.jobs.is_empty() && t.variants.is_empty() && t.images.is_empty());
+}

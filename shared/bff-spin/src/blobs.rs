@@ -30,4 +30,16 @@ impl BlobStore for KvBlobs {
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError> {
         self.store.get(key).await.map_err(port)
     }
+
+    /// The key-value store lists every key (no prefix query): fine for the store of one
+    /// deployment's images, which a deletion reads once.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, PortError> {
+        let keys = self.store.get_keys().await.collect().await.map_err(port)?;
+        let mut deleted = 0;
+        for key in keys.iter().filter(|k| k.starts_with(prefix)) {
+            self.store.delete(key).await.map_err(port)?;
+            deleted += 1;
+        }
+        Ok(deleted)
+    }
 }

@@ -229,6 +229,52 @@ impl<C: Connection> SqlStore<C> {
         self.token(user_id, id).await
     }
 
+    /// Deletes the job and everything of it (variants, images' rows, embeddings, clusters,
+    /// picks, coverage, feedback and its learning records, dead letters, queued messages) in one
+    /// transaction; returns the rows deleted by table. Deleting again deletes nothing; another
+    /// user's job id deletes nothing.
+    pub async fn delete_job(&self, key: &JobKey) -> Result<Vec<(String, u64)>, PortError> {
+        self.scope(&key.user_id).await?;
+        let params = [key.job_id.as_str().into(), key.user_id.as_str().into()];
+        let mut names = vec!["learning_updates".to_string()];
+        let mut statements = vec![self.stmt(sql::DELETE_JOB_LEARNING_UPDATES, &params)?];
+        for table in sql::JOB_TABLES {
+            names.push(table.to_string());
+            statements.push(self.stmt(&sql::delete_job_rows(table), &params)?);
+        }
+        names.push("queue_messages".into());
+        let job = format!("\"job_id\":\"{}\"", key.job_id);
+        let user = format!("\"user_id\":\"{}\"", key.user_id);
+        statements.push(self.stmt(
+            self.pick(&sql::DELETE_QUEUED_MESSAGES),
+            &[job.as_str().into(), user.as_str().into()],
+        )?);
+        let changes = self.batch(statements).await?;
+        Ok(names.into_iter().zip(changes).collect())
+    }
+
+    /// Deletes everything of the user: their jobs as [`Self::delete_job`] does, their learned
+    /// preferences, boosts, analytics, counters, tokens and the user; one transaction. Deleting
+    /// again deletes nothing.
+    pub async fn delete_user(&self, user_id: &str) -> Result<Vec<(String, u64)>, PortError> {
+        self.scope(user_id).await?;
+        let params = [user_id.into()];
+        let mut names = Vec::new();
+        let mut statements = Vec::new();
+        for table in sql::JOB_TABLES.iter().chain(sql::USER_TABLES.iter()) {
+            names.push(table.to_string());
+            statements.push(self.stmt(&sql::delete_user_rows(table), &params)?);
+        }
+        names.push("queue_messages".into());
+        let user = format!("\"user_id\":\"{user_id}\"");
+        statements.push(self.stmt(
+            self.pick(&sql::DELETE_QUEUED_MESSAGES),
+            &[user.as_str().into(), user.as_str().into()],
+        )?);
+        let changes = self.batch(statements).await?;
+        Ok(names.into_iter().zip(changes).collect())
+    }
+
     /// Counts `amount` against the user's counter `name` in the window starting at
     /// `window_start`, if the count stays within `max`; false (and nothing written) otherwise.
     pub async fn count_within_limit(

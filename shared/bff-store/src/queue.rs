@@ -332,6 +332,11 @@ async fn give_up<C: Connection>(
     now: &Timestamp,
 ) -> Result<Option<Settled>, PortError> {
     let (outcome, dead_letter) = match handler.give_up(message, &reason, now).await {
+        // A deleted job's message: nothing of the user is recorded again.
+        Ok(StageOutcome::JobGone) => (
+            serde_json::to_string(&StageOutcome::JobGone).unwrap_or_default(),
+            false,
+        ),
         Ok(outcome) => (
             serde_json::to_string(&outcome).unwrap_or_default(),
             dead_letter,

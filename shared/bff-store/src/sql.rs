@@ -74,6 +74,69 @@ pub const LIVE_TOKENS: &str = "SELECT COUNT(*) AS n FROM api_tokens \
 pub const REVOKE_TOKEN: &str = "UPDATE api_tokens SET revoked_at = ?3 \
      WHERE user_id = ?1 AND substr(token_hash, 1, 16) = ?2 AND revoked_at IS NULL";
 
+// --- deleting a job or a user ---
+
+/// The tables of a job's rows, children before parents (outliers before the feedback they point
+/// at): each loses the job's rows with `DELETE FROM <table> WHERE job_id = ?1 AND user_id = ?2`.
+/// The learned preferences the job's feedback moved stay (they are the user's, not the job's);
+/// the learning records of that feedback go first ([`DELETE_JOB_LEARNING_UPDATES`]).
+pub const JOB_TABLES: [&str; 14] = [
+    "outliers",
+    "user_feedback",
+    "dpp_picks",
+    "dpp_selection_results",
+    "attribute_gaps",
+    "coverage_reports",
+    "cluster_assignments",
+    "style_profiles",
+    "cluster_results",
+    "image_embeddings",
+    "generated_images",
+    "variants",
+    "dead_letters",
+    "generation_jobs",
+];
+
+/// The tables of a user's rows beyond their jobs', `users` last (tokens point at it): each
+/// loses the user's rows with `DELETE FROM <table> WHERE user_id = ?1`.
+pub const USER_TABLES: [&str; 13] = [
+    "learning_updates",
+    "user_boosts",
+    "user_preferences",
+    "vlt_attribute_success",
+    "style_profile_success",
+    "user_analytics_state",
+    "analytics_daily_totals",
+    "analytics_daily_attributes",
+    "analytics_daily_categories",
+    "coverage_config",
+    "rate_counters",
+    "api_tokens",
+    "users",
+];
+
+pub fn delete_job_rows(table: &str) -> String {
+    format!("DELETE FROM {table} WHERE job_id = ?1 AND user_id = ?2")
+}
+
+pub fn delete_user_rows(table: &str) -> String {
+    format!("DELETE FROM {table} WHERE user_id = ?1")
+}
+
+/// The learning records of the job's feedback.
+pub const DELETE_JOB_LEARNING_UPDATES: &str = "DELETE FROM learning_updates \
+     WHERE user_id = ?2 AND feedback_id IN \
+       (SELECT feedback_id FROM user_feedback WHERE job_id = ?1 AND user_id = ?2)";
+
+/// Pending durable-queue messages naming `?1` (`"job_id":"<job>"`) and `?2`
+/// (`"user_id":"<user>"`) in their body: a deleted job's (or, with `?1` the user's text too, a
+/// deleted user's) work that has not run yet. A substring test, not `LIKE`, since ids may hold
+/// `_`.
+pub const DELETE_QUEUED_MESSAGES: Sql = Sql {
+    sqlite: "DELETE FROM queue_messages WHERE instr(body, ?1) > 0 AND instr(body, ?2) > 0",
+    postgres: "DELETE FROM queue_messages WHERE strpos(body, ?1) > 0 AND strpos(body, ?2) > 0",
+};
+
 // --- rate limits ---
 
 /// Counts `?4` against the user's counter `?2` of window `?3`, only while the count stays within

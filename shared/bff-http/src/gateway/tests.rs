@@ -1118,3 +1118,86 @@ fn every_request_logs_one_record_without_secrets() {
     );
     assert_eq!(unknown["request_id"], r2.header("X-Request-Id").unwrap());
 }
+
+#[test]
+fn deleting_a_job_removes_its_images_and_rows_and_nothing_else() {
+    let w = World::new();
+    for key in [
+        "images/user-1/job-1/job-1-000.png",
+        "images/user-1/job-1/job-1-001.png",
+        "images/user-1/job-10/job-10-000.png",
+        "images/user-2/job-1/job-1-000.png",
+    ] {
+        run(w.blobs.put(key, vec![1], "image/png")).unwrap();
+    }
+    let r = w.handle(&HttpRequest::new(Method::Delete, "/api/generation/job-1"));
+    assert_eq!(r.status, 401);
+    assert_eq!(
+        w.blobs.snapshot().len(),
+        4,
+        "nothing deleted without a token"
+    );
+
+    let r = w.handle(&authed(Method::Delete, "/api/generation/job-1"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let answer = body(&r);
+    assert_eq!(
+        (answer["job_id"].as_str(), answer["blobs"].as_u64()),
+        (Some("job-1"), Some(2))
+    );
+    let left: Vec<String> = w.blobs.snapshot().keys().cloned().collect();
+    assert_eq!(
+        left,
+        [
+            "images/user-1/job-10/job-10-000.png",
+            "images/user-2/job-1/job-1-000.png"
+        ],
+        "another job's and another user's images stay"
+    );
+    let deletes: Vec<String> = w
+        .db()
+        .writes()
+        .into_iter()
+        .filter(|s| s.starts_with("DELETE"))
+        .collect();
+    assert!(
+        deletes.contains(&sql::delete_job_rows("generation_jobs")),
+        "{deletes:?}"
+    );
+    assert_eq!(deletes.len(), sql::JOB_TABLES.len() + 2, "{deletes:?}");
+
+    // An id that cannot be a job is a 404 and deletes nothing.
+    let before = w.db().writes().len();
+    let r = w.handle(&authed(Method::Delete, "/api/generation/a%20b"));
+    assert_eq!(r.status, 404, "{}", r.text());
+    assert_eq!(w.db().writes().len(), before);
+}
+
+#[test]
+fn deleting_me_removes_every_image_and_row_of_mine() {
+    let w = World::new();
+    for key in [
+        "images/user-1/job-1/job-1-000.png",
+        "images/user-1/job-2/job-2-000.png",
+        "images/user-10/job-3/job-3-000.png",
+    ] {
+        run(w.blobs.put(key, vec![1], "image/png")).unwrap();
+    }
+    let r = w.handle(&authed(Method::Delete, "/api/me"));
+    assert_eq!(r.status, 200, "{}", r.text());
+    let answer = body(&r);
+    assert_eq!(
+        (answer["user_id"].as_str(), answer["blobs"].as_u64()),
+        (Some(USER), Some(2))
+    );
+    assert_eq!(w.blobs.snapshot().len(), 1, "another user's image stays");
+    let deletes = w
+        .db()
+        .writes()
+        .into_iter()
+        .filter(|s| s.starts_with("DELETE"))
+        .count();
+    assert_eq!(deletes, sql::JOB_TABLES.len() + sql::USER_TABLES.len() + 1);
+    let r = w.handle(&HttpRequest::new(Method::Delete, "/api/me"));
+    assert_eq!(r.status, 401);
+}

@@ -285,6 +285,10 @@ pub trait BlobStore {
 
     /// The bytes under `key`, or `None` when there is no object.
     async fn get(&self, key: &str) -> Result<Option<Vec<u8>>, PortError>;
+
+    /// Deletes every object whose key starts with `prefix` (a user's or a job's images);
+    /// returns how many there were. Deleting again finds none.
+    async fn delete_prefix(&self, prefix: &str) -> Result<u64, PortError>;
 }
 
 /// Sends queue messages; the adapter routes each to the queue [`Message::queue`] names.

@@ -95,6 +95,9 @@ pub enum StageOutcome {
         from: Provider,
         to: Provider,
     },
+    /// The job no longer exists (its user deleted it, or never had it): the message has nothing
+    /// left to do and is acknowledged without a dead letter.
+    JobGone,
 }
 
 /// Why a handler could not finish. Serialises as `{"kind": "retryable" | "permanent", "error": {...}}`
@@ -289,6 +292,10 @@ pub async fn give_up(
     now: &Timestamp,
 ) -> Result<StageOutcome, StageError> {
     let key = message.key();
+    // A deleted job's messages fail with "not found" and end here: nothing to fail or record.
+    if store.job(&key).await?.is_none() {
+        return Ok(StageOutcome::JobGone);
+    }
     match message {
         Message::GenerateImage(m) => {
             generate::mark_image_failed(store, dispatch, m, reason, now).await

@@ -209,6 +209,7 @@ fn outcome_name(outcome: &StageOutcome) -> String {
         StageOutcome::VariantFailed { .. } => "variant_failed",
         StageOutcome::JobFinished { .. } => "job_finished",
         StageOutcome::Rerouted { .. } => "rerouted",
+        StageOutcome::JobGone => "job_gone",
     }
     .to_string()
 }
