@@ -108,9 +108,14 @@ fn parse_handled(line: &str) -> Option<Handled> {
 }
 
 /// The structured record of a log line: the JSON object from the line's first `{` (a runtime may
-/// put a prefix before it, such as `[wrangler:info]`), if it is one with an `event`.
+/// put text around it, such as `[wrangler:info]` or a terminal's colour codes), if it is one with
+/// an `event`.
 pub fn log_record(line: &str) -> Option<Value> {
-    let record: Value = serde_json::from_str(line.get(line.find('{')?..)?.trim()).ok()?;
+    let from = line.get(line.find('{')?..)?;
+    let record: Value = serde_json::Deserializer::from_str(from)
+        .into_iter::<Value>()
+        .next()?
+        .ok()?;
     record.get("event")?.as_str()?;
     Some(record)
 }
@@ -192,6 +197,9 @@ mod tests {
         );
         assert_eq!(parse_handled("GET /api/generation/j-1 200"), None);
         assert_eq!(parse_handled("{not json"), None);
+        // As wrangler prints a console.error: colour codes around the record.
+        let coloured = "\u{1b}[31m✘ \u{1b}[41;31m[\u{1b}[41;97mERROR\u{1b}[41;31m]\u{1b}[0m \u{1b}[1m{\"event\":\"retry\",\"source\":\"bff-generate\",\"error\":\"outage\"}\u{1b}[0m";
+        assert_eq!(log_records(coloured, "retry")[0]["error"], "outage");
         let other = r#"{"event":"message","source":"bff-embed","request_id":"x","job_id":"j-2","db_statements":1,"db_round_trips":1}"#;
         let log = format!("{line}\n{other}\n{line}");
         assert_eq!(handled_in(&log, "j-1"), vec![embed.clone(), embed]);
