@@ -471,7 +471,7 @@ pub fn workers_ai_binding(deployment: &dyn Deployment, rig: &ProviderRig) -> Res
         .servers
         .get(Provider::WorkersAi)
         .context("no Workers AI server")?;
-    let dana = api.create_user("Dana")?;
+    let dana = crate::e2e_tokens::admin_user(api, "Dana")?;
     let health = api.json("GET", "/api/health-check", None, None, 200)?;
     let check = &health["checks"]["providers"]["workers-ai"];
     ensure!(
