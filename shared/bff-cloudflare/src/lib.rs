@@ -125,6 +125,18 @@ pub const ADMIN_TOKEN: &str = "BFF_ADMIN_TOKEN";
 /// The origins whose pages may call the API, separated by commas.
 pub const CORS_ORIGINS: &str = "BFF_CORS_ORIGINS";
 
+/// How many days jobs are kept (`bff_http::cron::retention_days`).
+pub const RETENTION_DAYS: &str = "BFF_RETENTION_DAYS";
+
+/// The deployment's retention period in days, or what is wrong with the setting.
+pub fn retention_days(env: &worker::Env) -> Result<Option<u32>, String> {
+    let text = env
+        .var(RETENTION_DAYS)
+        .map(|v| v.to_string())
+        .unwrap_or_default();
+    bff_http::cron::retention_days(&text).map_err(|e| format!("setting {RETENTION_DAYS}: {e}"))
+}
+
 /// The per-user rate limits and quotas (`bff_pipeline::limits`).
 pub const RATE_LIMITS: &str = "BFF_RATE_LIMITS";
 

@@ -101,3 +101,66 @@ pub async fn rollup<C: Connection>(
     ));
     Ok(report)
 }
+
+/// What one retention run deleted.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize)]
+pub struct RetentionReport {
+    /// Jobs older than the retention period, deleted with their images, embeddings and
+    /// feedback.
+    pub jobs: usize,
+    /// Rows deleted, all tables together.
+    pub rows: u64,
+    /// Images deleted from the blob store.
+    pub images: u64,
+}
+
+/// Deletes the jobs created more than `days` days before `now` (at most 100 a run, oldest
+/// first), each as `DELETE /api/generation/:id` does: its images first, then its rows. The
+/// daily rollups stay: they hold counts by user, day and attribute value, nothing that names a
+/// design. A job that fails is logged and tried again by the next run.
+pub async fn retain<C, B>(
+    store: &SqlStore<C>,
+    blobs: &B,
+    now: &Timestamp,
+    days: u32,
+    log: &dyn Log,
+) -> Result<RetentionReport, PortError>
+where
+    C: Connection,
+    B: bff_pipeline::ports::BlobStore,
+{
+    let before = Timestamp::from_unix_ms(now.unix_ms() - i64::from(days) * 86_400_000);
+    let mut report = RetentionReport::default();
+    for key in store.expired_jobs(&before).await? {
+        let prefix = bff_pipeline::ids::job_blob_prefix(&key.user_id, &key.job_id);
+        let deleted = match blobs.delete_prefix(&prefix).await {
+            Ok(images) => store.delete_job(&key).await.map(|rows| (images, rows)),
+            Err(e) => Err(e),
+        };
+        match deleted {
+            Ok((images, rows)) => {
+                report.jobs += 1;
+                report.images += images;
+                report.rows += rows.iter().map(|(_, n)| n).sum::<u64>();
+            }
+            Err(e) => log.error(&format!("retention: job {}: {e}", key.job_id)),
+        }
+    }
+    Ok(report)
+}
+
+/// The setting `retention_days`: empty (or `off`) keeps jobs until their user deletes them;
+/// otherwise a whole number of days from 1 to 36,500.
+pub fn retention_days(setting: &str) -> Result<Option<u32>, String> {
+    match setting.trim() {
+        "" | "off" => Ok(None),
+        days => days
+            .parse::<u32>()
+            .ok()
+            .filter(|d| (1..=36_500).contains(d))
+            .map(Some)
+            .ok_or_else(|| {
+                format!("retention_days {days:?} is not a number of days from 1 to 36500 or off")
+            }),
+    }
+}

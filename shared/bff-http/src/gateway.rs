@@ -77,6 +77,10 @@ pub struct GatewayContext<'a, C, B, D, S> {
     pub clock: &'a dyn Fn() -> i64,
     /// Whom the request authenticated as, once it has (for its log record).
     pub user_seen: std::cell::OnceCell<String>,
+    /// How many days a job is kept (setting `retention_days`); the daily cron deletes older
+    /// jobs with their images, embeddings and feedback. `None`: kept until deleted; an error: the
+    /// setting is misconfigured (nothing is deleted and the cron logs why).
+    pub retention_days: Result<Option<u32>, String>,
     /// The providers a request may name (setting `providers`; the sketch renderer by default).
     pub providers: &'a [Provider],
     /// Prices and the daily budget per user (settings `prices`, `daily_budget_usd`), or what is
@@ -1005,11 +1009,27 @@ pub const ROLLUP_CRON: &str = "15 0 * * *";
 pub async fn scheduled<C, B, D, S>(cron: &str, ctx: &GatewayContext<'_, C, B, D, S>)
 where
     C: Connection,
+    B: BlobStore,
     D: Dispatcher,
     S: Services,
 {
     let result = match cron {
-        ROLLUP_CRON => rollup(ctx).await,
+        ROLLUP_CRON => match (rollup(ctx).await, &ctx.retention_days) {
+            (Ok(()), Err(problem)) => Err(format!("retention: {problem}; nothing deleted")),
+            (Ok(()), Ok(Some(days))) => {
+                let days = *days;
+                crate::cron::retain(ctx.store, ctx.blobs, &ctx.now, days, ctx.log)
+                    .await
+                    .map(|report| {
+                        ctx.log.info(&format!(
+                            "retention: {} jobs older than {days} days deleted ({} rows, {} images)",
+                            report.jobs, report.rows, report.images
+                        ))
+                    })
+                    .map_err(|e| e.to_string())
+            }
+            (result, _) => result,
+        },
         SWEEP_CRON => crate::cron::sweep(ctx.store, ctx.dispatch, &ctx.now, ctx.log)
             .await
             .map(|_| ())

@@ -278,6 +278,7 @@ pub async fn gateway(req: Request) -> Reply {
         meter: &meter,
         clock: &|| crate::now().unix_ms(),
         user_seen: Default::default(),
+        retention_days: Ok(None),
         providers: &providers,
         budget: &budget,
         provider_checks: &provider_checks,
@@ -353,6 +354,14 @@ async fn internal(request: &HttpRequest) -> HttpResponse {
                 meter: &meter,
                 clock: &|| crate::now().unix_ms(),
                 user_seen: Default::default(),
+                retention_days: bff_http::cron::retention_days(
+                    &variable("retention_days")
+                        .await
+                        .ok()
+                        .flatten()
+                        .unwrap_or_default(),
+                )
+                .map_err(|e| format!("variable {e}")),
                 providers: &[],
                 budget: &Ok(Default::default()),
                 provider_checks: &[],

@@ -379,6 +379,19 @@ impl<C: Connection> SqlStore<C> {
             .collect())
     }
 
+    /// Jobs created before `before`, oldest first, at most 100 (every user's): what the
+    /// retention period deletes.
+    pub async fn expired_jobs(&self, before: &Timestamp) -> Result<Vec<JobKey>, PortError> {
+        self.scope_system().await?;
+        Ok(self
+            .raw(sql::EXPIRED_JOBS, &[before.as_str().into()])
+            .await?
+            .into_iter()
+            .filter_map(|row| serde_json::from_value::<StaleJob>(row).ok())
+            .map(|j| JobKey::new(&j.user_id, &j.job_id))
+            .collect())
+    }
+
     /// What the jobs `user_id` started since `since` may cost (USD): the daily budget's spending.
     pub async fn spent_since(&self, user_id: &str, since: &Timestamp) -> Result<f64, PortError> {
         self.scope(user_id).await?;

@@ -485,6 +485,11 @@ pub const STALE_JOBS: &str = "SELECT job_id, user_id FROM generation_jobs \
      WHERE status NOT IN ('complete', 'partial', 'failed') AND updated_at < ?1 \
      ORDER BY updated_at LIMIT 50";
 
+/// Jobs created before `?1`, oldest first (the retention period's deletions, across users; at most
+/// 100 a run).
+pub const EXPIRED_JOBS: &str = "SELECT job_id, user_id FROM generation_jobs \
+     WHERE created_at < ?1 ORDER BY created_at LIMIT 100";
+
 // --- feedback (stage 10a) ---
 
 /// The user's most recent ratings but one image's.

@@ -67,6 +67,22 @@ fn deletes_jobs_and_users<C: Connection>(store: &SqlStore<C>) {
         .collect();
     block_on(store.enqueue(&pending, &t)).unwrap();
 
+    // The retention period's read, across users: jobs created before the time given.
+    let expired = |ms: i64| {
+        let mut keys: Vec<String> = block_on(store.expired_jobs(&Timestamp::from_unix_ms(ms)))
+            .unwrap()
+            .into_iter()
+            .map(|k| format!("{}/{}", k.user_id, k.job_id))
+            .collect();
+        keys.sort();
+        keys
+    };
+    assert!(expired(conformance::T0).is_empty());
+    assert_eq!(
+        expired(conformance::T0 + 1),
+        ["ada/job-1", "ada/job-2", "bob/job-3"]
+    );
+
     let job_2 = rows_of(store, "ada", Some("job-2"));
     let bob = rows_of(store, "bob", None);
     assert!(!rows_of(store, "ada", Some("job-1")).is_empty());

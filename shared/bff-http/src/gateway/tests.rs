@@ -21,6 +21,7 @@ struct World {
     dev: bool,
     admin_token: Option<&'static str>,
     limits: Result<Limits, String>,
+    retention_days: Result<Option<u32>, String>,
     platform: Vec<NamedCheck>,
     providers: Vec<Provider>,
     budget: Result<Budget, String>,
@@ -38,6 +39,7 @@ impl World {
             dev: false,
             admin_token: None,
             limits: Ok(Limits::default()),
+            retention_days: Ok(None),
             providers: vec![Provider::Sketch],
             budget: Ok(Budget::default()),
             provider_checks: Vec::new(),
@@ -84,6 +86,7 @@ impl World {
             meter: &meter,
             clock: &|| 0,
             user_seen: Default::default(),
+            retention_days: self.retention_days.clone(),
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -118,6 +121,7 @@ impl World {
             meter: &meter,
             clock: &|| 0,
             user_seen: Default::default(),
+            retention_days: self.retention_days.clone(),
             providers: &self.providers,
             budget: &self.budget,
             provider_checks: &self.provider_checks,
@@ -1200,4 +1204,66 @@ fn deleting_me_removes_every_image_and_row_of_mine() {
     assert_eq!(deletes, sql::JOB_TABLES.len() + sql::USER_TABLES.len() + 1);
     let r = w.handle(&HttpRequest::new(Method::Delete, "/api/me"));
     assert_eq!(r.status, 401);
+}
+
+#[test]
+fn the_daily_cron_deletes_jobs_past_the_retention_period() {
+    let mut w = World::new();
+    w.retention_days = Ok(Some(30));
+    *w.services.answer.borrow_mut() =
+        HttpResponse::json(200, &serde_json::json!({ "days": ["2026-04-02"] }));
+    for key in [
+        "images/user-1/old-job/old-job-000.png",
+        "images/user-1/new-job/new-job-000.png",
+    ] {
+        run(w.blobs.put(key, vec![1], "image/png")).unwrap();
+    }
+    w.db().script(
+        sql::EXPIRED_JOBS,
+        vec![serde_json::json!({ "job_id": "old-job", "user_id": "user-1" })],
+    );
+    w.scheduled(ROLLUP_CRON);
+    // Jobs created before 30 days before now (2026-04-02T10:00:00Z).
+    let asked = w
+        .db()
+        .statements
+        .borrow()
+        .iter()
+        .find(|(s, _)| s == sql::EXPIRED_JOBS)
+        .map(|(_, p)| p.clone())
+        .expect("the expired jobs were read");
+    assert_eq!(asked, [Param::Text("2026-03-03T10:00:00.000Z".into())]);
+    assert_eq!(
+        w.blobs.snapshot().keys().collect::<Vec<_>>(),
+        ["images/user-1/new-job/new-job-000.png"]
+    );
+    assert!(w
+        .db()
+        .writes()
+        .contains(&sql::delete_job_rows("generation_jobs")));
+    assert!(
+        w.log
+            .lines()
+            .last()
+            .unwrap()
+            .starts_with("retention: 1 jobs older than 30 days deleted"),
+        "{:?}",
+        w.log.lines()
+    );
+
+    // Misconfigured: nothing deleted, the cron says why.
+    w.retention_days = crate::cron::retention_days("a month");
+    w.scheduled(ROLLUP_CRON);
+    assert!(
+        w.log
+            .lines()
+            .last()
+            .unwrap()
+            .contains("retention_days \"a month\""),
+        "{:?}",
+        w.log.lines()
+    );
+    assert_eq!(crate::cron::retention_days(" off "), Ok(None));
+    assert_eq!(crate::cron::retention_days("365"), Ok(Some(365)));
+    assert!(crate::cron::retention_days("0").is_err());
 }
