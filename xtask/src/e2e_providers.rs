@@ -391,6 +391,35 @@ pub fn checks(deployment: &dyn Deployment, rig: &ProviderRig) -> Result<()> {
         rows.len()
     ));
 
+    // The operator's metrics: figures across users, behind the admin token.
+    let r = api.call("GET", "/api/admin/metrics", Some(&carol), None)?;
+    ensure!(
+        r.status == 401,
+        "a user's token on the metrics: {}",
+        r.status
+    );
+    let admin = crate::pipeline::User {
+        user_id: "admin".into(),
+        token: crate::e2e_tokens::ADMIN_TOKEN.into(),
+    };
+    let metrics = api.json("GET", "/api/admin/metrics?days=1", Some(&admin), None, 200)?;
+    let by = |name: &str| {
+        metrics["metrics"]["providers"]
+            .as_array()
+            .and_then(|ps| ps.iter().find(|p| p["provider"] == name).cloned())
+            .unwrap_or(Value::Null)
+    };
+    ensure!(
+        by("openai")["variants"] == 8
+            && by("openai")["success_rate"] == 1.0
+            && by("stability")["failed"] == 4
+            && by("stability")["success_rate"] == 0.0
+            && metrics["metrics"]["jobs"]["partial"].as_u64() >= Some(1)
+            && metrics["metrics"]["diversity"]["jobs"].as_u64() >= Some(1),
+        "the metrics: {metrics}"
+    );
+    ok("GET /api/admin/metrics (admin token only): OpenAI 8 of 8 drawn, Stability 0 of 4 (moderated), the jobs, diversity and coverage of the day");
+
     crate::e2e_limits::checks(deployment)
 }
 

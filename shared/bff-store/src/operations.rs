@@ -80,6 +80,50 @@ impl TokenInfo {
     }
 }
 
+/// `GET /api/admin/metrics`: figures across users over a window.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Metrics {
+    pub since: String,
+    /// Jobs created in the window, by status.
+    pub jobs: std::collections::BTreeMap<String, u64>,
+    /// Generation by provider (variants of the window's finished jobs).
+    pub providers: Vec<ProviderMetrics>,
+    /// The DPP selections' mean pairwise cosine distance.
+    pub diversity: MeanOf,
+    /// The coverage reports' mean overall score.
+    pub coverage: MeanOf,
+    pub feedback: u64,
+    pub standouts: u64,
+    /// Standouts per piece of feedback (user satisfaction).
+    pub standout_rate: f64,
+}
+
+/// One provider's generation figures.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ProviderMetrics {
+    pub provider: String,
+    pub variants: u64,
+    pub failed: u64,
+    /// Variants drawn of those asked for.
+    pub success_rate: f64,
+}
+
+/// A mean over the window's jobs (`None` without any).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct MeanOf {
+    pub jobs: u64,
+    pub mean: Option<f64>,
+}
+
+/// `part / whole` to four decimals, 0 for nothing.
+fn rate(part: u64, whole: u64) -> f64 {
+    if whole == 0 {
+        0.0
+    } else {
+        (part as f64 / whole as f64 * 10_000.0).round() / 10_000.0
+    }
+}
+
 #[derive(Deserialize)]
 struct Count {
     n: i64,
@@ -377,6 +421,70 @@ impl<C: Connection> SqlStore<C> {
             .filter_map(|row| serde_json::from_value::<StaleJob>(row).ok())
             .map(|j| JobKey::new(&j.user_id, &j.job_id))
             .collect())
+    }
+
+    /// The operator's figures since `since`, across users (figures only, never a user's rows):
+    /// jobs by status, generation by provider, diversity, coverage and satisfaction.
+    pub async fn metrics(&self, since: &Timestamp) -> Result<Metrics, PortError> {
+        self.scope_system().await?;
+        let at = [since.as_str().into()];
+        let number = |v: &serde_json::Value| {
+            v.as_f64()
+                .or_else(|| v.as_str().and_then(|s| s.parse().ok()))
+        };
+        let count = |v: &serde_json::Value| number(v).unwrap_or(0.0).max(0.0) as u64;
+        let mut jobs = std::collections::BTreeMap::new();
+        for row in self.raw(sql::METRICS_JOBS, &at).await? {
+            jobs.insert(
+                row["status"].as_str().unwrap_or("-").to_string(),
+                count(&row["n"]),
+            );
+        }
+        let mut providers: Vec<ProviderMetrics> = Vec::new();
+        for row in self.raw(sql::METRICS_PROVIDERS, &at).await? {
+            let provider = row["provider"].as_str().unwrap_or("-").to_string();
+            let n = count(&row["n"]);
+            let failed = row["status"] == "failed";
+            match providers.iter_mut().find(|p| p.provider == provider) {
+                Some(p) => {
+                    p.variants += n;
+                    p.failed += if failed { n } else { 0 };
+                }
+                None => providers.push(ProviderMetrics {
+                    provider,
+                    variants: n,
+                    failed: if failed { n } else { 0 },
+                    success_rate: 0.0,
+                }),
+            }
+        }
+        for p in &mut providers {
+            p.success_rate = rate(p.variants - p.failed, p.variants);
+        }
+        let one = |rows: Vec<serde_json::Value>| rows.into_iter().next().unwrap_or_default();
+        let diversity = one(self.raw(sql::METRICS_DIVERSITY, &at).await?);
+        let coverage = one(self.raw(sql::METRICS_COVERAGE, &at).await?);
+        let satisfaction = one(self.raw(sql::METRICS_SATISFACTION, &at).await?);
+        let (feedback, standouts) = (
+            count(&satisfaction["feedback"]),
+            count(&satisfaction["standouts"]),
+        );
+        Ok(Metrics {
+            since: since.as_str().to_string(),
+            jobs,
+            providers,
+            diversity: MeanOf {
+                jobs: count(&diversity["jobs"]),
+                mean: number(&diversity["mean"]),
+            },
+            coverage: MeanOf {
+                jobs: count(&coverage["jobs"]),
+                mean: number(&coverage["mean"]),
+            },
+            feedback,
+            standouts,
+            standout_rate: rate(standouts, feedback),
+        })
     }
 
     /// Jobs created before `before`, oldest first, at most 100 (every user's): what the

@@ -137,6 +137,32 @@ pub const DELETE_QUEUED_MESSAGES: Sql = Sql {
     postgres: "DELETE FROM queue_messages WHERE strpos(body, ?1) > 0 AND strpos(body, ?2) > 0",
 };
 
+// --- operator metrics (across users, figures only) ---
+
+/// Jobs created since `?1` by status.
+pub const METRICS_JOBS: &str = "SELECT status, COUNT(*) AS n FROM generation_jobs \
+     WHERE created_at >= ?1 GROUP BY status ORDER BY status";
+
+/// The variants of finished jobs created since `?1`, by provider and status.
+pub const METRICS_PROVIDERS: &str = "SELECT v.provider AS provider, v.status AS status, \
+     COUNT(*) AS n FROM variants v JOIN generation_jobs g \
+       ON g.job_id = v.job_id AND g.user_id = v.user_id \
+     WHERE g.created_at >= ?1 AND g.status IN ('complete', 'partial', 'failed') \
+     GROUP BY v.provider, v.status ORDER BY v.provider, v.status";
+
+/// The selections made since `?1`: how many, and their mean diversity.
+pub const METRICS_DIVERSITY: &str = "SELECT COUNT(*) AS jobs, \
+     AVG(mean_pairwise_cosine_distance) AS mean FROM dpp_selection_results WHERE created_at >= ?1";
+
+/// The coverage reports made since `?1`: how many, and their mean overall coverage.
+pub const METRICS_COVERAGE: &str = "SELECT COUNT(*) AS jobs, AVG(overall_score) AS mean \
+     FROM coverage_reports WHERE created_at >= ?1";
+
+/// Feedback given since `?1` and the standouts among it.
+pub const METRICS_SATISFACTION: &str = "SELECT \
+     (SELECT COUNT(*) FROM user_feedback WHERE created_at >= ?1) AS feedback, \
+     (SELECT COUNT(*) FROM outliers WHERE created_at >= ?1) AS standouts";
+
 // --- rate limits ---
 
 /// Counts `?4` against the user's counter `?2` of window `?3`, only while the count stays within

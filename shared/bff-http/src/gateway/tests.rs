@@ -1267,3 +1267,42 @@ fn the_daily_cron_deletes_jobs_past_the_retention_period() {
     assert_eq!(crate::cron::retention_days("365"), Ok(Some(365)));
     assert!(crate::cron::retention_days("0").is_err());
 }
+
+#[test]
+fn the_metrics_are_behind_the_admin_token_and_check_their_window() {
+    let mut w = World::new();
+    let ask = |w: &World, token: &str, path: &str| {
+        w.handle(
+            &HttpRequest::new(Method::Get, path)
+                .with_header("Authorization", format!("Bearer {token}")),
+        )
+    };
+    assert_eq!(ask(&w, TOKEN, "/api/admin/metrics").status, 404);
+    w.admin_token = Some("the-admin-token-of-this-deployment");
+    assert_eq!(
+        ask(&w, TOKEN, "/api/admin/metrics").status,
+        401,
+        "a user's token"
+    );
+    for bad in ["0", "91", "week"] {
+        let r = ask(
+            &w,
+            "the-admin-token-of-this-deployment",
+            &format!("/api/admin/metrics?days={bad}"),
+        );
+        assert_eq!(
+            (r.status, body(&r)["field"].as_str()),
+            (422, Some("days")),
+            "{bad}"
+        );
+    }
+    let r = ask(
+        &w,
+        "the-admin-token-of-this-deployment",
+        "/api/admin/metrics?days=30",
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let answer = body(&r);
+    assert_eq!(answer["window_days"], 30);
+    assert_eq!(answer["metrics"]["since"], "2026-03-03T10:00:00.000Z");
+}

@@ -10,6 +10,8 @@
 //!   `Authorization: Bearer <admin token>`: a new user and their first token. The admin API
 //!   answers 404 while the deployment has no admin token (setting `admin_token`), 401 to a wrong
 //!   one (compared in constant time).
+//! - `GET /api/admin/metrics?days=7`, behind the same token: jobs by status, generation success
+//!   by provider, diversity, coverage and standout rate over the window, across users.
 
 use bff_pipeline::api::{read_json, ApiError};
 use bff_pipeline::Timestamp;
@@ -180,6 +182,22 @@ where
     )
 }
 
+/// The admin API's gate: `None` to go on, else the answer (404 while the deployment has no
+/// admin token, 401 for a wrong one).
+fn admin_refusal<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> Option<HttpResponse> {
+    let Some(admin_token) = ctx.admin_token.filter(|t| !t.trim().is_empty()) else {
+        return Some(super::not_found());
+    };
+    (!bearer_is(request.header("Authorization"), admin_token)).then(|| {
+        HttpResponse::error(&ApiError::unauthorized(
+            "the admin API needs Authorization: Bearer <admin token>",
+        ))
+    })
+}
+
 pub(super) async fn admin_create_user<C, B, D, S>(
     request: &HttpRequest,
     ctx: &GatewayContext<'_, C, B, D, S>,
@@ -187,15 +205,51 @@ pub(super) async fn admin_create_user<C, B, D, S>(
 where
     C: Connection,
 {
-    let Some(admin_token) = ctx.admin_token.filter(|t| !t.trim().is_empty()) else {
-        return super::not_found();
-    };
-    if !bearer_is(request.header("Authorization"), admin_token) {
-        return HttpResponse::error(&ApiError::unauthorized(
-            "the admin API needs Authorization: Bearer <admin token>",
-        ));
+    if let Some(refused) = admin_refusal(request, ctx) {
+        return refused;
     }
     answer(201, admin_user(request, ctx).await)
+}
+
+/// The longest metrics window.
+const MAX_METRICS_DAYS: u32 = 90;
+
+/// `GET /api/admin/metrics?days=7`: the operator's figures across users over the last `days`
+/// days (1 to 90; 7 by default). Response times by route are in the gateway's `request` log
+/// records (`duration_ms`), which the database does not hold.
+pub(super) async fn admin_metrics<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    if let Some(refused) = admin_refusal(request, ctx) {
+        return refused;
+    }
+    let days = match request.query_param("days") {
+        None => 7,
+        Some(text) => match text.parse::<u32>() {
+            Ok(days) if (1..=MAX_METRICS_DAYS).contains(&days) => days,
+            _ => {
+                return HttpResponse::error(
+                    &ApiError::unprocessable(format!(
+                        "days must be a whole number from 1 to {MAX_METRICS_DAYS}, got {text:?}"
+                    ))
+                    .with_field("days"),
+                )
+            }
+        },
+    };
+    let since = Timestamp::from_unix_ms(ctx.now.unix_ms() - i64::from(days) * 86_400_000);
+    answer(
+        200,
+        ctx.store
+            .metrics(&since)
+            .await
+            .map_err(ApiError::from)
+            .map(|metrics| serde_json::json!({ "window_days": days, "metrics": metrics })),
+    )
 }
 
 #[derive(Debug, Serialize)]
