@@ -129,6 +129,14 @@ struct Count {
     n: i64,
 }
 
+/// The `n` of a `SELECT COUNT(*) AS n` answer (0 when it has none).
+fn count_of(rows: Vec<serde_json::Value>) -> u32 {
+    rows.into_iter()
+        .next()
+        .and_then(|row| serde_json::from_value::<Count>(row).ok())
+        .map_or(0, |c| c.n.clamp(0, i64::from(u32::MAX)) as u32)
+}
+
 #[derive(Deserialize)]
 struct StaleJob {
     job_id: String,
@@ -249,11 +257,7 @@ impl<C: Connection> SqlStore<C> {
         let rows = self
             .raw(sql::LIVE_TOKENS, &[user_id.into(), now.as_str().into()])
             .await?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|row| serde_json::from_value::<Count>(row).ok())
-            .map_or(0, |c| c.n.max(0) as u32))
+        Ok(count_of(rows))
     }
 
     /// Revokes the user's token `id` (from the next request on); `None` when it is not theirs.
@@ -371,11 +375,7 @@ impl<C: Connection> SqlStore<C> {
     pub async fn active_jobs(&self, user_id: &str) -> Result<u32, PortError> {
         self.scope(user_id).await?;
         let rows = self.raw(sql::ACTIVE_JOBS, &[user_id.into()]).await?;
-        Ok(rows
-            .into_iter()
-            .next()
-            .and_then(|row| serde_json::from_value::<Count>(row).ok())
-            .map_or(0, |c| c.n.max(0) as u32))
+        Ok(count_of(rows))
     }
 
     /// Deletes the rate-limit windows that started before `before` (every user's).
