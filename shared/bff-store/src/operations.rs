@@ -413,9 +413,14 @@ impl<C: Connection> SqlStore<C> {
 
     /// Unfinished jobs that have not moved since `before`, oldest first (at most 50).
     pub async fn stale_jobs(&self, before: &Timestamp) -> Result<Vec<JobKey>, PortError> {
+        self.job_keys(sql::STALE_JOBS, before).await
+    }
+
+    /// The jobs a cross-user `query` of `job_id, user_id` finds for `before`.
+    async fn job_keys(&self, query: &str, before: &Timestamp) -> Result<Vec<JobKey>, PortError> {
         self.scope_system().await?;
         Ok(self
-            .raw(sql::STALE_JOBS, &[before.as_str().into()])
+            .raw(query, &[before.as_str().into()])
             .await?
             .into_iter()
             .filter_map(|row| serde_json::from_value::<StaleJob>(row).ok())
@@ -490,14 +495,7 @@ impl<C: Connection> SqlStore<C> {
     /// Jobs created before `before`, oldest first, at most 100 (every user's): what the
     /// retention period deletes.
     pub async fn expired_jobs(&self, before: &Timestamp) -> Result<Vec<JobKey>, PortError> {
-        self.scope_system().await?;
-        Ok(self
-            .raw(sql::EXPIRED_JOBS, &[before.as_str().into()])
-            .await?
-            .into_iter()
-            .filter_map(|row| serde_json::from_value::<StaleJob>(row).ok())
-            .map(|j| JobKey::new(&j.user_id, &j.job_id))
-            .collect())
+        self.job_keys(sql::EXPIRED_JOBS, before).await
     }
 
     /// What the jobs `user_id` started since `since` may cost (USD): the daily budget's spending.
