@@ -45,7 +45,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 
 const USAGE: &str =
-    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e [--providers-only]|e2e-spin [--providers-only]|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql>";
+    "usage: cargo xtask <setup|run [--spin [--postgres]] [--keep]|demo-math|e2e [--providers-only]|e2e-spin [--providers-only]|test|bench [N ...]|bench-pipeline [RUNS] [--spin]|golden|gen-taxonomy-sql|openapi>";
 
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
@@ -83,6 +83,7 @@ fn main() -> ExitCode {
         }
         Some("golden") => golden(&root),
         Some("gen-taxonomy-sql") => taxonomy_sql::write(&root),
+        Some("openapi") => openapi(&root),
         _ => {
             eprintln!("{USAGE}");
             return ExitCode::from(2);
@@ -124,6 +125,15 @@ fn golden(root: &std::path::Path) -> anyhow::Result<()> {
         "make_golden.py",
     )?;
     std::fs::write(&out, json)?;
+    println!("wrote {}", out.display());
+    Ok(())
+}
+
+/// Writes the API's OpenAPI document, generated from the request and response types, to
+/// `api/openapi.json` (which the gateway serves, and whose drift `bff-http`'s tests catch).
+fn openapi(root: &std::path::Path) -> anyhow::Result<()> {
+    let out = root.join("api/openapi.json");
+    std::fs::write(&out, bff_http::openapi::document_text())?;
     println!("wrote {}", out.display());
     Ok(())
 }

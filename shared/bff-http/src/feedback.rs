@@ -17,6 +17,7 @@ use bff_pipeline::ports::Dispatcher;
 use bff_pipeline::stages::feedback;
 use bff_store::Connection;
 
+use crate::bodies::{FeedbackSubmitted, LearningState};
 use crate::context::{caller, declared_too_large, no_route, StageContext};
 use crate::message::{HttpRequest, HttpResponse};
 use crate::platform::handled_line;
@@ -107,10 +108,14 @@ where
             let status = if done.view.revision == 1 { 201 } else { 200 };
             HttpResponse::json(
                 status,
-                &serde_json::json!({
-                    "feedback": done.view,
-                    "learning": if done.learning_queued { "queued" } else { "delayed" },
-                }),
+                &FeedbackSubmitted {
+                    feedback: done.view,
+                    learning: if done.learning_queued {
+                        LearningState::Queued
+                    } else {
+                        LearningState::Delayed
+                    },
+                },
             )
         }
         Err(e) => HttpResponse::error(&e),

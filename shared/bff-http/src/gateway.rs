@@ -42,6 +42,7 @@ use bff_pipeline::{queries, JobKey, Timestamp};
 use bff_store::{Connection, SqlStore};
 use serde::{Deserialize, Serialize};
 
+use crate::bodies::{Deleted, Health, HealthStatus, Root};
 use crate::context::declared_too_large;
 use crate::edge;
 use crate::message::{HttpRequest, HttpResponse, Method};
@@ -100,6 +101,7 @@ pub struct GatewayContext<'a, C, B, D, S> {
 enum Route {
     Root,
     Health,
+    OpenApi,
     Submit,
     JobStatus,
     Image,
@@ -132,6 +134,7 @@ enum JobView {
 const ROUTES: &[(Method, &str, Route)] = &[
     (Method::Get, "/", Route::Root),
     (Method::Get, "/api/health-check", Route::Health),
+    (Method::Get, "/api/openapi.json", Route::OpenApi),
     (Method::Post, "/api/generation", Route::Submit),
     (Method::Get, "/api/generation/:id", Route::JobStatus),
     (Method::Delete, "/api/generation/:id", Route::DeleteJob),
@@ -170,6 +173,19 @@ const ROUTES: &[(Method, &str, Route)] = &[
     (Method::Post, "/api/dev/redeliver/:id", Route::DevRedeliver),
     (Method::Get, "/api/dev/counts/:id", Route::DevCounts),
 ];
+
+/// The API's OpenAPI 3.1 document (`api/openapi.json`, generated from the types by `cargo xtask
+/// openapi`), served at `GET /api/openapi.json`.
+pub const OPENAPI_DOCUMENT: &str = include_str!("../../../api/openapi.json");
+
+/// The public routes as `(method, pattern)`: every route but the development ones.
+pub fn public_routes() -> Vec<(String, String)> {
+    ROUTES
+        .iter()
+        .filter(|(_, pattern, _)| !pattern.starts_with("/api/dev/"))
+        .map(|(method, pattern, _)| (method.to_string(), pattern.to_string()))
+        .collect()
+}
 
 fn router() -> Router<Route> {
     ROUTES
@@ -285,7 +301,15 @@ where
     // `/api/<view>/health-check` matches `:id` and answers the health check, before any token.
     let health = params.get("id") == Some("health-check");
     match route {
-        Route::Root => HttpResponse::json(200, &serde_json::json!({ "service": "bff-gateway" })),
+        Route::Root => HttpResponse::json(
+            200,
+            &Root {
+                service: "bff-gateway",
+            },
+        ),
+        Route::OpenApi => HttpResponse::new(200, OPENAPI_DOCUMENT)
+            .with_header("Content-Type", "application/json")
+            .with_header("Cache-Control", "public, max-age=300"),
         Route::Health => health_check(ctx).await,
         Route::JobStatus | Route::View(_) | Route::FeedbackOne | Route::Analytics if health => {
             health_check(ctx).await
@@ -364,12 +388,6 @@ async fn call<S: Services>(
     }
 }
 
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-    checks: serde_json::Map<String, serde_json::Value>,
-}
-
 fn value<T: Serialize>(v: &T) -> serde_json::Value {
     serde_json::to_value(v).unwrap_or_default()
 }
@@ -409,7 +427,11 @@ where
     HttpResponse::json(
         if ok { 200 } else { 503 },
         &Health {
-            status: if ok { "ok" } else { "degraded" },
+            status: if ok {
+                HealthStatus::Ok
+            } else {
+                HealthStatus::Degraded
+            },
             checks,
         },
     )
@@ -806,17 +828,6 @@ where
 }
 
 // --- deleting data ---
-
-/// What a deletion removed: rows by table, and the images in the blob store.
-#[derive(Serialize)]
-struct Deleted {
-    #[serde(skip_serializing_if = "Option::is_none")]
-    job_id: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    user_id: Option<String>,
-    rows: std::collections::BTreeMap<String, u64>,
-    blobs: u64,
-}
 
 /// `DELETE /api/generation/:id`: the job and everything of it, images included. Idempotent:
 /// again (or for an id that is not the user's) it deletes nothing and says so.

@@ -22,12 +22,15 @@
 //! `wasm32-unknown-unknown` and `wasm32-wasip2`.
 
 pub mod analytics;
+pub mod bodies;
 pub mod context;
 pub mod cron;
 pub mod edge;
 pub mod feedback;
 pub mod gateway;
 pub mod message;
+#[cfg(feature = "openapi")]
+pub mod openapi;
 pub mod platform;
 pub mod prompt;
 pub mod router;

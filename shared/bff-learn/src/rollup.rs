@@ -61,6 +61,7 @@ pub struct DayInput {
 
 /// One day's totals: the feedback summary and coverage history read these.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DailyTotals {
     /// The UTC day.
     pub day: String,

@@ -34,6 +34,7 @@ pub const MIN_HISTORY: usize = 5;
 
 /// Which rule made a design a standout, so the designer can be told why.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StandoutRule {
     /// A high rating on a high-quality design.

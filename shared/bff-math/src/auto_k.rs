@@ -56,6 +56,7 @@ pub enum AutoKError {
 
 /// The figures of one K, for plotting the elbow and the silhouette curve.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct KCandidate {
     pub k: usize,
     /// `None` when the (sampled) labels held a single cluster, so the silhouette is undefined.

@@ -27,6 +27,7 @@ pub struct AdherenceSample {
 
 /// One provider's adherence in one category.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CategoryAdherence {
     pub provider: Provider,
     pub category: String,
@@ -40,6 +41,7 @@ pub struct CategoryAdherence {
 
 /// `GET /api/providers`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProvidersResponse {
     /// The providers a request may name on this deployment.
     pub providers: Vec<Provider>,
@@ -92,6 +94,7 @@ fn table_with(taxonomy: &Taxonomy, samples: &[AdherenceSample]) -> Vec<CategoryA
 
 /// How a job's variants were spread over its providers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, Default)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RoutingMode {
     /// By measured adherence on the brief's visible categories (the default).
@@ -113,6 +116,7 @@ impl RoutingMode {
 
 /// One provider's standing in a job's routing.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderShare {
     pub provider: Provider,
     /// Variants given to the provider.
@@ -126,6 +130,7 @@ pub struct ProviderShare {
 
 /// A job's routing: which provider draws each variant, and why.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Route {
     pub mode: RoutingMode,

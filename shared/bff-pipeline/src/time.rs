@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 
 /// An instant as RFC 3339 text (`2025-09-01T03:00:00.000Z`), checked for shape once when it is built.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(try_from = "String", into = "String")]
 pub struct Timestamp(String);
 

@@ -64,6 +64,7 @@ struct UserId {
 
 /// A bearer token as its user sees it (never the token, never its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct TokenInfo {
     /// The token's public id: the first 16 hex digits of its SHA-256.
     pub id: String,
@@ -82,6 +83,7 @@ impl TokenInfo {
 
 /// `GET /api/admin/metrics`: figures across users over a window.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Metrics {
     pub since: String,
     /// Jobs created in the window, by status.
@@ -100,6 +102,7 @@ pub struct Metrics {
 
 /// One provider's generation figures.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProviderMetrics {
     pub provider: String,
     pub variants: u64,
@@ -110,6 +113,7 @@ pub struct ProviderMetrics {
 
 /// A mean over the window's jobs (`None` without any).
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct MeanOf {
     pub jobs: u64,
     pub mean: Option<f64>,

@@ -16,8 +16,10 @@
 use bff_pipeline::api::{read_json, ApiError};
 use bff_pipeline::Timestamp;
 use bff_store::operations::{bearer_is, TokenInfo};
+
+use crate::bodies::{AdminMetrics, CreatedToken, CreatedUser, NewToken, NewUser, Tokens};
 use bff_store::Connection;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::{new_user, GatewayContext};
 use crate::message::{HttpRequest, HttpResponse};
@@ -28,39 +30,6 @@ pub const MAX_LIVE_TOKENS: u32 = 20;
 /// The longest expiry a token may be given.
 const MAX_LIFETIME_MS: i64 = 10 * 366 * 86_400_000;
 const MAX_LABEL_CHARS: usize = 100;
-
-/// `POST /api/tokens`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewToken {
-    label: String,
-    #[serde(default)]
-    expires_at: Option<String>,
-}
-
-/// `POST /api/admin/users`.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct NewUser {
-    name: String,
-    #[serde(default)]
-    label: Option<String>,
-    #[serde(default)]
-    expires_at: Option<String>,
-}
-
-/// A token in the answer that creates it: the only time the token itself is shown.
-#[derive(Debug, Serialize)]
-struct CreatedToken {
-    #[serde(flatten)]
-    info: TokenInfo,
-    token: String,
-}
-
-#[derive(Debug, Serialize)]
-struct Tokens {
-    tokens: Vec<TokenInfo>,
-}
 
 /// A label: trimmed, 1 to 100 characters, no control characters.
 fn label(text: &str, field: &str) -> Result<String, ApiError> {
@@ -248,16 +217,11 @@ where
             .metrics(&since)
             .await
             .map_err(ApiError::from)
-            .map(|metrics| serde_json::json!({ "window_days": days, "metrics": metrics })),
+            .map(|metrics| AdminMetrics {
+                window_days: days,
+                metrics,
+            }),
     )
-}
-
-#[derive(Debug, Serialize)]
-struct CreatedUser {
-    user_id: String,
-    name: String,
-    #[serde(flatten)]
-    token: CreatedToken,
 }
 
 async fn admin_user<C, B, D, S>(

@@ -41,6 +41,7 @@ pub(crate) fn window(today: &str, days: i64) -> Option<core::ops::RangeInclusive
 
 /// One week of picks.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct WeekShare {
     /// The week's Monday, `"YYYY-MM-DD"`.
     pub week: String,
@@ -52,6 +53,7 @@ pub struct WeekShare {
 
 /// How much of a week's picks showed a value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ValueShare {
     /// The value.
     pub attribute: AttributeValue,
@@ -113,6 +115,7 @@ pub fn style_evolution(
 
 /// How one style profile performs for the designer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ProfilePerformance {
     /// The style profile.
     pub profile_id: String,
@@ -173,6 +176,7 @@ pub fn profile_performance(
 
 /// How often designs showing a value stood out, against the designer's usual rate.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct AttributeRate {
     /// The value.
     pub attribute: AttributeValue,
@@ -220,6 +224,7 @@ pub fn standout_rates(
 
 /// The feedback of the last days at a glance.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FeedbackSummary {
     /// The window, in days, ending today.
     pub days: u32,
@@ -295,6 +300,7 @@ pub fn feedback_summary(totals: &[DailyTotals], today: &str, days: u32) -> Feedb
 
 /// One day of coverage reports.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CoveragePoint {
     /// The UTC day.
     pub day: String,

@@ -54,6 +54,7 @@ const PLACES_PER_KIND: usize = 2;
 
 /// What a recommendation asks of the designer.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum RecommendationKind {
     /// Generate more designs showing a value.
@@ -68,6 +69,7 @@ pub enum RecommendationKind {
 
 /// One recommendation, readable and with the numbers behind it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Recommendation {
     /// What it asks.
     pub kind: RecommendationKind,

@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 /// One attribute value, e.g. category `fabric`, value `linen`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct AttributeValue {
     pub category: String,
@@ -129,6 +130,7 @@ pub struct ValueCoverage {
 
 /// Coverage and evenness of one category.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CategoryCoverage {
     pub category: String,
     /// Number of targeted values in the category.
@@ -161,6 +163,7 @@ pub struct CoverageGap {
 
 /// An observed value that matches no target.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct UntargetedValue {
     pub category: String,
     pub value: String,
@@ -170,6 +173,7 @@ pub struct UntargetedValue {
 
 /// How badly a value is under-covered; ordered from `Low` to `Critical`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     Low,

@@ -7,6 +7,7 @@ use crate::Embeddings;
 
 /// Why a candidate was picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum PickReason {
     /// It was the highest-quality candidate still eligible: quality alone would have chosen it too.
@@ -39,6 +40,7 @@ pub struct Suppressed {
 
 /// Why the selection stopped.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum StopReason {
     TargetReached,

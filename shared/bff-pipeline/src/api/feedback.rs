@@ -17,6 +17,7 @@ pub const MAX_TAG_CHARS: usize = 40;
 
 /// `POST /api/feedback`: a rating, a like or dislike, or both, on one of the user's images.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct FeedbackRequest {
     pub image_id: String,
@@ -121,6 +122,7 @@ impl FeedbackRequest {
 
 /// Why a design is a standout, as the API shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StandoutView {
     pub rule: StandoutRule,
     pub confidence: f64,
@@ -130,6 +132,7 @@ pub struct StandoutView {
 
 /// One piece of feedback (the answer of `POST /api/feedback` and an item of `GET /api/feedback`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FeedbackView {
     pub feedback_id: String,
     pub job_id: String,
@@ -173,6 +176,7 @@ impl FeedbackView {
 
 /// `GET /api/feedback`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct FeedbackList {
     pub feedback: Vec<FeedbackView>,
 }

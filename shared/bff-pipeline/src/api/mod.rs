@@ -48,6 +48,7 @@ pub const MAX_OVER_GENERATION: f64 = 3.0;
 
 /// An error response: `{"status": 422, "code": "unprocessable", "message": "...", "field": "brief"}`.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[error("{status} {code}: {message}")]
 pub struct ApiError {
     pub status: u16,
@@ -160,6 +161,7 @@ impl From<PortError> for ApiError {
 
 /// `POST /api/generation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(deny_unknown_fields)]
 pub struct GenerationRequest {
     /// The designer's brief in plain words.
@@ -503,6 +505,7 @@ pub fn job_url(job_id: &str) -> String {
 
 /// `202 Accepted` for `POST /api/generation`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SubmitResponse {
     pub job_id: String,
     pub status: JobStatus,
@@ -565,6 +568,7 @@ impl PlanCall {
 
 /// A stage of the chain, as progress reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum Stage {
     Generate,
@@ -576,6 +580,7 @@ pub enum Stage {
 
 /// How far one stage is: `done` of `total` (and `failed` of them, for generation).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct StageProgress {
     pub stage: Stage,
     pub done: u32,
@@ -585,6 +590,7 @@ pub struct StageProgress {
 
 /// One selected design as the designer sees it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SelectedDesign {
     pub rank: u32,
     pub image_id: String,
@@ -612,6 +618,7 @@ pub struct SelectedDesign {
 /// A variant that failed (its reason: `moderated: ...` when a provider refused the content) or
 /// moved to another provider.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct VariantReport {
     pub variant: u32,
     pub image_id: String,
@@ -624,6 +631,7 @@ pub struct VariantReport {
 
 /// `GET /api/generation/{job}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct JobStatusResponse {
     pub job_id: String,
     pub status: JobStatus,
@@ -753,6 +761,7 @@ impl JobStatusResponse {
 
 /// One cluster (style) of a job.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClusterSummary {
     pub cluster: u32,
     pub profile_id: String,
@@ -764,6 +773,7 @@ pub struct ClusterSummary {
 
 /// `GET /api/clusters/{job}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct ClustersResponse {
     pub job_id: String,
     pub k: u32,
@@ -806,6 +816,7 @@ impl ClustersResponse {
 
 /// One pick, as the diversity view shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DiversityPick {
     pub rank: u32,
     pub image_id: String,
@@ -818,6 +829,7 @@ pub struct DiversityPick {
 
 /// `GET /api/diversity/{job}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DiversityResponse {
     pub job_id: String,
     pub theta: f64,
@@ -871,6 +883,7 @@ impl DiversityResponse {
 
 /// One gap, as the coverage view shows it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct GapSummary {
     pub rank: u32,
     pub category: String,
@@ -886,6 +899,7 @@ pub struct GapSummary {
 
 /// `GET /api/coverage/{job}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct CoverageResponse {
     pub job_id: String,
     pub overall_score: f64,

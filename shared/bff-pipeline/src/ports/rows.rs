@@ -40,6 +40,7 @@ macro_rules! named_enum {
     ($(#[$meta:meta])* $name:ident ($what:literal) { $($(#[$vmeta:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
         $(#[$meta])*
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
         pub enum $name {
             $($(#[$vmeta])* #[serde(rename = $text)] $variant),+
         }
@@ -269,6 +270,7 @@ pub struct VariantRow {
 
 /// A variant moved from a provider that kept failing to the job's next provider.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Reroute {
     pub from: Provider,
     pub to: Provider,
@@ -365,6 +367,7 @@ pub struct ClusterResultRow {
 
 /// How much of a cluster shows one value.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct DominantAttribute {
     pub category: String,
     pub value: String,
@@ -405,6 +408,7 @@ pub struct ClusterAssignmentRow {
 
 /// A candidate dropped as a near-duplicate of a pick.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct SuppressedImage {
     pub image_id: String,
     pub duplicate_of: String,

@@ -12,9 +12,12 @@
 //! route). Every answer says when the user's rollup last ran.
 
 use bff_domain::Taxonomy;
-use bff_learn::analytics::{self, RecommendationInput};
+use bff_learn::analytics::{
+    self, AttributeRate, CoveragePoint, FeedbackSummary, ProfilePerformance, Recommendation,
+    RecommendationInput, WeekShare,
+};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::Value;
 
 use crate::api::ApiError;
 use crate::ports::{AnalyticsStore, PortError};
@@ -31,6 +34,7 @@ pub const COVERAGE_DAYS: u32 = 30;
 
 /// The analytics views, `GET /api/analytics/<name>`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(rename_all = "snake_case")]
 pub enum View {
     /// Attribute share of the picks by week, 90 days.
@@ -99,7 +103,10 @@ pub async fn answer(
             let from = day_before(now, EVOLUTION_DAYS - 1);
             let totals = store.daily_totals(user_id, &from, &today).await?;
             let attributes = store.daily_attributes(user_id, &from, &today).await?;
-            json!({ "days": EVOLUTION_DAYS, "weeks": analytics::style_evolution(&totals, &attributes, &today) })
+            data(EvolutionData {
+                days: EVOLUTION_DAYS as u32,
+                weeks: analytics::style_evolution(&totals, &attributes, &today),
+            })
         }
         View::Styles => {
             let rows = store.profile_success(user_id).await?;
@@ -108,27 +115,34 @@ pub async fn answer(
                 .map(|(p, name)| (p.profile_id.clone(), name.clone()))
                 .collect();
             let success: Vec<_> = rows.into_iter().map(|(p, _)| p).collect();
-            json!({ "styles": analytics::profile_performance(&success, &names) })
+            data(StylesData {
+                styles: analytics::profile_performance(&success, &names),
+            })
         }
         View::Standouts => {
             let success = store.attribute_success(user_id).await?;
             let (ratings, standouts) = store.standout_totals(user_id).await?;
-            json!({
-                "ratings": ratings,
-                "standouts": standouts,
-                "standout_rate": rate(standouts, ratings),
-                "attributes": analytics::standout_rates(&success, ratings, standouts),
+            data(StandoutsData {
+                ratings,
+                standouts,
+                standout_rate: rate(standouts, ratings),
+                attributes: analytics::standout_rates(&success, ratings, standouts),
             })
         }
         View::Feedback => {
             let from = day_before(now, i64::from(SUMMARY_DAYS) - 1);
             let totals = store.daily_totals(user_id, &from, &today).await?;
-            json!({ "summary": analytics::feedback_summary(&totals, &today, SUMMARY_DAYS) })
+            data(FeedbackSummaryData {
+                summary: analytics::feedback_summary(&totals, &today, SUMMARY_DAYS),
+            })
         }
         View::Coverage => {
             let from = day_before(now, i64::from(COVERAGE_DAYS) - 1);
             let totals = store.daily_totals(user_id, &from, &today).await?;
-            json!({ "days": COVERAGE_DAYS, "history": analytics::coverage_history(&totals, &today, COVERAGE_DAYS) })
+            data(CoverageData {
+                days: COVERAGE_DAYS,
+                history: analytics::coverage_history(&totals, &today, COVERAGE_DAYS),
+            })
         }
         View::Recommendations => {
             let success = store.attribute_success(user_id).await?;
@@ -154,16 +168,87 @@ pub async fn answer(
                 evolution: &evolution,
                 today: &today,
             };
-            json!({ "recommendations": analytics::recommendations(&input) })
+            data(RecommendationsData {
+                recommendations: analytics::recommendations(&input),
+            })
         }
     };
-    Ok(json!({
-        "view": view,
-        "user_id": user_id,
-        "today": today,
-        "data": body,
+    Ok(data(ViewAnswer {
+        view,
+        user_id: user_id.to_string(),
+        today,
+        data: body,
     }))
 }
+
+fn data<T: Serialize>(value: T) -> Value {
+    serde_json::to_value(value).unwrap_or_default()
+}
+
+/// A view's answer: which view, for whom, on which (UTC) day, and its data.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[cfg_attr(feature = "openapi", schemars(rename = "{T}View"))]
+pub struct ViewAnswer<T> {
+    pub view: View,
+    pub user_id: String,
+    pub today: String,
+    pub data: T,
+}
+
+/// `evolution`: the share of each value in the picks, week by week.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct EvolutionData {
+    pub days: u32,
+    pub weeks: Vec<WeekShare>,
+}
+
+/// `styles`: each style profile's performance.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct StylesData {
+    pub styles: Vec<ProfilePerformance>,
+}
+
+/// `standouts`: the user's ratings, standouts, and standout rate by value.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct StandoutsData {
+    pub ratings: u32,
+    pub standouts: u32,
+    pub standout_rate: Option<f64>,
+    pub attributes: Vec<AttributeRate>,
+}
+
+/// `feedback`: the last days' feedback.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct FeedbackSummaryData {
+    pub summary: FeedbackSummary,
+}
+
+/// `coverage`: the picks' coverage, day by day.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct CoverageData {
+    pub days: u32,
+    pub history: Vec<CoveragePoint>,
+}
+
+/// `recommendations`: what to try next, each with its evidence.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct RecommendationsData {
+    pub recommendations: Vec<Recommendation>,
+}
+
+pub type EvolutionView = ViewAnswer<EvolutionData>;
+pub type StylesView = ViewAnswer<StylesData>;
+pub type StandoutsView = ViewAnswer<StandoutsData>;
+pub type FeedbackSummaryView = ViewAnswer<FeedbackSummaryData>;
+pub type CoverageView = ViewAnswer<CoverageData>;
+pub type RecommendationsView = ViewAnswer<RecommendationsData>;
 
 fn rate(part: u32, whole: u32) -> Option<f64> {
     (whole > 0).then(|| f64::from(part) / f64::from(whole))
