@@ -93,7 +93,8 @@ e2e: providers and CLIP at {} (log: {})",
         dev.log_path().display()
     );
     let result = crate::e2e_providers::checks(&dev, &rig)
-        .and_then(|()| crate::e2e_providers::workers_ai_binding(&dev, &rig));
+        .and_then(|()| crate::e2e_providers::workers_ai_binding(&dev, &rig))
+        .and_then(|()| crate::e2e_fuzz::schemathesis(root, &dev));
     if let Err(error) = &result {
         println!(
             "e2e: FAILED: {error:#}\nlast lines of {}:\n{}",

@@ -14,7 +14,7 @@ fn ok(name: &str) {
 }
 
 /// Rows per table matching `filter` (an SQL condition on the table's columns), in one query.
-fn counts(
+pub fn counts(
     deployment: &dyn Deployment,
     tables: &[&str],
     filter: &str,
@@ -31,7 +31,7 @@ fn counts(
         .collect())
 }
 
-fn all_tables() -> Vec<&'static str> {
+pub fn all_tables() -> Vec<&'static str> {
     JOB_TABLES
         .iter()
         .chain(USER_TABLES.iter())

@@ -77,7 +77,9 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
         deployment.base_url(),
         deployment.log_path().display()
     );
-    if let Err(error) = e2e_providers::checks(&deployment, &rig) {
+    let result = e2e_providers::checks(&deployment, &rig)
+        .and_then(|()| crate::e2e_fuzz::schemathesis(root, &deployment));
+    if let Err(error) = result {
         println!(
             "e2e-spin (providers): FAILED: {error:#}\nlast lines of {}:\n{}",
             deployment.log_path().display(),

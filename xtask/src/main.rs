@@ -26,10 +26,12 @@ mod deployment;
 mod e2e;
 mod e2e_deletion;
 mod e2e_feedback;
+mod e2e_fuzz;
 mod e2e_limits;
 mod e2e_providers;
 mod e2e_spin;
 mod e2e_tokens;
+mod openapi_check;
 mod pipeline;
 mod process;
 mod run;
@@ -135,5 +137,11 @@ fn openapi(root: &std::path::Path) -> anyhow::Result<()> {
     let out = root.join("api/openapi.json");
     std::fs::write(&out, bff_http::openapi::document_text())?;
     println!("wrote {}", out.display());
+    let reference = root.join("api/README.md");
+    std::fs::write(
+        &reference,
+        bff_http::openapi::markdown(&bff_http::openapi::document()),
+    )?;
+    println!("wrote {}", reference.display());
     Ok(())
 }

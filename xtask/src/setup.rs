@@ -11,6 +11,8 @@ pub const WASM_TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "wasm32-wasip2"];
 
 /// Python packages of the reference implementations, pinned.
 const PYTHON_REQUIREMENTS: &str = "tools/bench/requirements.txt";
+/// The API fuzzer, pinned with its dependencies.
+const SCHEMATHESIS_REQUIREMENTS: &str = "tools/schemathesis/requirements.txt";
 
 /// Everything: rust targets, npm packages (when the project has a lock file), the Workers build
 /// tools (when the workspace has Workers).
@@ -125,16 +127,39 @@ pub fn npm_packages(root: &Path) -> Result<()> {
 
 /// A virtual environment in `.venv` with the pinned reference packages; returns its python.
 pub fn python_env(root: &Path) -> Result<PathBuf> {
-    let venv = root.join(".venv");
+    python_env_at(
+        root,
+        ".venv",
+        PYTHON_REQUIREMENTS,
+        "the Python reference environment",
+    )
+}
+
+/// A virtual environment in `.venv-schemathesis` with the pinned API fuzzer; returns the
+/// `schemathesis` command.
+pub fn schemathesis(root: &Path) -> Result<PathBuf> {
+    let python = python_env_at(
+        root,
+        ".venv-schemathesis",
+        SCHEMATHESIS_REQUIREMENTS,
+        "the API fuzzer's environment (Schemathesis)",
+    )?;
+    Ok(python.with_file_name("schemathesis"))
+}
+
+/// A virtual environment in `dir` (under the root) with the packages of `requirements`,
+/// reinstalled only when that file changes; returns its python.
+fn python_env_at(root: &Path, dir: &str, requirements: &str, what: &str) -> Result<PathBuf> {
+    let venv = root.join(dir);
     let python = venv.join("bin/python");
-    let requirements = root.join(PYTHON_REQUIREMENTS);
+    let requirements = root.join(requirements);
     let wanted = std::fs::read(&requirements)
         .with_context(|| format!("cannot read {}", requirements.display()))?;
     let stamp = venv.join(".installed-requirements");
     if python.exists() && std::fs::read(&stamp).is_ok_and(|s| s == wanted) {
         return Ok(python);
     }
-    println!("setup: creating the Python reference environment in .venv");
+    println!("setup: creating {what} in {dir}");
     shell::run(
         shell::cmd("python3", root).args(["-m", "venv"]).arg(&venv),
         "python3 -m venv",

@@ -613,7 +613,15 @@ pub fn http_request_with(
     request.push_str("\r\n");
     request.push_str(body);
     stream.write_all(request.as_bytes())?;
-    read_response(&mut stream)
+    let response = read_response(&mut stream)?;
+    crate::openapi_check::check(
+        method,
+        path,
+        response.status,
+        response.header("content-type").unwrap_or_default(),
+        &response.body,
+    )?;
+    Ok(response)
 }
 
 /// Reads one response: the head, then the body by `Content-Length`, by chunks, or to the end of

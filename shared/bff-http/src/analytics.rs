@@ -83,7 +83,7 @@ where
             view(request, params.get("view").unwrap_or_default(), ctx).await
         }
         Routed::Found(Route::Rollup, _) => rollup(request, ctx).await,
-        Routed::MethodNotAllowed => no_route(request, true),
+        Routed::MethodNotAllowed(_) => no_route(request, true),
         Routed::NotFound => no_route(request, false),
     }
 }

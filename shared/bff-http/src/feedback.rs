@@ -48,7 +48,7 @@ where
 {
     let (route, params) = match router().at(&request.method, request.path()) {
         Routed::Found(route, params) => (route, params),
-        Routed::MethodNotAllowed => return no_route(request, true),
+        Routed::MethodNotAllowed(_) => return no_route(request, true),
         Routed::NotFound => return no_route(request, false),
     };
     let user_id = match caller(request) {

@@ -267,7 +267,10 @@ where
 {
     let response = match routed {
         Routed::Found(route, params) => route_to(route, &params, request, ctx).await,
-        Routed::MethodNotAllowed => no_route(request, true),
+        Routed::MethodNotAllowed(allowed) => {
+            let allowed: Vec<&str> = allowed.iter().map(Method::as_str).collect();
+            no_route(request, true).with_header("Allow", allowed.join(", "))
+        }
         Routed::NotFound => no_route(request, false),
     };
     // A function behind the gateway may answer an unknown path or method in plain text; every

@@ -564,6 +564,164 @@ pub fn document_text() -> String {
     text
 }
 
+/// A schema's type in a few words: `string`, `integer | null`, `array of WeekShare`, the name
+/// of a referenced schema, or the values of an enumeration.
+fn type_words(schema: &Value) -> String {
+    if let Some(target) = schema["$ref"].as_str() {
+        let name = target.rsplit('/').next().unwrap_or(target);
+        return format!("[{name}](#{})", name.to_lowercase());
+    }
+    if let Some(values) = schema["enum"].as_array() {
+        let values: Vec<String> = values.iter().map(|v| format!("`{v}`")).collect();
+        return values.join(" \\| ");
+    }
+    if let Some(value) = schema.get("const") {
+        return format!("`{value}`");
+    }
+    for key in ["oneOf", "anyOf"] {
+        if let Some(options) = schema[key].as_array() {
+            let words: Vec<String> = options.iter().map(type_words).collect();
+            return words.join(" \\| ");
+        }
+    }
+    let single = |t: &str| match t {
+        "array" => format!("array of {}", type_words(&schema["items"])),
+        "object" if schema["additionalProperties"].is_object() => {
+            format!("map to {}", type_words(&schema["additionalProperties"]))
+        }
+        other => other.to_string(),
+    };
+    match &schema["type"] {
+        Value::String(t) => single(t),
+        Value::Array(types) => types
+            .iter()
+            .filter_map(Value::as_str)
+            .map(single)
+            .collect::<Vec<_>>()
+            .join(" \\| "),
+        _ => "any".to_string(),
+    }
+}
+
+/// One line of a table cell: line breaks and pipes would end it.
+fn cell(text: &str) -> String {
+    text.replace('\n', " ").replace('|', "\\|")
+}
+
+/// The document as a readable reference (`api/README.md`): each operation with its parameters,
+/// body and answers, then each schema with its fields.
+pub fn markdown(document: &Value) -> String {
+    let mut out = String::new();
+    let title = document["info"]["title"].as_str().unwrap_or_default();
+    out.push_str(&format!("# The {title} HTTP API\n\n"));
+    out.push_str("Generated from `api/openapi.json` (itself generated from the Rust types) by `cargo xtask openapi`; do not edit by hand. The document is served at `GET /api/openapi.json`.\n\n");
+    out.push_str(&format!(
+        "{}\n\n",
+        document["info"]["description"].as_str().unwrap_or_default()
+    ));
+    out.push_str("Authentication: `Authorization: Bearer <token>`, a user's token unless an operation says *admin* (the deployment's admin token) or *none*.\n\n");
+    let empty = Map::new();
+    let paths = document["paths"].as_object().unwrap_or(&empty);
+    out.push_str("## Operations\n\n| method | path | auth | what it does |\n|---|---|---|---|\n");
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap_or(&empty) {
+            let auth = match op["security"][0].as_object().and_then(|o| o.keys().next()) {
+                Some(scheme) if scheme == "adminToken" => "admin",
+                Some(_) => "user",
+                None => "none",
+            };
+            out.push_str(&format!(
+                "| {} | [`{path}`](#{}) | {auth} | {} |\n",
+                method.to_uppercase(),
+                op["operationId"]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_lowercase(),
+                cell(op["summary"].as_str().unwrap_or_default())
+            ));
+        }
+    }
+    for (path, item) in paths {
+        for (method, op) in item.as_object().unwrap_or(&empty) {
+            out.push_str(&format!(
+                "\n### {}\n\n`{} {path}`: {}\n\n",
+                op["operationId"].as_str().unwrap_or_default(),
+                method.to_uppercase(),
+                op["summary"].as_str().unwrap_or_default()
+            ));
+            if let Some(parameters) = op["parameters"].as_array() {
+                out.push_str("| parameter | in | type | |\n|---|---|---|---|\n");
+                for p in parameters {
+                    out.push_str(&format!(
+                        "| `{}` | {} | {} | {} |\n",
+                        p["name"].as_str().unwrap_or_default(),
+                        p["in"].as_str().unwrap_or_default(),
+                        type_words(&p["schema"]),
+                        cell(p["description"].as_str().unwrap_or_default())
+                    ));
+                }
+                out.push('\n');
+            }
+            if let Some(schema) = op.pointer("/requestBody/content/application~1json/schema") {
+                out.push_str(&format!("Body: {}\n\n", type_words(schema)));
+            }
+            out.push_str("| status | | body |\n|---|---|---|\n");
+            for (status, answer) in op["responses"].as_object().unwrap_or(&empty) {
+                let answer = match answer["$ref"].as_str() {
+                    Some(r) => document
+                        .pointer(r.trim_start_matches('#'))
+                        .unwrap_or(&Value::Null),
+                    None => answer,
+                };
+                let body = match answer["content"].as_object().and_then(|c| c.iter().next()) {
+                    Some((media, content)) if media == "application/json" => {
+                        type_words(&content["schema"])
+                    }
+                    Some((media, _)) => format!("`{media}`"),
+                    None => String::new(),
+                };
+                out.push_str(&format!(
+                    "| {status} | {} | {body} |\n",
+                    cell(answer["description"].as_str().unwrap_or_default())
+                ));
+            }
+        }
+    }
+    out.push_str("\n## Schemas\n");
+    for (name, schema) in document["components"]["schemas"]
+        .as_object()
+        .unwrap_or(&empty)
+    {
+        out.push_str(&format!("\n### {name}\n\n"));
+        if let Some(text) = schema["description"].as_str() {
+            out.push_str(&format!("{}\n\n", cell(text)));
+        }
+        let required: BTreeSet<&str> = schema["required"]
+            .as_array()
+            .map(|r| r.iter().filter_map(Value::as_str).collect())
+            .unwrap_or_default();
+        match schema["properties"].as_object() {
+            Some(properties) => {
+                out.push_str("| field | type | |\n|---|---|---|\n");
+                for (field, property) in properties {
+                    let optional = if required.contains(field.as_str()) {
+                        ""
+                    } else {
+                        " (optional)"
+                    };
+                    out.push_str(&format!(
+                        "| `{field}`{optional} | {} | {} |\n",
+                        type_words(property),
+                        cell(property["description"].as_str().unwrap_or_default())
+                    ));
+                }
+            }
+            None => out.push_str(&format!("{}\n", type_words(schema))),
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -585,6 +743,15 @@ mod tests {
             .collect::<Vec<_>>()
             .join("/");
         (method, unnamed)
+    }
+
+    #[test]
+    fn the_committed_reference_is_the_documents() {
+        let committed = include_str!("../../../api/README.md");
+        assert!(
+            committed == markdown(&document()),
+            "api/README.md is not what api/openapi.json gives: run `cargo xtask openapi` and commit it"
+        );
     }
 
     #[test]

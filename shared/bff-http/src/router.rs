@@ -26,8 +26,9 @@ impl Params {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Routed<T> {
     Found(T, Params),
-    /// The path is a route, not with this method: 405.
-    MethodNotAllowed,
+    /// The path is a route, not with this method: 405, with the methods it has (the `Allow`
+    /// header).
+    MethodNotAllowed(Vec<Method>),
     /// No route has this path: 404.
     NotFound,
 }
@@ -85,13 +86,18 @@ impl<T: Clone> Router<T> {
             return Routed::Found(found.value.clone(), Params(params));
         }
         // As `worker::Router`: HEAD, OPTIONS and TRACE routes do not make a path exist.
-        let exists = self.methods.iter().any(|(m, r)| {
-            !matches!(m, Method::Head | Method::Options | Method::Trace) && r.at(path).is_ok()
-        });
-        if exists {
-            Routed::MethodNotAllowed
-        } else {
+        let allowed: Vec<Method> = self
+            .methods
+            .iter()
+            .filter(|(m, r)| {
+                !matches!(m, Method::Head | Method::Options | Method::Trace) && r.at(path).is_ok()
+            })
+            .map(|(m, _)| m.clone())
+            .collect();
+        if allowed.is_empty() {
             Routed::NotFound
+        } else {
+            Routed::MethodNotAllowed(allowed)
         }
     }
 }
@@ -133,11 +139,11 @@ mod tests {
         let r = router();
         assert_eq!(
             r.at(&Method::Delete, "/api/generation"),
-            Routed::MethodNotAllowed
+            Routed::MethodNotAllowed(vec![Method::Post])
         );
         assert_eq!(
             r.at(&Method::Head, "/api/generation/x"),
-            Routed::MethodNotAllowed
+            Routed::MethodNotAllowed(vec![Method::Get])
         );
         assert_eq!(r.at(&Method::Get, "/api/nothing"), Routed::NotFound);
         assert_eq!(r.at(&Method::Get, "/api/generation/"), Routed::NotFound);

@@ -164,6 +164,19 @@ fn every_route_builds_and_unknown_routes_are_json() {
         assert!(r.is_json(), "{method} {path}");
         assert!(error["message"].as_str().unwrap().contains(path), "{error}");
     }
+    // A 405 says which methods the path has.
+    for (path, allowed) in [
+        ("/api/generation", "POST"),
+        ("/api/generation/j-1", "GET, DELETE"),
+        ("/api/feedback", "GET, POST"),
+    ] {
+        let r = w.handle(&authed(Method::Put, path));
+        assert_eq!(
+            (r.status, r.header("Allow")),
+            (405, Some(allowed)),
+            "{path}"
+        );
+    }
     assert!(w.services.calls.borrow().is_empty());
 }
 
