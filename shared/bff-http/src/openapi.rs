@@ -181,7 +181,7 @@ fn operations(responses: &mut SchemaGenerator, requests: &mut SchemaGenerator) -
             parameters: vec![job_id()],
             request: None,
             answers: vec![(200, "What was deleted, by table, and the images removed from the blob store.", Body::Json(responses.subschema_for::<Deleted>().into()))],
-            errors: &[],
+            errors: &[404],
         },
         Operation {
             method: "get",
