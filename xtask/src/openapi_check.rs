@@ -116,7 +116,9 @@ fn validate(schema_pointer: &str, instance: &Value) -> Result<Vec<String>> {
         // its `#/components/schemas/...` references then resolve in place, and the rest of the
         // document is keywords JSON Schema ignores.
         let mut schema = document().clone();
-        schema["$ref"] = json!(format!("#{schema_pointer}"));
+        // A fragment is a URI part: the path templates' braces must be percent-encoded there.
+        let fragment = schema_pointer.replace('{', "%7B").replace('}', "%7D");
+        schema["$ref"] = json!(format!("#{fragment}"));
         let validator = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft202012)
             .build(&schema)
@@ -166,6 +168,26 @@ mod tests {
         )
         .unwrap();
         assert!(check("GET", "/", 200, "application/json", r#"{"service":7}"#).is_err());
+        // A path with a parameter, whose schema sits under a template with braces.
+        let token = r#"{"id":"0123456789abcdef","label":"laptop","created_at":"2026-12-05T00:00:00.000Z","expires_at":null,"revoked_at":"2026-12-05T01:00:00.000Z"}"#;
+        check(
+            "DELETE",
+            "/api/tokens/0123456789abcdef",
+            200,
+            "application/json",
+            token,
+        )
+        .unwrap();
+        let no_label =
+            r#"{"id":"0123456789abcdef","created_at":"x","expires_at":null,"revoked_at":null}"#;
+        assert!(check(
+            "DELETE",
+            "/api/tokens/0123456789abcdef",
+            200,
+            "application/json",
+            no_label
+        )
+        .is_err());
         check(
             "GET",
             "/api/generation/j/images/i.png",
