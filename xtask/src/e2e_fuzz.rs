@@ -18,7 +18,7 @@ use crate::setup;
 
 /// Generated cases per operation and phase: enough to reach every field and every error of an
 /// operation, few enough for the whole run to take a minute or two on two cores.
-const MAX_EXAMPLES: &str = "12";
+const MAX_EXAMPLES: &str = "25";
 /// The same cases on every run, so that a failure can be reproduced.
 const SEED: &str = "20261205";
 const CHECKS: &str = "not_a_server_error,status_code_conformance,content_type_conformance,\

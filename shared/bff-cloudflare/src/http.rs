@@ -20,7 +20,8 @@ pub async fn read_request(req: &mut Request) -> Result<HttpRequest> {
     };
     let headers: Vec<(String, String)> = req.headers().entries().collect();
     let mut request = HttpRequest {
-        method: Method::parse(req.method().as_ref()),
+        // The method as sent: `worker::Method` reads a method it does not know (`QUERY`) as GET.
+        method: Method::parse(&req.inner().method()),
         path_and_query,
         headers,
         body: Vec::new(),

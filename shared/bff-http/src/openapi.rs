@@ -256,7 +256,7 @@ fn operations(responses: &mut SchemaGenerator, requests: &mut SchemaGenerator) -
             parameters: vec![query_param("job_id", "Only the feedback on this job's designs.", json!({ "type": "string" }))],
             request: None,
             answers: vec![(200, "The feedback.", Body::Json(responses.subschema_for::<FeedbackList>().into()))],
-            errors: &[],
+            errors: &[422],
         },
         Operation {
             method: "get",
