@@ -471,6 +471,37 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
     }
     ok("another user's job → 404 on every route");
 
+    // The history lists the job for its user only; a brief is read without a job.
+    let alice_jobs = api.json("GET", "/api/generation", Some(&alice), None, 200)?;
+    ensure!(
+        alice_jobs["jobs"][0]["job_id"] == job_id.as_str()
+            && alice_jobs["jobs"][0]["status"] == "complete",
+        "Alice's history: {alice_jobs}"
+    );
+    let bob_jobs = api.json("GET", "/api/generation", Some(&bob), None, 200)?;
+    ensure!(
+        !bob_jobs.to_string().contains(job_id.as_str()),
+        "Bob's history lists Alice's job"
+    );
+    let jobs_before = alice_jobs["jobs"].as_array().map_or(0, Vec::len);
+    let read = api.json(
+        "POST",
+        "/api/brief",
+        Some(&alice),
+        Some(&json!({ "brief": SAMPLE_BRIEF }).to_string()),
+        200,
+    )?;
+    ensure!(
+        read["brief"]["exclusions"][0]["matched"] == "florals",
+        "the brief read: {read}"
+    );
+    let after = api.json("GET", "/api/generation", Some(&alice), None, 200)?;
+    ensure!(
+        after["jobs"].as_array().map_or(0, Vec::len) == jobs_before,
+        "reading a brief made a job"
+    );
+    ok("the history lists a user's own jobs; a brief is read without making a job");
+
     // Duplicate delivery: every message of every stage again.
     let before = api.json(
         "GET",

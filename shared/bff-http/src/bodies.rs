@@ -7,13 +7,13 @@ use std::collections::BTreeMap;
 use bff_pipeline::api::feedback::FeedbackView;
 use serde::{Deserialize, Serialize};
 
-pub use bff_store::operations::{Metrics, TokenInfo};
+pub use bff_store::operations::{JobSummary, Metrics, TokenInfo};
 
-/// `GET /`.
+/// `GET /api/generation`: the user's jobs, newest first.
 #[derive(Debug, Serialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
-pub struct Root {
-    pub service: &'static str,
+pub struct Jobs {
+    pub jobs: Vec<JobSummary>,
 }
 
 /// `GET /api/health-check`: `ok` when every check passed, else `degraded` (and 503).

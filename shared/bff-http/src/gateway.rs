@@ -31,7 +31,7 @@
 //! ([`crate::cron::sweep`]); [`ROLLUP_CRON`] asks the analytics function for the daily rollup.
 
 use bff_pipeline::adherence::{self, ProvidersResponse, RoutingMode};
-use bff_pipeline::api::{ApiError, GenerationRequest, PlanCall, ValidGeneration};
+use bff_pipeline::api::{ApiError, BriefRequest, GenerationRequest, PlanCall, ValidGeneration};
 use bff_pipeline::budget::{self, Budget, DailyLimit};
 use bff_pipeline::limits::{self, Limit, Limits, Window};
 use bff_pipeline::messages::{
@@ -42,7 +42,7 @@ use bff_pipeline::{queries, JobKey, Timestamp};
 use bff_store::{Connection, SqlStore};
 use serde::{Deserialize, Serialize};
 
-use crate::bodies::{Deleted, Health, HealthStatus, Root};
+use crate::bodies::{Deleted, Health, HealthStatus, Jobs};
 use crate::context::declared_too_large;
 use crate::edge;
 use crate::message::{HttpRequest, HttpResponse, Method};
@@ -99,7 +99,8 @@ pub struct GatewayContext<'a, C, B, D, S> {
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Route {
-    Root,
+    Brief,
+    History,
     Health,
     OpenApi,
     Submit,
@@ -132,10 +133,11 @@ enum JobView {
 
 /// Every route: its method, its pattern (what the request's log record names) and its handler.
 const ROUTES: &[(Method, &str, Route)] = &[
-    (Method::Get, "/", Route::Root),
     (Method::Get, "/api/health-check", Route::Health),
     (Method::Get, "/api/openapi.json", Route::OpenApi),
+    (Method::Post, "/api/brief", Route::Brief),
     (Method::Post, "/api/generation", Route::Submit),
+    (Method::Get, "/api/generation", Route::History),
     (Method::Get, "/api/generation/:id", Route::JobStatus),
     (Method::Delete, "/api/generation/:id", Route::DeleteJob),
     (Method::Delete, "/api/me", Route::DeleteMe),
@@ -304,12 +306,8 @@ where
     // `/api/<view>/health-check` matches `:id` and answers the health check, before any token.
     let health = params.get("id") == Some("health-check");
     match route {
-        Route::Root => HttpResponse::json(
-            200,
-            &Root {
-                service: "bff-gateway",
-            },
-        ),
+        Route::Brief => brief(request, ctx).await,
+        Route::History => history(request, ctx).await,
         Route::OpenApi => HttpResponse::new(200, OPENAPI_DOCUMENT)
             .with_header("Content-Type", "application/json")
             .with_header("Cache-Control", "public, max-age=300"),
@@ -777,6 +775,42 @@ fn answer<T: Serialize>(result: Result<T, ApiError>) -> HttpResponse {
         Ok(body) => HttpResponse::json(200, &body),
         Err(e) => HttpResponse::error(&e),
     }
+}
+
+/// `POST /api/brief`: what the parser reads in a brief; nothing is written.
+async fn brief<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    let _user = authed!(request, ctx);
+    if let Some(refused) = declared_too_large(request) {
+        return refused;
+    }
+    answer(BriefRequest::preview(&request.body))
+}
+
+/// How many jobs the history lists.
+const HISTORY_JOBS: u32 = 200;
+
+/// `GET /api/generation`: the user's newest jobs, newest first.
+async fn history<C, B, D, S>(
+    request: &HttpRequest,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    let user_id = authed!(request, ctx);
+    answer(
+        ctx.store
+            .jobs(&user_id, HISTORY_JOBS)
+            .await
+            .map(|jobs| Jobs { jobs })
+            .map_err(ApiError::from),
+    )
 }
 
 async fn job_status<C, B, D, S>(

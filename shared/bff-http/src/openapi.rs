@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use bff_pipeline::adherence::ProvidersResponse;
 use bff_pipeline::api::feedback::{FeedbackList, FeedbackRequest, FeedbackView};
 use bff_pipeline::api::{
-    ApiError, ClustersResponse, CoverageResponse, DiversityResponse, GenerationRequest,
-    JobStatusResponse, SubmitResponse,
+    ApiError, BriefPreview, BriefRequest, ClustersResponse, CoverageResponse, DiversityResponse,
+    GenerationRequest, JobStatusResponse, SubmitResponse,
 };
 use bff_pipeline::stages::analytics::{
     CoverageView, EvolutionView, FeedbackSummaryView, RecommendationsView, StandoutsView,
@@ -25,8 +25,8 @@ use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
 use crate::bodies::{
-    AdminMetrics, CreatedToken, CreatedUser, Deleted, FeedbackSubmitted, Health, NewToken, NewUser,
-    Root, TokenInfo, Tokens,
+    AdminMetrics, CreatedToken, CreatedUser, Deleted, FeedbackSubmitted, Health, Jobs, NewToken,
+    NewUser, TokenInfo, Tokens,
 };
 
 /// Who may call an operation.
@@ -110,18 +110,6 @@ fn operations(responses: &mut SchemaGenerator, requests: &mut SchemaGenerator) -
     let mut out = vec![
         Operation {
             method: "get",
-            path: "/",
-            id: "root",
-            tag: "service",
-            summary: "Names the service.",
-            auth: Auth::None,
-            parameters: vec![],
-            request: None,
-            answers: vec![(200, "The service's name.", Body::Json(responses.subschema_for::<Root>().into()))],
-            errors: &[],
-        },
-        Operation {
-            method: "get",
             path: "/api/health-check",
             id: "health",
             tag: "service",
@@ -145,6 +133,30 @@ fn operations(responses: &mut SchemaGenerator, requests: &mut SchemaGenerator) -
             parameters: vec![],
             request: None,
             answers: vec![(200, "The OpenAPI 3.1 document of the API.", Body::Json(json!({ "type": "object" })))],
+            errors: &[],
+        },
+        Operation {
+            method: "post",
+            path: "/api/brief",
+            id: "readBrief",
+            tag: "generation",
+            summary: "Reads a brief as a job would, without starting one: the values asked for and ruled out, the count, the words not understood, the warnings.",
+            auth: Auth::User,
+            parameters: vec![],
+            request: Some(requests.subschema_for::<BriefRequest>().into()),
+            answers: vec![(200, "What the brief says.", Body::Json(responses.subschema_for::<BriefPreview>().into()))],
+            errors: &[400, 413, 422],
+        },
+        Operation {
+            method: "get",
+            path: "/api/generation",
+            id: "listGenerations",
+            tag: "generation",
+            summary: "The user's jobs, newest first (at most 200).",
+            auth: Auth::User,
+            parameters: vec![],
+            request: None,
+            answers: vec![(200, "The jobs.", Body::Json(responses.subschema_for::<Jobs>().into()))],
             errors: &[],
         },
         Operation {

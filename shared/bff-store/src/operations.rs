@@ -62,6 +62,19 @@ struct UserId {
     user_id: String,
 }
 
+/// One job in the user's history (`GET /api/generation`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct JobSummary {
+    pub job_id: String,
+    pub status: bff_pipeline::ports::JobStatus,
+    pub brief: String,
+    pub designs: u32,
+    /// The first provider of the job.
+    pub provider: String,
+    pub created_at: String,
+}
+
 /// A bearer token as its user sees it (never the token, never its hash).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -229,6 +242,19 @@ impl<C: Connection> SqlStore<C> {
                 expires_at.map(Timestamp::as_str).into(),
             ],
         )
+    }
+
+    /// The user's `limit` newest jobs, newest first.
+    pub async fn jobs(&self, user_id: &str, limit: u32) -> Result<Vec<JobSummary>, PortError> {
+        self.scope(user_id).await?;
+        self.raw(sql::USER_JOBS, &[user_id.into(), limit.into()])
+            .await?
+            .into_iter()
+            .map(|row| {
+                serde_json::from_value(row)
+                    .map_err(|e| PortError::new("job store", format!("unreadable job: {e}")))
+            })
+            .collect()
     }
 
     /// The user's tokens, oldest first, revoked and expired ones included.

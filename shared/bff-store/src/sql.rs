@@ -257,6 +257,10 @@ pub fn lock_user_jobs(dialect: Dialect) -> Option<&'static str> {
     }
 }
 
+/// The user's jobs, newest first (the studio's history).
+pub const USER_JOBS: &str = "SELECT job_id, status, brief, designs, provider, created_at \
+     FROM generation_jobs WHERE user_id = ?1 ORDER BY created_at DESC, job_id DESC LIMIT ?2";
+
 pub fn select_job() -> String {
     format!("SELECT {JOB_COLUMNS} FROM generation_jobs WHERE job_id = ?1 AND user_id = ?2")
 }

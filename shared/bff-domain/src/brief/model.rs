@@ -16,6 +16,7 @@ pub const REQUESTED_AND_EXCLUDED_RULE: &str = "requested_and_excluded";
 
 /// A designer's brief, read against the taxonomy.
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Brief {
     /// Values asked for, in order of first mention, each once.
     pub attributes: Vec<Extracted>,
@@ -50,6 +51,7 @@ impl Brief {
 
 /// A value found in the brief.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Extracted {
     pub attribute: AttributeValue,
     /// Byte offsets `[start, end)` into the brief; `&brief[start..end] == matched`.
@@ -60,6 +62,7 @@ pub struct Extracted {
 
 /// A run of words the parser does not know.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 pub struct Modifier {
     /// The words as written.
     pub text: String,
@@ -69,6 +72,7 @@ pub struct Modifier {
 
 /// Something in a readable brief that the designer should know about.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum BriefWarning {
     /// Two values of the brief cannot go together in one design: `rule` is the taxonomy rule's

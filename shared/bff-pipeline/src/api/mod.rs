@@ -453,6 +453,45 @@ pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Res
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid {what}: {e}")))
 }
 
+/// `POST /api/brief`: a brief to read without starting a job (the studio shows what it understood
+/// while the designer types).
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+#[serde(deny_unknown_fields)]
+pub struct BriefRequest {
+    /// The designer's brief in plain words.
+    pub brief: String,
+}
+
+/// What the parser read in a brief, and how many designs a job of it would choose.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct BriefPreview {
+    pub brief: Brief,
+    /// The brief's count of designs, else the default.
+    pub designs: u32,
+    /// The brief's warnings in words.
+    pub warnings: Vec<String>,
+}
+
+impl BriefRequest {
+    /// Reads a body (400 / 413) and the brief in it (422 naming `brief`, as a job would).
+    pub fn preview(body: &[u8]) -> Result<BriefPreview, ApiError> {
+        let request: BriefRequest = read_json(body, "brief body")?;
+        let parsed = parse_brief(&request.brief, Taxonomy::embedded()).map_err(brief_error)?;
+        let designs = match parsed.count {
+            Some(count) => check_designs(count, "brief")?,
+            None => DEFAULT_DESIGNS,
+        };
+        let warnings = parsed.warnings.iter().map(describe_warning).collect();
+        Ok(BriefPreview {
+            brief: parsed,
+            designs,
+            warnings,
+        })
+    }
+}
+
 /// A brief the parser refused, as a 422 on the `brief` field.
 pub fn brief_error(e: BriefError) -> ApiError {
     let message = match &e {
