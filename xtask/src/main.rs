@@ -39,6 +39,7 @@ mod setup;
 mod shell;
 mod spin;
 mod spin_deployment;
+mod studio;
 mod taxonomy_sql;
 mod test;
 mod workers;

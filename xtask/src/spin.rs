@@ -49,6 +49,8 @@ fn runs(path: &Path) -> bool {
 /// `spin build` of every component in the top-level `spin.toml`.
 pub fn build(root: &Path, spin: &Path) -> Result<f64> {
     let start = Instant::now();
+    // The gateway component mounts the studio's build (spin.toml `files`).
+    crate::studio::build(root)?;
     crate::shell::run(
         Command::new(spin)
             .current_dir(root)

@@ -57,6 +57,8 @@ pub struct Built {
 /// each module's raw and gzipped size and returns them.
 pub fn build_all(root: &Path, crates: &[&str]) -> Result<Vec<Built>> {
     let tools = Tools::find(root)?;
+    // The gateway's static assets (wrangler.toml `[assets]`).
+    crate::studio::build(root)?;
     let mut built = Vec::with_capacity(crates.len());
     for name in crates {
         let dir = root.join("functions").join(name);

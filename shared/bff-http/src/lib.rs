@@ -34,6 +34,7 @@ pub mod openapi;
 pub mod platform;
 pub mod prompt;
 pub mod router;
+pub mod studio;
 
 pub use analytics::{AnalyticsContext, ResponseCache};
 pub use bff_pipeline::budget::Budget;

@@ -212,10 +212,20 @@ async fn redis_url() -> Option<String> {
 }
 
 /// The gateway component: the public API (`bff_http::gateway`) and the internal routes.
+/// Where spin.toml mounts the studio's build (`target/studio/`) in the gateway component.
+const STUDIO_DIR: &str = "/studio";
+
 pub async fn gateway(req: Request) -> Reply {
     let request = read_request(req).await;
     if request.path().starts_with("/internal/") {
         return reply(internal(&request).await);
+    }
+    // The studio's files, mounted at /studio (spin.toml); the API is under /api/.
+    if !request.path().starts_with("/api/") {
+        let read = |path: &str| std::fs::read(format!("{STUDIO_DIR}{path}")).ok();
+        if let Some(file) = bff_http::studio::serve(&request, read) {
+            return reply(file);
+        }
     }
     let store = match open_store().await {
         Ok(s) => s,
