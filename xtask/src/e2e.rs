@@ -46,7 +46,11 @@ pub fn run(root: &Path, providers_only: bool) -> Result<()> {
     let result = if providers_only {
         Ok(pipeline::StageTimes::default())
     } else {
-        checks(&dev)
+        checks(&dev).and_then(|times| {
+            println!("\ne2e: the studio in Chromium");
+            crate::studio::browser_test(root, &dev)?;
+            Ok(times)
+        })
     };
     if let Err(error) = &result {
         println!(

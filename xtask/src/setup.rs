@@ -11,6 +11,8 @@ pub const WASM_TARGETS: [&str; 2] = ["wasm32-unknown-unknown", "wasm32-wasip2"];
 
 /// Python packages of the reference implementations, pinned.
 const PYTHON_REQUIREMENTS: &str = "tools/bench/requirements.txt";
+/// Debian's Chromium, which the studio's browser test drives.
+pub const CHROMIUM: &str = "/usr/bin/chromium";
 /// The API fuzzer, pinned with its dependencies.
 const SCHEMATHESIS_REQUIREMENTS: &str = "tools/schemathesis/requirements.txt";
 
@@ -25,7 +27,8 @@ pub fn all(root: &Path) -> Result<()> {
 }
 
 /// The servers the tests start on loopback ports (Redis for the Spin queue's doorbell, PostgreSQL
-/// for the Postgres store): Debian's packages, installed with `apt-get` when missing.
+/// for the Postgres store) and the browser of the studio's test: Debian's packages, installed with
+/// `apt-get` when missing.
 pub fn debian_packages() -> Result<()> {
     let mut missing = Vec::new();
     if !shell::available("redis-server") {
@@ -33,6 +36,9 @@ pub fn debian_packages() -> Result<()> {
     }
     if postgres_bin_dir().is_none() {
         missing.push("postgresql");
+    }
+    if !Path::new(CHROMIUM).exists() {
+        missing.push("chromium");
     }
     if missing.is_empty() {
         return Ok(());

@@ -6,8 +6,10 @@
 use std::path::Path;
 use std::process::Command;
 
-use anyhow::Result;
+use anyhow::{bail, Result};
 
+use crate::deployment::Deployment;
+use crate::pipeline::Api;
 use crate::shell;
 
 /// Builds the studio into `target/studio/`; prints the bundle sizes.
@@ -18,4 +20,27 @@ pub fn build(root: &Path) -> Result<()> {
             .arg(root.join("studio/build.mjs")),
         "node studio/build.mjs",
     )
+}
+
+/// The browser test against a running deployment with development routes (two users of its
+/// own): prints each step, the accessibility scans and where the screenshots are.
+pub fn browser_test(root: &Path, deployment: &dyn Deployment) -> Result<()> {
+    let api = &Api { deployment };
+    let ada = api.create_user("Ada")?;
+    let ben = api.create_user("Ben")?;
+    let screenshots = root.join("target/studio-screenshots");
+    std::fs::create_dir_all(&screenshots)?;
+    let status = Command::new("node")
+        .current_dir(root)
+        .arg(root.join("studio/test/run.mjs"))
+        .args(["--base", deployment.base_url()])
+        .args(["--token", &ada.token, "--other-token", &ben.token])
+        .arg("--screenshots")
+        .arg(&screenshots)
+        .env("CHROMIUM", crate::setup::CHROMIUM)
+        .status()?;
+    if !status.success() {
+        bail!("the studio's browser test failed ({status})");
+    }
+    Ok(())
 }
