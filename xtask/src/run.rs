@@ -46,6 +46,12 @@ pub fn main_job(root: &Path, keep: bool) -> Result<()> {
     let (user, job_id) = result?;
     let url = format!("{}/api/generation/{job_id}", dev.base_url());
     println!("\nWhere to look:");
+    println!(
+        "  the studio, signed in as the development user: {}/#token={}",
+        dev.base_url(),
+        user.token
+    );
+    println!("  (the job: {}/#/job/{job_id})", dev.base_url());
     println!("  curl -H 'Authorization: Bearer {}' {url}", user.token);
     println!("  (also /api/clusters/{job_id}, /api/diversity/{job_id}, /api/coverage/{job_id}; images under /api/generation/{job_id}/images/<image>)");
     println!("  D1, R2 and queue state: {}", state.display());
@@ -103,6 +109,11 @@ pub fn main_job_on_spin(root: &Path, postgres: bool, keep: bool) -> Result<()> {
     }
     let (user, job_id) = result?;
     println!("\nWhere to look:");
+    println!(
+        "  the studio, signed in as the development user: {}/#token={}",
+        deployment.base_url(),
+        user.token
+    );
     println!(
         "  curl -H 'Authorization: Bearer {}' {}/api/generation/{job_id}",
         user.token,
