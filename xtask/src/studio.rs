@@ -12,13 +12,15 @@ use crate::deployment::Deployment;
 use crate::pipeline::Api;
 use crate::shell;
 
-/// Builds the studio into `target/studio/`; prints the bundle sizes.
+/// Builds the studio into `target/studio/` (its API types regenerated from the OpenAPI document
+/// and type-checked first); prints the bundle sizes.
 pub fn build(root: &Path) -> Result<()> {
     shell::run(
         Command::new("node")
             .current_dir(root)
-            .arg(root.join("studio/build.mjs")),
-        "node studio/build.mjs",
+            .arg(root.join("studio/build.mjs"))
+            .arg("--check"),
+        "node studio/build.mjs --check",
     )
 }
 
