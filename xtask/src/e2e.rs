@@ -207,6 +207,38 @@ fn edge_headers(deployment: &dyn Deployment) -> Result<()> {
     Ok(())
 }
 
+/// The studio's page and bundle are served at the root with the build's security headers.
+fn studio_served(deployment: &dyn Deployment) -> Result<()> {
+    let base = deployment.base_url();
+    let page = crate::workers::http_request(base, "GET", "/", None)?;
+    let policy = page.header("content-security-policy").unwrap_or_default();
+    ensure!(
+        page.status == 200
+            && page
+                .header("content-type")
+                .is_some_and(|t| t.starts_with("text/html"))
+            && page.body.contains("studio.js")
+            && policy.contains("script-src 'self'")
+            && policy.contains("frame-ancestors 'none'"),
+        "GET /: {} {:?}",
+        page.status,
+        page.headers
+    );
+    let bundle = crate::workers::http_request(base, "GET", "/studio.js", None)?;
+    ensure!(
+        bundle.status == 200
+            && bundle
+                .header("content-type")
+                .is_some_and(|t| t.contains("javascript"))
+            && bundle.header("x-content-type-options") == Some("nosniff"),
+        "GET /studio.js: {} {:?}",
+        bundle.status,
+        bundle.headers
+    );
+    ok("the studio is served at / with its content-security policy");
+    Ok(())
+}
+
 /// Every check, against `deployment`; returns when each stage of the main job finished.
 pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
     let api = &Api { deployment };
@@ -222,6 +254,7 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
     }
     ok("health checks (database, blob store, queues)");
     edge_headers(deployment)?;
+    studio_served(deployment)?;
     deployment
         .sweep()
         .with_context(|| format!("the sweep of stalled jobs ({})", deployment.name()))?;
