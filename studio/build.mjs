@@ -6,7 +6,7 @@
 //
 // Fails when JS + CSS gzipped pass the budget.
 import { spawnSync } from "node:child_process";
-import { mkdir, readFile, rm, stat, writeFile, copyFile } from "node:fs/promises";
+import { copyFile, mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -47,8 +47,10 @@ function typeCheck() {
 }
 
 async function bundle() {
-  await rm(out, { recursive: true, force: true });
+  // The folder is kept (a running `wrangler dev` watches it); only stale files are removed.
   await mkdir(out, { recursive: true });
+  const keep = new Set(["index.html", "studio.js", "studio.css", "_headers"]);
+  for (const name of await readdir(out)) if (!keep.has(name)) await rm(join(out, name), { recursive: true, force: true });
   await esbuild.build({
     entryPoints: { studio: join(studio, "src", "main.ts") },
     outdir: out,

@@ -74,3 +74,8 @@ export function table(caption: string, headers: string[], rows: Child[][], attrs
 export function notice(text: string, kind: "info" | "error" = "info"): HTMLElement {
   return h("p", { class: `notice notice-${kind}`, role: kind === "error" ? "alert" : null }, text);
 }
+
+/** A taxonomy name for reading: `garment_type` → `garment type`. */
+export function label(name: string): string {
+  return name.replace(/_/g, " ");
+}

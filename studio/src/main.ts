@@ -1,6 +1,6 @@
 // The studio's entry point: the shell (header, nav, main), the hash router and sign-in.
 import "./styles.css";
-import { getToken, setToken, whenUnauthorized } from "./api";
+import { getJson, getToken, setToken, whenUnauthorized, type Schemas } from "./api";
 import { h, replace } from "./dom";
 import type { Page } from "./page";
 import { renderBrief } from "./pages/brief";
@@ -71,6 +71,24 @@ function route(): void {
   current?.abort();
   current = new AbortController();
   const signal = current.signal;
+
+  // `#token=...` (the link `cargo xtask run` prints) signs in: the token moves to
+  // sessionStorage and out of the address bar and history before anything else runs.
+  const handed = /^#token=([^&]+)/.exec(location.hash);
+  if (handed?.[1]) {
+    setToken(decodeURIComponent(handed[1]));
+    history.replaceState(null, "", `${location.pathname}${location.search}#/`);
+    setNav(null);
+    replace(main, h("p", { role: "status" }, "Signing in…"));
+    getJson<Schemas["Tokens"]>("/api/tokens", signal).then(route, () => {
+      // A 401 has shown the rejection screen already; other failures fall back to sign-in.
+      if (!signal.aborted && getToken()) {
+        setToken(null);
+        route();
+      }
+    });
+    return;
+  }
   const raw = location.hash.replace(/^#/, "") || "/";
   const [path, search] = raw.split("?", 2) as [string, string | undefined];
   main.replaceChildren();

@@ -1,7 +1,9 @@
 // The brief page: the brief is parsed as the designer types, then a job is started.
 import { ApiFailure, describe, getJson, isAbort, postJson, type Schemas } from "../api";
-import type { BriefMatch, BriefResponse, BriefWarning, ParsedBrief } from "../api-pending";
-import { h, replace, type Child } from "../dom";
+import { h, label, replace, type Child } from "../dom";
+
+type Brief = Schemas["Brief"];
+type Extracted = Schemas["Extracted"];
 import { navigate, type Page } from "../page";
 
 const DEBOUNCE_MS = 300;
@@ -78,14 +80,14 @@ export async function renderBrief(page: Page): Promise<void> {
     inflight = new AbortController();
     const both = AbortSignal.any([signal, inflight.signal]);
     try {
-      const res = await postJson<BriefResponse>("/api/brief", { brief: text }, both);
-      renderParse(parsed, res.brief);
+      const res = await postJson<Schemas["BriefPreview"]>("/api/brief", { brief: text } satisfies Schemas["BriefRequest"], both);
+      renderParse(parsed, res.brief, res.warnings);
       if (!designsTouched) designs.value = String(res.designs);
     } catch (e) {
       if (isAbort(e)) return;
-      if (e instanceof ApiFailure && e.status === 422) renderParse(parsed, null, e.message);
-      else if (e instanceof ApiFailure && e.status === 404) renderParse(parsed, null, "The brief preview is not available on this server yet; the job will still parse the brief.");
-      else renderParse(parsed, null, `Could not read the brief: ${describe(e)}`);
+      if (e instanceof ApiFailure && e.status === 422) renderParse(parsed, null, [], e.message);
+      else if (e instanceof ApiFailure && e.status === 404) renderParse(parsed, null, [], "The brief preview is not available on this server; the job will still read the brief.");
+      else renderParse(parsed, null, [], `Could not read the brief: ${describe(e)}`);
     }
   };
   textarea.addEventListener("input", () => {
@@ -150,14 +152,15 @@ function renderModels(fieldset: HTMLFieldSetElement, providers: Schemas["Provide
   );
 }
 
-function renderParse(el: HTMLElement, brief: ParsedBrief | null, error?: string): void {
+/** The parsed brief; `warnings` are the API's own sentences for `brief.warnings`. */
+function renderParse(el: HTMLElement, brief: Brief | null, warnings: string[] = [], error?: string): void {
   const title = h("h2", { id: "parse-title" }, "What the studio reads");
   if (error) return replace(el, title, h("p", { class: "inline-error", "data-testid": "brief-error" }, error));
   if (!brief) return replace(el, title, h("p", { class: "help" }, "Start typing and the recognised values appear here."));
 
   // Group the requested and excluded values by category, in the order they appear.
   const groups = new Map<string, Child[]>();
-  const add = (m: BriefMatch, excluded: boolean) => {
+  const add = (m: Extracted, excluded: boolean) => {
     const { category, value } = m.attribute;
     const chip = excluded
       ? h("li", { class: "chip excluded", "data-testid": "chip", "data-category": category, "data-value": value, "data-excluded": "true" }, h("span", { class: "not" }, "not "), h("s", null, value))
@@ -171,34 +174,23 @@ function renderParse(el: HTMLElement, brief: ParsedBrief | null, error?: string)
     el,
     title,
     groups.size
-      ? h("dl", { class: "chip-groups" }, [...groups].map(([cat, chips]) => h("div", { class: "chip-group", "data-testid": "chip-group" }, h("dt", null, cat), h("dd", null, h("ul", { class: "chips" }, chips)))))
+      ? h("dl", { class: "chip-groups" }, [...groups].map(([cat, chips]) => h("div", { class: "chip-group", "data-testid": "chip-group" }, h("dt", null, label(cat)), h("dd", null, h("ul", { class: "chips" }, chips)))))
       : h("p", { class: "help" }, "No taxonomy values recognised yet."),
     h("p", { "data-testid": "brief-count" }, brief.count === null ? "No number of designs asked for (12 by default)." : `Asks for ${brief.count} designs.`),
     brief.modifiers.length > 0 &&
       h("p", { "data-testid": "brief-modifiers" }, "Words outside the taxonomy, passed on as they are: ", brief.modifiers.map((m, i) => [i ? ", " : "", h("q", null, m.text)])),
-    brief.warnings.length > 0 && h("ul", { class: "warnings", "data-testid": "brief-warnings" }, brief.warnings.map((w) => h("li", null, h("strong", null, "Warning: "), warningText(w)))),
+    (warnings.length > 0 || brief.warnings.length > 0) &&
+      h("ul", { class: "warnings", "data-testid": "brief-warnings" }, (warnings.length ? warnings : brief.warnings.map(warningText)).map((w) => h("li", null, h("strong", null, "Warning: "), w))),
   );
 }
 
-function valueText(v: unknown): string {
-  if (v && typeof v === "object") {
-    const o = v as { attribute?: { category: string; value: string }; category?: string; value?: string; matched?: string };
-    const a = o.attribute ?? o;
-    if (a.category && a.value) return `${a.category} ${a.value}`;
+function warningText(w: Schemas["BriefWarning"]): string {
+  switch (w.kind) {
+    case "contradiction":
+      return `${w.a.category} ${w.a.value} contradicts ${w.b.category} ${w.b.value} (${w.rule}).`;
+    case "count_out_of_range":
+      return `${w.requested} designs asked for, outside ${w.min}–${w.max}${w.used === null ? "" : `; ${w.used} used`}.`;
+    case "conflicting_counts":
+      return `Several numbers of designs: ${w.kept} kept, ${w.ignored} ignored.`;
   }
-  return String(v);
-}
-
-function warningText(w: BriefWarning): string {
-  if (w.kind === "contradiction" && "a" in w && "b" in w) {
-    const rule = typeof w.rule === "string" && w.rule ? ` (${w.rule})` : "";
-    return `${valueText(w.a)} contradicts ${valueText(w.b)}${rule}.`;
-  }
-  if (w.kind === "count_out_of_range") {
-    const { kind: _kind, ...rest } = w;
-    const figures = Object.entries(rest).map(([k, v]) => `${k.replace(/_/g, " ")} ${String(v)}`).join(", ");
-    return `The number of designs asked for is out of range${figures ? ` (${figures})` : ""}.`;
-  }
-  const { kind, ...rest } = w;
-  return `${kind.replace(/_/g, " ")}: ${JSON.stringify(rest)}`;
 }

@@ -10,7 +10,8 @@ export function standoutBadge(standout: Schemas["StandoutView"] | null | undefin
   return h("span", { class: "badge standout", "data-testid": "standout", title: why }, "Standout", h("span", { class: "sr-only" }, `: ${why}`));
 }
 
-export function feedbackForm(imageId: string, existing: View | undefined, signal: AbortSignal, onSaved: (v: View) => void): HTMLFormElement {
+/** `label` names the design, so each form landmark has its own name. */
+export function feedbackForm(imageId: string, label: string, existing: View | undefined, signal: AbortSignal, onSaved: (v: View) => void): HTMLFormElement {
   let liked: boolean | null = existing?.liked ?? null;
   const name = `rating-${imageId}`;
 
@@ -49,14 +50,19 @@ export function feedbackForm(imageId: string, existing: View | undefined, signal
 
   const form = h(
     "form",
-    { class: "feedback", "aria-label": "Feedback" },
+    { class: "feedback", "aria-label": `Feedback on ${label}` },
     stars,
     h("div", { class: "toggles", role: "group", "aria-label": "Like or dislike" }, like, dislike),
-    h("label", { for: commentId }, "Comment"),
-    comment,
-    h("label", { for: tagsId }, "Tags"),
-    h("p", { id: `${tagsId}-help`, class: "help" }, "Comma separated, e.g. resort, for the client"),
-    tags,
+    h(
+      "details",
+      { class: "more", open: Boolean(existing?.comment || existing?.tags.length) },
+      h("summary", null, "Comment and tags"),
+      h("label", { for: commentId }, "Comment"),
+      comment,
+      h("label", { for: tagsId }, "Tags"),
+      h("p", { id: `${tagsId}-help`, class: "help" }, "Comma separated, e.g. resort, for the client"),
+      tags,
+    ),
     save,
     status,
   );

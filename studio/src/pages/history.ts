@@ -1,6 +1,5 @@
 // History: the designer's jobs, newest first, filtered as they type.
-import { ApiFailure, describe, getJson, isAbort } from "../api";
-import type { JobList, JobSummary } from "../api-pending";
+import { ApiFailure, describe, getJson, isAbort, type Schemas } from "../api";
 import { h, notice, replace, when } from "../dom";
 import type { Page } from "../page";
 
@@ -17,9 +16,9 @@ export async function renderHistory(page: Page): Promise<void> {
     list,
   );
 
-  let jobs: JobSummary[];
+  let jobs: Schemas["JobSummary"][];
   try {
-    jobs = (await getJson<JobList>("/api/generation", signal)).jobs;
+    jobs = (await getJson<Schemas["Jobs"]>("/api/generation", signal)).jobs;
   } catch (e) {
     if (isAbort(e)) return;
     const text = e instanceof ApiFailure && (e.status === 404 || e.status === 405) ? "The job history is not available on this server yet." : `Could not load your jobs: ${describe(e)}`;
@@ -31,7 +30,7 @@ export async function renderHistory(page: Page): Promise<void> {
     // Every word must match the brief, the status, the models or the date (ISO or local).
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     const shown = jobs.filter((j) => {
-      const hay = `${j.brief} ${j.status} ${j.providers.join(" ")} ${j.created_at} ${when(j.created_at)}`.toLowerCase();
+      const hay = `${j.brief} ${j.status} ${j.provider} ${j.created_at} ${when(j.created_at)}`.toLowerCase();
       return words.every((w) => hay.includes(w));
     });
     count.textContent = `${shown.length} of ${jobs.length} job${jobs.length === 1 ? "" : "s"} shown.`;
@@ -43,7 +42,7 @@ export async function renderHistory(page: Page): Promise<void> {
             "table",
             { class: "history" },
             h("caption", { class: "sr-only" }, "Your jobs, newest first"),
-            h("thead", null, h("tr", null, ["Brief", "Status", "Designs", "Models", "Created"].map((t) => h("th", { scope: "col" }, t)))),
+            h("thead", null, h("tr", null, ["Brief", "Status", "Designs", "Model", "Created"].map((t) => h("th", { scope: "col" }, t)))),
             h(
               "tbody",
               null,
@@ -54,7 +53,7 @@ export async function renderHistory(page: Page): Promise<void> {
                   h("td", null, h("a", { href: `#/job/${encodeURIComponent(j.job_id)}` }, j.brief || j.job_id)),
                   h("td", null, h("span", { class: `status ${j.status}` }, j.status)),
                   h("td", null, String(j.designs)),
-                  h("td", null, j.providers.join(", ")),
+                  h("td", null, j.provider),
                   h("td", null, h("time", { datetime: j.created_at }, when(j.created_at))),
                 ),
               ),

@@ -71,7 +71,7 @@ function suggestedBrief(r: Schemas["Recommendation"]): string {
     case "try_less":
       return str("value") ? `no ${str("value")}` : "";
     case "never_covered":
-      return str("category") ? `a range of ${str("category")}` : "";
+      return str("category") ? `varied ${str("category").replace(/_/g, " ")}` : "";
     case "drift":
       return str("to");
     default:

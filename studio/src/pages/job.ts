@@ -2,7 +2,7 @@
 // why each was picked, the selection and coverage figures, and feedback on each design.
 import { ApiFailure, describe, getJson, imageUrl, isAbort, type Schemas } from "../api";
 import { chartFigure, PALETTE } from "../charts";
-import { fmt, h, notice, pct, replace, table, when, type Child } from "../dom";
+import { fmt, h, label, notice, pct, replace, table, when, type Child } from "../dom";
 import type { Page } from "../page";
 import { feedbackForm, standoutBadge } from "./feedback";
 
@@ -11,6 +11,8 @@ type Design = Schemas["SelectedDesign"];
 
 const TERMINAL = new Set<Schemas["JobStatus"]>(["complete", "partial", "failed"]);
 const POLL_MS = 1000;
+// The strongest few values describe a style; the full list is on each design.
+const MAX_DOMINANT = 4;
 const STAGE_LABELS: Record<Schemas["Stage"], string> = {
   generate: "Generate images",
   embed: "Embed",
@@ -168,7 +170,7 @@ function gallery(
     const info = clusters?.clusters.find((c) => c.cluster === cluster);
     const name = info?.name ?? designs[0]?.style ?? `Style ${cluster + 1}`;
     const headingId = `cluster-${cluster}`;
-    return h(
+    const section = h(
       "section",
       { class: "cluster", "data-testid": "gallery-cluster", "data-cluster": cluster, "aria-labelledby": headingId },
       h("h3", { id: headingId }, name),
@@ -177,17 +179,26 @@ function gallery(
           "p",
           { class: "help" },
           `${info.size} generated image${info.size === 1 ? "" : "s"} in this style. Dominant: `,
-          info.dominant.length ? info.dominant.map((d) => `${d.value} (${d.category}, ${pct(d.share)})`).join(", ") : "none",
+          info.dominant.length
+            ? [...info.dominant]
+                .sort((a, b) => b.share - a.share)
+                .slice(0, MAX_DOMINANT)
+                .map((d) => `${d.value} (${label(d.category)}, ${pct(d.share)})`)
+                .join(", ")
+            : "none",
           ".",
         ),
       h("div", { class: "cards" }, designs.map((d) => designCard(d, suppressed.filter((s) => s.duplicate_of === d.image_id), feedback.get(d.image_id), signal))),
     );
+    // Small styles sit side by side; the width each takes follows its number of designs.
+    section.style.setProperty("--designs", String(Math.min(designs.length, 4)));
+    return section;
   });
   return h(
     "section",
     { "aria-labelledby": "gallery-title", "data-testid": "gallery" },
     h("h2", { id: "gallery-title" }, `Designs by style (${job.selected.length})`),
-    sections,
+    h("div", { class: "clusters" }, sections),
     orphans.length > 0 &&
       h(
         "section",
@@ -224,7 +235,7 @@ function designCard(d: Design, duplicates: Schemas["SuppressedImage"][], existin
       h("div", null, h("dt", null, "Quality"), h("dd", null, fmt(d.quality, 3))),
     ),
     d.attributes.length > 0 &&
-      h("ul", { class: "attrs", "aria-label": "Attributes shown" }, d.attributes.map((a) => h("li", { class: "chip" }, h("span", { class: "cat" }, `${a.category}: `), a.value))),
+      h("ul", { class: "attrs", "aria-label": "Attributes shown" }, d.attributes.map((a) => h("li", { class: "chip" }, h("span", { class: "cat" }, `${label(a.category)}: `), a.value))),
     h(
       "details",
       { class: "provenance", "data-testid": "provenance" },
@@ -247,7 +258,7 @@ function designCard(d: Design, duplicates: Schemas["SuppressedImage"][], existin
         h("summary", null, `${duplicates.length} near-duplicate${duplicates.length === 1 ? "" : "s"} left out`),
         h("ul", null, duplicates.map((s) => h("li", null, `${s.image_id} (cosine ${fmt(s.cosine, 3)})`))),
       ),
-    feedbackForm(d.image_id, existing, signal, (v) => replace(badgeSlot, standoutBadge(v.standout))),
+    feedbackForm(d.image_id, `design ${d.rank}`, existing, signal, (v) => replace(badgeSlot, standoutBadge(v.standout))),
   );
 }
 
@@ -321,39 +332,50 @@ function coverageSection(cov: Schemas["CoverageResponse"], signal: AbortSignal):
       chartFigure(
         {
           title: "Coverage by category",
-          summary: cov.categories.map((c) => `${c.category} ${pct(c.coverage)}`).join(", ") + ".",
+          summary: cov.categories.map((c) => `${label(c.category)} ${pct(c.coverage)}`).join(", ") + ".",
           testid: "coverage-chart",
           config: {
             type: "bar",
             data: {
-              labels: cov.categories.map((c) => c.category),
+              labels: cov.categories.map((c) => label(c.category)),
               datasets: [{ label: "Coverage (%)", data: cov.categories.map((c) => Math.round(c.coverage * 100)), backgroundColor: PALETTE[2] }],
             },
             options: { plugins: { legend: { display: false } }, scales: { y: { min: 0, max: 100, title: { display: true, text: "coverage %" } } } },
           },
           headers: ["Category", "Coverage", "Values covered", "Evenness"],
-          rows: cov.categories.map((c) => [c.category, pct(c.coverage), `${c.covered_values} of ${c.targeted_values}`, pct(c.evenness)]),
+          rows: cov.categories.map((c) => [label(c.category), pct(c.coverage), `${c.covered_values} of ${c.targeted_values}`, pct(c.evenness)]),
         },
         signal,
       ),
     h("h3", null, "Gaps, boosted in your next job"),
     gaps.length === 0
       ? h("p", { class: "help" }, "No gaps: every targeted value is covered.")
-      : table(
-          "Under-covered values and the boost the next job gives them",
-          ["Status", "Category", "Value", "Coverage", "Missing", "Severity", "Boost next job"],
-          gaps.map((g) => [
-            h("span", { class: `badge gap ${g.severity}` }, "gap"),
-            g.category,
-            h("span", null, g.value, g.requested ? h("span", { class: "help" }, " (requested)") : ""),
-            pct(g.coverage),
-            String(g.missing),
-            g.severity,
-            fmt(g.boost),
-          ]),
-          { "data-testid": "gaps" },
-        ),
+      : gapTables(gaps),
     cov.untargeted.length > 0 &&
-      h("p", null, "Also shown without being asked for: ", cov.untargeted.map((u) => `${u.value} (${u.category}, ${u.count})`).join(", "), "."),
+      h("p", null, "Also shown without being asked for: ", cov.untargeted.map((u) => `${u.value} (${label(u.category)}, ${u.count})`).join(", "), "."),
   );
+}
+
+const GAPS_SHOWN = 10;
+
+/** The first gaps by rank in a table; the rest in a second table behind a disclosure. */
+function gapTables(gaps: Schemas["GapSummary"][]): Child {
+  const headers = ["Status", "Category", "Value", "Coverage", "Missing", "Severity", "Boost next job"];
+  const rows = (list: Schemas["GapSummary"][]) =>
+    list.map((g) => [
+      h("span", { class: `badge gap ${g.severity}` }, "gap"),
+      label(g.category),
+      h("span", null, g.value, g.requested ? h("span", { class: "help" }, " (requested)") : ""),
+      pct(g.coverage),
+      String(g.missing),
+      g.severity,
+      fmt(g.boost),
+    ]);
+  const rest = gaps.slice(GAPS_SHOWN);
+  return [
+    h("p", null, `${gaps.length} gap${gaps.length === 1 ? "" : "s"}; the next job gives each the boost shown.`),
+    table(`The ${Math.min(gaps.length, GAPS_SHOWN)} worst gaps`, headers, rows(gaps.slice(0, GAPS_SHOWN)), { "data-testid": "gaps" }),
+    rest.length > 0 &&
+      h("details", null, h("summary", null, `${rest.length} more gap${rest.length === 1 ? "" : "s"}`), table("The other gaps", headers, rows(rest))),
+  ];
 }
