@@ -1032,6 +1032,8 @@ export interface components {
             job_id: string;
             /** @description The first provider of the job. */
             provider: string;
+            /** @description The values the brief asked for. */
+            requested: components["schemas"]["AttributeValue"][];
             status: components["schemas"]["JobStatus"];
         };
         /** @description `GET /api/generation`: the user's jobs, newest first. */

@@ -72,6 +72,8 @@ pub struct JobSummary {
     pub designs: u32,
     /// The first provider of the job.
     pub provider: String,
+    /// The values the brief asked for.
+    pub requested: Vec<bff_domain::AttributeValue>,
     pub created_at: String,
 }
 
@@ -247,13 +249,11 @@ impl<C: Connection> SqlStore<C> {
     /// The user's `limit` newest jobs, newest first.
     pub async fn jobs(&self, user_id: &str, limit: u32) -> Result<Vec<JobSummary>, PortError> {
         self.scope(user_id).await?;
+        // Decoded as the job's own rows are: D1 answers numbers as doubles, JSON columns as text.
         self.raw(sql::USER_JOBS, &[user_id.into(), limit.into()])
             .await?
             .into_iter()
-            .map(|row| {
-                serde_json::from_value(row)
-                    .map_err(|e| PortError::new("job store", format!("unreadable job: {e}")))
-            })
+            .map(|row| crate::rows::decode("generation_jobs", &crate::rows::JOB, row))
             .collect()
     }
 

@@ -258,7 +258,8 @@ pub fn lock_user_jobs(dialect: Dialect) -> Option<&'static str> {
 }
 
 /// The user's jobs, newest first (the studio's history).
-pub const USER_JOBS: &str = "SELECT job_id, status, brief, designs, provider, created_at \
+pub const USER_JOBS: &str =
+    "SELECT job_id, status, brief, designs, provider, requested, created_at \
      FROM generation_jobs WHERE user_id = ?1 ORDER BY created_at DESC, job_id DESC LIMIT ?2";
 
 pub fn select_job() -> String {

@@ -11,7 +11,7 @@ export async function renderHistory(page: Page): Promise<void> {
   replace(
     main,
     h("h1", null, "Your jobs"),
-    h("div", { class: "field" }, h("label", { for: "filter" }, "Filter"), h("p", { id: "filter-help", class: "help" }, "Words of the brief, a status (complete, failed…) or a date (2025-09-01)."), filter),
+    h("div", { class: "field" }, h("label", { for: "filter" }, "Filter"), h("p", { id: "filter-help", class: "help" }, "Words of the brief, an attribute (linen, colour:black), a model (sketch), a status (complete, failed…) or a date (2025-09-01)."), filter),
     count,
     list,
   );
@@ -27,10 +27,12 @@ export async function renderHistory(page: Page): Promise<void> {
   }
 
   const show = () => {
-    // Every word must match the brief, the status, the models or the date (ISO or local).
+    // Every word must match the brief, an attribute it asked for, the status, the model or the
+    // date (ISO or local).
     const words = filter.value.toLowerCase().split(/\s+/).filter(Boolean);
     const shown = jobs.filter((j) => {
-      const hay = `${j.brief} ${j.status} ${j.provider} ${j.created_at} ${when(j.created_at)}`.toLowerCase();
+      const attributes = j.requested.map((a) => `${a.category}:${a.value} ${a.value}`).join(" ");
+      const hay = `${j.brief} ${attributes} ${j.status} ${j.provider} ${j.created_at} ${when(j.created_at)}`.toLowerCase();
       return words.every((w) => hay.includes(w));
     });
     count.textContent = `${shown.length} of ${jobs.length} job${jobs.length === 1 ? "" : "s"} shown.`;
