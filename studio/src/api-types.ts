@@ -276,6 +276,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/generation/{id}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every image the job has made so far, picked or not, with its prompt, negative prompt, model, seed, parameters, quality and the values it shows. */
+        get: operations["listCandidates"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/generation/{id}/images/{image}": {
         parameters: {
             query?: never;
@@ -512,6 +529,35 @@ export interface components {
             kept: number;
             /** @constant */
             kind: "conflicting_counts";
+        };
+        /** @description One generated image of a job. */
+        Candidate: {
+            /** Format: double */
+            cost: number;
+            /** @description The values the picture shows. */
+            drawn: components["schemas"]["AttributeValue"][];
+            image_id: string;
+            image_url: string;
+            model: string;
+            negative_prompt: string;
+            /** @description Generation parameters as the provider used them. */
+            parameters: unknown;
+            prompt: string;
+            provider: components["schemas"]["Provider"];
+            /** Format: double */
+            quality: number;
+            /** Format: uint64 */
+            seed: number;
+            /** Format: uint32 */
+            variant: number;
+        };
+        /**
+         * @description `GET /api/generation/{job}/images`: every image the job made so far, picked or not, in
+         *     variant order, with what made it and what it shows.
+         */
+        CandidatesResponse: {
+            images: components["schemas"]["Candidate"][];
+            job_id: string;
         };
         /** @description One provider's adherence in one category. */
         CategoryAdherence: {
@@ -2082,6 +2128,34 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Deleted"];
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listCandidates: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The job id `POST /api/generation` answered. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The images, in variant order. */
+            200: {
+                headers: {
+                    /** @description This request's id, also in the structured log record and in every error body. */
+                    "X-Request-Id"?: string;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["CandidatesResponse"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -209,6 +209,19 @@ await step("a provenance panel shows the prompt and seed", async () => {
   if (!/^\d+$/.test(seed)) fail(`no seed in the provenance panel (${seed})`);
 });
 
+await step("every candidate, picked or not, is shown on demand with the picked ones marked", async () => {
+  const section = page.getByTestId("candidates");
+  await section.locator("summary").first().click();
+  const candidates = section.getByTestId("candidate");
+  await candidates.nth(17).waitFor();
+  const n = await candidates.count();
+  // 6 designs at the default 3x over-generation.
+  if (n !== 18) fail(`${n} candidates shown, 18 made`);
+  const picked = await section.locator(".badge.picked").count();
+  if (picked !== 6) fail(`${picked} candidates marked picked, 6 were`);
+  await section.locator("summary").first().click();
+});
+
 await step("rates a design 5 stars and saves", async () => {
   const card = page.getByTestId("design-card").first();
   await card.getByLabel("5 stars").check();

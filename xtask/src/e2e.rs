@@ -538,6 +538,30 @@ pub fn checks(deployment: &dyn Deployment) -> Result<pipeline::StageTimes> {
         "reading a brief made a job"
     );
     ok("the history lists a user's own jobs; a brief is read without making a job");
+    let made = api.json(
+        "GET",
+        &format!("/api/generation/{job_id}/images"),
+        Some(&alice),
+        None,
+        200,
+    )?;
+    let images = made["images"].as_array().context("no images")?;
+    ensure!(
+        images.len() == 36
+            && images
+                .iter()
+                .all(|i| i["prompt"].is_string() && i["seed"].is_u64()),
+        "the job's candidates: {} images",
+        images.len()
+    );
+    let r = api.call(
+        "GET",
+        &format!("/api/generation/{job_id}/images"),
+        Some(&bob),
+        None,
+    )?;
+    ensure!(r.status == 404, "another user's candidates: {}", r.status);
+    ok("all 36 candidates listed with their provenance, for their user only");
 
     // Duplicate delivery: every message of every stage again.
     let before = api.json(

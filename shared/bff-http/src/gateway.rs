@@ -103,6 +103,7 @@ enum Route {
     History,
     Health,
     OpenApi,
+    Candidates,
     Submit,
     JobStatus,
     Image,
@@ -139,6 +140,7 @@ const ROUTES: &[(Method, &str, Route)] = &[
     (Method::Post, "/api/generation", Route::Submit),
     (Method::Get, "/api/generation", Route::History),
     (Method::Get, "/api/generation/:id", Route::JobStatus),
+    (Method::Get, "/api/generation/:id/images", Route::Candidates),
     (Method::Delete, "/api/generation/:id", Route::DeleteJob),
     (Method::Delete, "/api/me", Route::DeleteMe),
     (
@@ -226,7 +228,11 @@ where
             pattern(&request.method, *route),
             matches!(
                 route,
-                Route::JobStatus | Route::Image | Route::View(_) | Route::DeleteJob
+                Route::JobStatus
+                    | Route::Candidates
+                    | Route::Image
+                    | Route::View(_)
+                    | Route::DeleteJob
             )
             .then(|| params.get("id").map(str::to_string))
             .flatten(),
@@ -317,6 +323,7 @@ where
         }
         Route::Submit => submit(request, ctx).await,
         Route::JobStatus => job_status(request, params, ctx).await,
+        Route::Candidates => candidates(request, params, ctx).await,
         Route::Image => image(request, params, ctx).await,
         Route::View(view) => job_view(request, params, ctx, view).await,
         Route::Feedback | Route::FeedbackOne => forward(request, ctx, Service::Feedback).await,
@@ -811,6 +818,18 @@ where
             .map(|jobs| Jobs { jobs })
             .map_err(ApiError::from),
     )
+}
+
+async fn candidates<C, B, D, S>(
+    request: &HttpRequest,
+    params: &Params,
+    ctx: &GatewayContext<'_, C, B, D, S>,
+) -> HttpResponse
+where
+    C: Connection,
+{
+    let user_id = authed!(request, ctx);
+    answer(queries::candidates(ctx.store, &key(params, &user_id)).await)
 }
 
 async fn job_status<C, B, D, S>(

@@ -13,8 +13,8 @@ use std::collections::BTreeSet;
 use bff_pipeline::adherence::ProvidersResponse;
 use bff_pipeline::api::feedback::{FeedbackList, FeedbackRequest, FeedbackView};
 use bff_pipeline::api::{
-    ApiError, BriefPreview, BriefRequest, ClustersResponse, CoverageResponse, DiversityResponse,
-    GenerationRequest, JobStatusResponse, SubmitResponse,
+    ApiError, BriefPreview, BriefRequest, CandidatesResponse, ClustersResponse, CoverageResponse,
+    DiversityResponse, GenerationRequest, JobStatusResponse, SubmitResponse,
 };
 use bff_pipeline::stages::analytics::{
     CoverageView, EvolutionView, FeedbackSummaryView, RecommendationsView, StandoutsView,
@@ -193,6 +193,18 @@ fn operations(responses: &mut SchemaGenerator, requests: &mut SchemaGenerator) -
             parameters: vec![job_id()],
             request: None,
             answers: vec![(200, "What was deleted, by table, and the images removed from the blob store.", Body::Json(responses.subschema_for::<Deleted>().into()))],
+            errors: &[404],
+        },
+        Operation {
+            method: "get",
+            path: "/api/generation/{id}/images",
+            id: "listCandidates",
+            tag: "generation",
+            summary: "Every image the job has made so far, picked or not, with its prompt, negative prompt, model, seed, parameters, quality and the values it shows.",
+            auth: Auth::User,
+            parameters: vec![job_id()],
+            request: None,
+            answers: vec![(200, "The images, in variant order.", Body::Json(responses.subschema_for::<CandidatesResponse>().into()))],
             errors: &[404],
         },
         Operation {

@@ -3,7 +3,8 @@
 //! it does not exist or belongs to someone else (the reply does not tell them apart).
 
 use crate::api::{
-    ApiError, ClustersResponse, CoverageResponse, DiversityResponse, JobStatusResponse,
+    ApiError, CandidatesResponse, ClustersResponse, CoverageResponse, DiversityResponse,
+    JobStatusResponse,
 };
 use crate::ids::JobKey;
 use crate::ports::{BlobStore, JobRow, JobStore};
@@ -39,6 +40,16 @@ pub async fn job_status(
     Ok(JobStatusResponse::from_rows(
         &job, progress, &variants, &picks, &images, &profiles,
     ))
+}
+
+/// `GET /api/generation/{job}/images`: every image made so far.
+pub async fn candidates(
+    store: &impl JobStore,
+    key: &JobKey,
+) -> Result<CandidatesResponse, ApiError> {
+    job(store, key).await?;
+    let images = store.images(key).await?;
+    Ok(CandidatesResponse::from_rows(&key.job_id, &images))
 }
 
 /// `GET /api/clusters/{job}`: K, silhouettes and the styles.

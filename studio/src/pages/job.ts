@@ -4,6 +4,7 @@ import { ApiFailure, describe, getJson, imageUrl, isAbort, type Schemas } from "
 import { chartFigure, PALETTE } from "../charts";
 import { fmt, h, label, notice, pct, replace, table, when, type Child } from "../dom";
 import type { Page } from "../page";
+import { candidatesSection } from "./candidates";
 import { feedbackForm, standoutBadge } from "./feedback";
 
 type Job = Schemas["JobStatusResponse"];
@@ -36,7 +37,8 @@ export async function renderJob(page: Page): Promise<void> {
   const status = h("p", { role: "status", class: "job-status", "data-testid": "job-status" }, "Loading the job…");
   const progress = h("section", { "aria-labelledby": "progress-title", "data-testid": "progress" });
   const results = h("div", { class: "results" });
-  replace(main, h("h1", null, "Job"), status, progress, results);
+  const candidates = candidatesSection(id, signal);
+  replace(main, h("h1", null, "Job"), status, progress, candidates.element, results);
 
   let job: Job;
   let lastStatus = "";
@@ -57,11 +59,13 @@ export async function renderJob(page: Page): Promise<void> {
       replace(status, "Status: ", h("strong", null, job.status), TERMINAL.has(job.status) ? "" : " (updating every second)");
     }
     renderProgress(progress, job);
+    void candidates.refresh();
     if (TERMINAL.has(job.status) || signal.aborted) break;
     await sleep(POLL_MS, signal);
     if (signal.aborted) return;
   }
   replace(main.querySelector("h1")!, "Job: ", h("q", null, job.brief));
+  void candidates.refresh(new Set(job.selected.map((d) => d.image_id)));
   await renderResults(results, job, id, signal);
 }
 

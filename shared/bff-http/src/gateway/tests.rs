@@ -151,7 +151,7 @@ fn every_route_builds_and_unknown_routes_are_json() {
         (Method::Post, "/api/generation/j-1", 405),
         (Method::Head, "/api/feedback", 405),
         (Method::Post, "/api/feedback/health-check", 405),
-        (Method::Get, "/api/generation/j-1/images", 404),
+        (Method::Get, "/api/generation/j-1/images/a/b", 404),
     ] {
         let r = w.handle(&authed(method.clone(), path));
         let error = body(&r);

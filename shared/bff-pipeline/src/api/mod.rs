@@ -453,6 +453,62 @@ pub fn read_json<T: serde::de::DeserializeOwned>(body: &[u8], what: &str) -> Res
     serde_json::from_slice(body).map_err(|e| ApiError::bad_request(format!("invalid {what}: {e}")))
 }
 
+/// `GET /api/generation/{job}/images`: every image the job made so far, picked or not, in
+/// variant order, with what made it and what it shows.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct CandidatesResponse {
+    pub job_id: String,
+    pub images: Vec<Candidate>,
+}
+
+/// One generated image of a job.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct Candidate {
+    pub image_id: String,
+    pub variant: u32,
+    pub image_url: String,
+    pub provider: Provider,
+    pub model: String,
+    pub prompt: String,
+    pub negative_prompt: String,
+    pub seed: u64,
+    /// Generation parameters as the provider used them.
+    pub parameters: serde_json::Value,
+    pub quality: f64,
+    /// The values the picture shows.
+    pub drawn: Vec<bff_domain::AttributeValue>,
+    pub cost: f64,
+}
+
+impl CandidatesResponse {
+    pub fn from_rows(job_id: &str, images: &[ImageRow]) -> Self {
+        let mut images: Vec<&ImageRow> = images.iter().collect();
+        images.sort_by_key(|i| i.variant);
+        Self {
+            job_id: job_id.to_string(),
+            images: images
+                .into_iter()
+                .map(|i| Candidate {
+                    image_id: i.image_id.clone(),
+                    variant: i.variant,
+                    image_url: image_url(job_id, &i.image_id),
+                    provider: i.provider,
+                    model: i.model.clone(),
+                    prompt: i.prompt.clone(),
+                    negative_prompt: i.negative_prompt.clone(),
+                    seed: i.seed,
+                    parameters: i.parameters.clone(),
+                    quality: i.quality,
+                    drawn: i.drawn.clone(),
+                    cost: i.cost,
+                })
+                .collect(),
+        }
+    }
+}
+
 /// `POST /api/brief`: a brief to read without starting a job (the studio shows what it understood
 /// while the designer types).
 #[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
