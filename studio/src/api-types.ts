@@ -230,7 +230,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** The user's feedback on one design. */
+        /** The user's feedback on one design, and the preference weights learning moved for its current revision. */
         get: operations["getFeedback"];
         put?: never;
         post?: never;
@@ -954,6 +954,30 @@ export interface components {
             tags: string[];
             updated_at: components["schemas"]["Timestamp"];
         };
+        /**
+         * @description `GET /api/feedback/{image}`: the feedback, and what learning changed for its current
+         *     revision (empty until learning has run).
+         */
+        FeedbackWithChanges: {
+            /** @description The preference weights this revision moved, largest move first. */
+            changes: components["schemas"]["WeightChange"][];
+            comment: string | null;
+            created_at: components["schemas"]["Timestamp"];
+            feedback_id: string;
+            image_id: string;
+            image_url: string;
+            job_id: string;
+            /** @description Whether learning has applied this revision yet. */
+            learned: boolean;
+            liked: boolean | null;
+            /** Format: uint8 */
+            rating: number | null;
+            /** Format: uint32 */
+            revision: number;
+            standout: components["schemas"]["StandoutView"] | null;
+            tags: string[];
+            updated_at: components["schemas"]["Timestamp"];
+        };
         /** @description One gap, as the coverage view shows it. */
         GapSummary: {
             /**
@@ -1490,6 +1514,18 @@ export interface components {
             /** @description The week's Monday, `"YYYY-MM-DD"`. */
             week: string;
         };
+        /** @description A preference weight learning moved for a piece of feedback. */
+        WeightChange: {
+            category: string;
+            value: string;
+            /** Format: double */
+            weight_after: number;
+            /**
+             * Format: double
+             * @description The value's sampling-weight multiplier before and after this feedback was learned.
+             */
+            weight_before: number;
+        };
     };
     responses: {
         /** @description The body is not the expected JSON (syntax, types, unknown fields). */
@@ -2005,7 +2041,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The feedback. */
+            /** @description The feedback and what it changed. */
             200: {
                 headers: {
                     /** @description This request's id, also in the structured log record and in every error body. */
@@ -2013,7 +2049,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["FeedbackView"];
+                    "application/json": components["schemas"]["FeedbackWithChanges"];
                 };
             };
             401: components["responses"]["Unauthorized"];

@@ -229,6 +229,15 @@ await step("rates a design 5 stars and saves", async () => {
   await card.getByTestId("feedback-status").filter({ hasText: "Saved: 5 stars" }).waitFor();
 });
 
+await step("the card shows what learning changed once it has run", async () => {
+  const learned = page.getByTestId("design-card").first().getByTestId("learned");
+  await learned.filter({ hasText: "Learned:" }).waitFor({ timeout: 30_000 });
+  await learned.locator("summary").click();
+  const moved = await learned.getByTestId("weight-change").count();
+  if (moved < 1) fail("no moved weight listed");
+  console.log(`      ${(await learned.getByTestId("weight-change").first().innerText()).trim()}`);
+});
+
 await step("after a reload the design still has 5 stars", async () => {
   await page.reload();
   const card = page.getByTestId("design-card").first();

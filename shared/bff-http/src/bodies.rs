@@ -7,7 +7,18 @@ use std::collections::BTreeMap;
 use bff_pipeline::api::feedback::FeedbackView;
 use serde::{Deserialize, Serialize};
 
-pub use bff_store::operations::{JobSummary, Metrics, TokenInfo};
+pub use bff_store::operations::{JobSummary, Metrics, TokenInfo, WeightChange};
+
+/// `GET /api/feedback/{image}`: the feedback, and what learning changed for its current
+/// revision (empty until learning has run).
+#[derive(Debug, Serialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct FeedbackWithChanges {
+    #[serde(flatten)]
+    pub feedback: FeedbackView,
+    /// The preference weights this revision moved, largest move first.
+    pub changes: Vec<WeightChange>,
+}
 
 /// `GET /api/generation`: the user's jobs, newest first.
 #[derive(Debug, Serialize)]

@@ -17,7 +17,7 @@ use bff_pipeline::ports::Dispatcher;
 use bff_pipeline::stages::feedback;
 use bff_store::Connection;
 
-use crate::bodies::{FeedbackSubmitted, LearningState};
+use crate::bodies::{FeedbackSubmitted, FeedbackWithChanges, LearningState};
 use crate::context::{caller, declared_too_large, no_route, StageContext};
 use crate::message::{HttpRequest, HttpResponse};
 use crate::platform::handled_line;
@@ -66,9 +66,23 @@ where
         }
         Route::One => {
             let image = params.get("image").unwrap_or_default();
-            match feedback::one(ctx.store, user_id, image).await {
-                Ok(view) => HttpResponse::json(200, &view),
-                Err(e) => HttpResponse::error(&e),
+            let view = match feedback::one(ctx.store, user_id, image).await {
+                Ok(view) => view,
+                Err(e) => return HttpResponse::error(&e),
+            };
+            match ctx
+                .store
+                .learning_changes(user_id, &view.feedback_id, view.revision)
+                .await
+            {
+                Ok(changes) => HttpResponse::json(
+                    200,
+                    &FeedbackWithChanges {
+                        feedback: view,
+                        changes,
+                    },
+                ),
+                Err(e) => HttpResponse::error(&e.into()),
             }
         }
     }

@@ -11,7 +11,7 @@
 use std::collections::BTreeSet;
 
 use bff_pipeline::adherence::ProvidersResponse;
-use bff_pipeline::api::feedback::{FeedbackList, FeedbackRequest, FeedbackView};
+use bff_pipeline::api::feedback::{FeedbackList, FeedbackRequest};
 use bff_pipeline::api::{
     ApiError, BriefPreview, BriefRequest, CandidatesResponse, ClustersResponse, CoverageResponse,
     DiversityResponse, GenerationRequest, JobStatusResponse, SubmitResponse,
@@ -25,8 +25,8 @@ use schemars::SchemaGenerator;
 use serde_json::{json, Map, Value};
 
 use crate::bodies::{
-    AdminMetrics, CreatedToken, CreatedUser, Deleted, FeedbackSubmitted, Health, Jobs, NewToken,
-    NewUser, TokenInfo, Tokens,
+    AdminMetrics, CreatedToken, CreatedUser, Deleted, FeedbackSubmitted, FeedbackWithChanges,
+    Health, Jobs, NewToken, NewUser, TokenInfo, Tokens,
 };
 
 /// Who may call an operation.
@@ -287,11 +287,11 @@ fn operations(responses: &mut SchemaGenerator, requests: &mut SchemaGenerator) -
             path: "/api/feedback/{image}",
             id: "getFeedback",
             tag: "feedback",
-            summary: "The user's feedback on one design.",
+            summary: "The user's feedback on one design, and the preference weights learning moved for its current revision.",
             auth: Auth::User,
             parameters: vec![path_param("image", "The image id.")],
             request: None,
-            answers: vec![(200, "The feedback.", Body::Json(responses.subschema_for::<FeedbackView>().into()))],
+            answers: vec![(200, "The feedback and what it changed.", Body::Json(responses.subschema_for::<FeedbackWithChanges>().into()))],
             errors: &[404],
         },
     ];

@@ -62,6 +62,17 @@ struct UserId {
     user_id: String,
 }
 
+/// A preference weight learning moved for a piece of feedback.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
+pub struct WeightChange {
+    pub category: String,
+    pub value: String,
+    /// The value's sampling-weight multiplier before and after this feedback was learned.
+    pub weight_before: f64,
+    pub weight_after: f64,
+}
+
 /// One job in the user's history (`GET /api/generation`).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(schemars::JsonSchema))]
@@ -244,6 +255,25 @@ impl<C: Connection> SqlStore<C> {
                 expires_at.map(Timestamp::as_str).into(),
             ],
         )
+    }
+
+    /// The weights learning moved for `revision` of the user's feedback `feedback_id`, largest
+    /// move first (none before learning has run).
+    pub async fn learning_changes(
+        &self,
+        user_id: &str,
+        feedback_id: &str,
+        revision: u32,
+    ) -> Result<Vec<WeightChange>, PortError> {
+        self.scope(user_id).await?;
+        self.raw(
+            sql::LEARNING_CHANGES,
+            &[user_id.into(), feedback_id.into(), revision.into()],
+        )
+        .await?
+        .into_iter()
+        .map(|row| crate::rows::decode("learning_updates", &crate::rows::Columns::default(), row))
+        .collect()
     }
 
     /// The user's `limit` newest jobs, newest first.

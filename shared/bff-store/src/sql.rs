@@ -257,6 +257,11 @@ pub fn lock_user_jobs(dialect: Dialect) -> Option<&'static str> {
     }
 }
 
+/// What learning changed for one revision of one piece of feedback, largest move first.
+pub const LEARNING_CHANGES: &str = "SELECT category, value, weight_before, weight_after \
+     FROM learning_updates WHERE user_id = ?1 AND feedback_id = ?2 AND revision = ?3 \
+     ORDER BY ABS(weight_after - weight_before) DESC, category, value";
+
 /// The user's jobs, newest first (the studio's history).
 pub const USER_JOBS: &str =
     "SELECT job_id, status, brief, designs, provider, requested, created_at \

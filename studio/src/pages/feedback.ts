@@ -1,6 +1,6 @@
 // The feedback form of one design: stars, like/dislike, comment, tags, Save.
-import { ApiFailure, describe, isAbort, postJson, type Schemas } from "../api";
-import { h, replace } from "../dom";
+import { ApiFailure, describe, getJson, isAbort, postJson, type Schemas } from "../api";
+import { fmt, h, label as categoryLabel, replace } from "../dom";
 
 type View = Schemas["FeedbackView"];
 
@@ -47,6 +47,7 @@ export function feedbackForm(imageId: string, label: string, existing: View | un
   tags.value = (existing?.tags ?? []).join(", ");
   const status = h("p", { class: "saved", role: "status", "data-testid": "feedback-status" }, existing ? savedText(existing) : "Not rated yet.");
   const save = h("button", { type: "submit", "data-testid": "save-feedback" }, "Save feedback");
+  const learned = h("div", { class: "learned", "data-testid": "learned" });
 
   const form = h(
     "form",
@@ -65,7 +66,9 @@ export function feedbackForm(imageId: string, label: string, existing: View | un
     ),
     save,
     status,
+    learned,
   );
+  if (existing?.learned) void showChanges(imageId, learned, signal, 1);
 
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
@@ -87,6 +90,8 @@ export function feedbackForm(imageId: string, label: string, existing: View | un
       const res = await postJson<Schemas["FeedbackSubmitted"]>("/api/feedback", body, signal);
       replace(status, savedText(res.feedback));
       onSaved(res.feedback);
+      replace(learned, h("p", { class: "help" }, "Learning from it…"));
+      void showChanges(imageId, learned, signal, LEARNING_POLLS);
     } catch (err) {
       if (isAbort(err)) return;
       status.textContent = `Not saved: ${err instanceof ApiFailure ? err.message : describe(err)}`;
@@ -104,4 +109,50 @@ function savedText(v: View): string {
     v.tags.length ? `tags: ${v.tags.join(", ")}` : null,
   ].filter(Boolean);
   return `Saved${parts.length ? `: ${parts.join(", ")}` : ""} (revision ${v.revision}).`;
+}
+
+/** How many times (a second apart) a new rating's learning is waited for. */
+const LEARNING_POLLS = 30;
+
+/** Shows what learning changed for the design's current feedback, once it has run. */
+async function showChanges(imageId: string, el: HTMLElement, signal: AbortSignal, polls: number): Promise<void> {
+  for (let i = 0; i < polls && !signal.aborted; i++) {
+    let answer: Schemas["FeedbackWithChanges"];
+    try {
+      answer = await getJson<Schemas["FeedbackWithChanges"]>(`/api/feedback/${encodeURIComponent(imageId)}`, signal);
+    } catch (e) {
+      if (!isAbort(e)) replace(el, h("p", { class: "help" }, `Could not read what learning changed: ${describe(e)}`));
+      return;
+    }
+    if (answer.learned) {
+      replace(el, changesList(answer.changes));
+      return;
+    }
+    await new Promise((resolve) => window.setTimeout(resolve, 1000));
+  }
+  if (!signal.aborted) replace(el, h("p", { class: "help" }, "Learning has not run yet; what it changes shows here when it has."));
+}
+
+function changesList(changes: Schemas["WeightChange"][]): HTMLElement {
+  if (changes.length === 0) return h("p", { class: "help" }, "Learned: no preference weight moved.");
+  const shown = changes.slice(0, 6);
+  return h(
+    "details",
+    { class: "changes" },
+    h("summary", null, `Learned: ${changes.length} preference weight${changes.length === 1 ? "" : "s"} moved`),
+    h(
+      "ul",
+      null,
+      shown.map((c) => {
+        const up = c.weight_after > c.weight_before;
+        return h(
+          "li",
+          { "data-testid": "weight-change" },
+          `${categoryLabel(c.category)}: ${c.value} `,
+          h("strong", null, up ? "up" : "down"),
+          ` ×${fmt(c.weight_before)} → ×${fmt(c.weight_after)}`,
+        );
+      }),
+    ),
+  );
 }
