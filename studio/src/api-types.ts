@@ -1334,8 +1334,12 @@ export interface components {
             image_id: string;
             image_url: string;
             model: string | null;
+            /** @description What the prompt asked the model to avoid. */
+            negative_prompt: string | null;
             /** Format: double */
             novelty: number;
+            /** @description Generation parameters as the provider used them. */
+            parameters: unknown;
             prompt: string | null;
             /** @description The provider that made the image. */
             provider: components["schemas"]["Provider"] | null;

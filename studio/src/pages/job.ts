@@ -248,6 +248,8 @@ function designCard(d: Design, duplicates: Schemas["SuppressedImage"][], existin
         "dl",
         null,
         h("dt", null, "Prompt"), h("dd", { "data-testid": "prompt" }, d.prompt ?? "–"),
+        h("dt", null, "Negative prompt"), h("dd", { "data-testid": "negative-prompt" }, d.negative_prompt || "–"),
+        h("dt", null, "Parameters"), h("dd", null, d.parameters ? h("code", null, JSON.stringify(d.parameters)) : "–"),
         h("dt", null, "Model"), h("dd", null, d.model ?? "–"),
         h("dt", null, "Provider"), h("dd", null, d.provider ?? "–"),
         h("dt", null, "Seed"), h("dd", { "data-testid": "seed" }, d.seed === null ? "–" : String(d.seed)),

@@ -700,6 +700,10 @@ pub struct SelectedDesign {
     pub novelty: f64,
     pub quality: f64,
     pub prompt: Option<String>,
+    /// What the prompt asked the model to avoid.
+    pub negative_prompt: Option<String>,
+    /// Generation parameters as the provider used them.
+    pub parameters: Option<serde_json::Value>,
     pub seed: Option<u64>,
     pub model: Option<String>,
     /// The provider that made the image.
@@ -782,6 +786,8 @@ impl JobStatusResponse {
                     novelty: p.novelty,
                     quality: p.quality,
                     prompt: image.map(|i| i.prompt.clone()),
+                    negative_prompt: image.map(|i| i.negative_prompt.clone()),
+                    parameters: image.map(|i| i.parameters.clone()),
                     seed: image.map(|i| i.seed),
                     model: image.map(|i| i.model.clone()),
                     provider: image.map(|i| i.provider),
