@@ -274,6 +274,17 @@ await step("history lists the job", async () => {
   await shoot("history");
 });
 
+await step("the job page fits a tablet (768 px wide) without sideways scrolling", async () => {
+  await page.setViewportSize({ width: 768, height: 1024 });
+  await page.goto(jobUrl);
+  await page.getByTestId("design-card").first().waitFor({ timeout: 30_000 });
+  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - document.documentElement.clientWidth);
+  if (overflow > 0) fail(`the page is ${overflow} px wider than a 768 px tablet`);
+  await scan("job on a tablet");
+  await shoot("job-tablet");
+  await page.setViewportSize({ width: 1280, height: 900 });
+});
+
 await step("another user gets 'Job not found' for the first user's job", async () => {
   expectHttpError(404, "/api/generation/");
   await page.getByTestId("sign-out").click();
