@@ -77,6 +77,7 @@ impl FeedbackRequest {
             .map(str::trim)
             .filter(|c| !c.is_empty());
         if let Some(c) = comment {
+            super::plain_text("comment", c)?;
             let n = c.chars().count();
             if n > MAX_COMMENT_CHARS {
                 return Err(ApiError::unprocessable(format!(
@@ -187,6 +188,16 @@ mod tests {
 
     fn request(json: &str) -> Result<ValidFeedback, ApiError> {
         FeedbackRequest::from_json(json.as_bytes())?.validate()
+    }
+
+    #[test]
+    fn control_characters_are_refused() {
+        let e = request(r#"{"image_id": "j-1-000", "rating": 5, "comment": "nice\u0000"}"#)
+            .unwrap_err();
+        assert_eq!((e.status, e.field.as_deref()), (422, Some("comment")));
+        assert!(
+            request(r#"{"image_id": "j-1-000", "rating": 5, "comment": "two\nlines"}"#).is_ok()
+        );
     }
 
     #[test]

@@ -375,6 +375,7 @@ impl GenerationRequest {
         if let Some(designs) = self.designs {
             check_designs(designs, "designs")?;
         }
+        plain_text("brief", &self.brief)?;
         let parsed = parse_brief(&self.brief, Taxonomy::embedded()).map_err(brief_error)?;
         let designs = match (self.designs, parsed.count) {
             (Some(d), _) => d,
@@ -534,6 +535,7 @@ impl BriefRequest {
     /// Reads a body (400 / 413) and the brief in it (422 naming `brief`, as a job would).
     pub fn preview(body: &[u8]) -> Result<BriefPreview, ApiError> {
         let request: BriefRequest = read_json(body, "brief body")?;
+        plain_text("brief", &request.brief)?;
         let parsed = parse_brief(&request.brief, Taxonomy::embedded()).map_err(brief_error)?;
         let designs = match parsed.count {
             Some(count) => check_designs(count, "brief")?,
@@ -545,6 +547,22 @@ impl BriefRequest {
             designs,
             warnings,
         })
+    }
+}
+
+/// Refuses text with control characters other than tabs and line breaks (422 on `field`): they
+/// mean nothing in a brief or a comment, and PostgreSQL cannot store a NUL in text at all.
+pub fn plain_text(field: &str, text: &str) -> Result<(), ApiError> {
+    match text
+        .chars()
+        .find(|c| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        Some(c) => Err(ApiError::unprocessable(format!(
+            "{field} contains the control character U+{:04X}; only text, tabs and line breaks are accepted",
+            u32::from(c)
+        ))
+        .with_field(field)),
+        None => Ok(()),
     }
 }
 
@@ -1045,6 +1063,23 @@ mod tests {
 
     fn request(json: &str) -> Result<ValidGeneration, ApiError> {
         GenerationRequest::from_json(json.as_bytes())?.validate()
+    }
+
+    #[test]
+    fn control_characters_in_a_brief_are_refused() {
+        // A NUL, which PostgreSQL cannot store: found by fuzzing as a 503.
+        for brief in ["black dress\u{0}", "black \u{1b} dress"] {
+            let body = serde_json::json!({ "brief": brief }).to_string();
+            let e = request(&body).unwrap_err();
+            assert_eq!(
+                (e.status, e.field.as_deref()),
+                (422, Some("brief")),
+                "{brief:?}"
+            );
+            let e = BriefRequest::preview(body.as_bytes()).unwrap_err();
+            assert_eq!((e.status, e.field.as_deref()), (422, Some("brief")));
+        }
+        assert!(request(r#"{"brief": "black dress,\n\tno florals"}"#).is_ok());
     }
 
     #[test]
