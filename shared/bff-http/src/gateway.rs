@@ -778,8 +778,13 @@ fn key(params: &Params, user_id: &str) -> JobKey {
 }
 
 fn answer<T: Serialize>(result: Result<T, ApiError>) -> HttpResponse {
+    answer_with(200, result)
+}
+
+/// A body with `status`, or the error's answer.
+fn answer_with<T: Serialize>(status: u16, result: Result<T, ApiError>) -> HttpResponse {
     match result {
-        Ok(body) => HttpResponse::json(200, &body),
+        Ok(body) => HttpResponse::json(status, &body),
         Err(e) => HttpResponse::error(&e),
     }
 }

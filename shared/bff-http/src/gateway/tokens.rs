@@ -17,9 +17,9 @@ use bff_pipeline::api::{read_json, ApiError};
 use bff_pipeline::Timestamp;
 use bff_store::operations::{bearer_is, TokenInfo};
 
+use super::answer_with as answer;
 use crate::bodies::{AdminMetrics, CreatedToken, CreatedUser, NewToken, NewUser, Tokens};
 use bff_store::Connection;
-use serde::Serialize;
 
 use super::{new_user, GatewayContext};
 use crate::message::{HttpRequest, HttpResponse};
@@ -65,13 +65,6 @@ fn expiry(text: Option<&str>, now: &Timestamp) -> Result<Option<Timestamp>, ApiE
     }
     // Stored in the store's one format, so that expiry compares as text.
     Ok(Some(Timestamp::from_unix_ms(at.unix_ms())))
-}
-
-fn answer<T: Serialize>(status: u16, result: Result<T, ApiError>) -> HttpResponse {
-    match result {
-        Ok(body) => HttpResponse::json(status, &body),
-        Err(e) => HttpResponse::error(&e),
-    }
 }
 
 pub(super) async fn list<C, B, D, S>(

@@ -375,8 +375,7 @@ impl GenerationRequest {
         if let Some(designs) = self.designs {
             check_designs(designs, "designs")?;
         }
-        plain_text("brief", &self.brief)?;
-        let parsed = parse_brief(&self.brief, Taxonomy::embedded()).map_err(brief_error)?;
+        let parsed = read_brief(&self.brief)?;
         let designs = match (self.designs, parsed.count) {
             (Some(d), _) => d,
             (None, Some(count)) => check_designs(count, "brief")?,
@@ -535,8 +534,7 @@ impl BriefRequest {
     /// Reads a body (400 / 413) and the brief in it (422 naming `brief`, as a job would).
     pub fn preview(body: &[u8]) -> Result<BriefPreview, ApiError> {
         let request: BriefRequest = read_json(body, "brief body")?;
-        plain_text("brief", &request.brief)?;
-        let parsed = parse_brief(&request.brief, Taxonomy::embedded()).map_err(brief_error)?;
+        let parsed = read_brief(&request.brief)?;
         let designs = match parsed.count {
             Some(count) => check_designs(count, "brief")?,
             None => DEFAULT_DESIGNS,
@@ -564,6 +562,12 @@ pub fn plain_text(field: &str, text: &str) -> Result<(), ApiError> {
         .with_field(field)),
         None => Ok(()),
     }
+}
+
+/// A brief read against the embedded taxonomy, as a job and a preview read it (422 on `brief`).
+fn read_brief(text: &str) -> Result<Brief, ApiError> {
+    plain_text("brief", text)?;
+    parse_brief(text, Taxonomy::embedded()).map_err(brief_error)
 }
 
 /// A brief the parser refused, as a 422 on the `brief` field.
